@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# The native local stack for BrewClip Pipeline on Debian 12, without Docker:
+# PostgreSQL 15 + pgvector 0.8, RabbitMQ 3.10 (management), ffmpeg, espeak-ng/sox,
+# Node + s3rver (S3 tests), and the ONNX Runtime native library.
+# Everything listens on 127.0.0.1 only. Run as root.
+#
+#   scripts/infra.sh up      install what is missing, start what is stopped (idempotent)
+#   scripts/infra.sh down    stop what `up` started
+#   scripts/infra.sh status  show what runs, and the connection settings
+#   scripts/infra.sh env     print the connection settings as shell exports
+set -euo pipefail
+
+STATE_DIR="${BREWCLIP_INFRA_DIR:-/var/lib/brewclip-infra}"
+ORT_VERSION="1.30.0"
+ORT_DIR="${BREWCLIP_ORT_DIR:-/opt/brewclip/onnxruntime-$ORT_VERSION}"
+S3RVER_VERSION="3.7.1"
+S3RVER_DIR="/opt/brewclip/s3rver-$S3RVER_VERSION"
+PGVECTOR_MIN="0.8"
+PG_VERSION=15
+PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"
+PG_DATA="$STATE_DIR/postgres"
+PG_PORT="${BREWCLIP_PG_PORT:-5432}"
+PG_USER="brewclip"
+PG_PASSWORD="brewclip"
+PG_DB="brewclip"
+PG_TEST_DB="brewclip_test"
+RMQ_PORT="${BREWCLIP_RABBITMQ_PORT:-5672}"
+RMQ_MGMT_PORT="${BREWCLIP_RABBITMQ_MGMT_PORT:-15672}"
+RMQ_USER="brewclip"
+RMQ_PASSWORD="brewclip"
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
+
+require_root() {
+  [ "$(id -u)" -eq 0 ] || die "run as root (it installs Debian packages and starts servers): sudo $0 $*"
+}
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated -eq 0 ]; then
+    log "apt-get update"
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "installing ${missing[*]}"
+  # This apt setup can delete downloaded archives between dpkg runs ("cannot access archive");
+  # the same command succeeds when repeated.
+  local attempt
+  for attempt in 1 2 3 4; do
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>"$STATE_DIR/apt.err"; then
+      return 0
+    fi
+    log "apt-get install failed (attempt $attempt), retrying: $(tail -n 1 "$STATE_DIR/apt.err")"
+    sleep 2
+  done
+  cat "$STATE_DIR/apt.err" >&2
+  die "could not install ${missing[*]}"
+}
+
+# ---------------------------------------------------------------- PostgreSQL + pgvector
+pgvector_installed() {
+  [ -f "/usr/share/postgresql/$PG_VERSION/extension/vector.control" ] &&
+    grep -q "default_version = '$PGVECTOR_MIN" "/usr/share/postgresql/$PG_VERSION/extension/vector.control"
+}
+
+debian_mirror() {
+  # The mirror this machine already uses, so the trixie source line points at the same place.
+  local uri=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+  fi
+  [ -n "$uri" ] || die "cannot find the Debian mirror in /etc/apt/sources.list(.d) to fetch pgvector's source"
+  printf '%s' "$uri"
+}
+
+install_pgvector() {
+  pgvector_installed && return 0
+  apt_install postgresql-server-dev-$PG_VERSION gcc make dpkg-dev
+  local work="$STATE_DIR/pgvector-build"
+  rm -rf "$work"; mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  printf 'deb-src %s trixie main\n' "$(debian_mirror)" > "$work/sources.list"
+  local aptopts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=-"
+                 -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+                 -o "APT::Sandbox::User=root")
+  log "fetching pgvector source from Debian trixie"
+  apt-get "${aptopts[@]}" update -qq >/dev/null 2>"$work/update.err" || { cat "$work/update.err" >&2; die "apt-get update for trixie sources failed"; }
+  (cd "$work" && apt-get "${aptopts[@]}" source --download-only pgvector >/dev/null 2>"$work/source.err") ||
+    { cat "$work/source.err" >&2; die "apt-get source pgvector failed"; }
+  (cd "$work" && dpkg-source -x --no-check ./pgvector_*.dsc src >/dev/null)
+  log "building pgvector"
+  make -C "$work/src" PG_CONFIG="$PG_BIN/pg_config" >/dev/null 2>"$work/make.err" || { tail -20 "$work/make.err" >&2; die "pgvector build failed"; }
+  make -C "$work/src" install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+  pgvector_installed || die "pgvector installed but its control file does not say $PGVECTOR_MIN"
+  rm -rf "$work"
+}
+
+pg_running() { runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
+
+start_postgres() {
+  apt_install postgresql-$PG_VERSION
+  install_pgvector
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initdb $PG_DATA"
+    mkdir -p "$PG_DATA"; chown postgres:postgres "$PG_DATA"; chmod 700 "$PG_DATA"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >> "$PG_DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DATA'
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+CONF
+  fi
+  if ! pg_running; then
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start >/dev/null ||
+      { tail -20 "$PG_DATA/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  local psql=(runuser -u postgres -- env PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -h "$PG_DATA" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
+  if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='$PG_USER'")" != "1" ]; then
+    "${psql[@]}" -c "create role $PG_USER login createdb password '$PG_PASSWORD'" >/dev/null
+  fi
+  # In template1 too, so every database created later (tests make their own) starts with it.
+  "${psql[@]}" -d template1 -c "create extension if not exists vector" >/dev/null
+  local db
+  for db in "$PG_DB" "$PG_TEST_DB"; do
+    if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='$db'")" != "1" ]; then
+      "${psql[@]}" -c "create database $db owner $PG_USER" >/dev/null
+    fi
+    # The extension needs superuser to create; the app's migrations then find it present.
+    "${psql[@]}" -d "$db" -c "create extension if not exists vector" >/dev/null
+  done
+}
+
+stop_postgres() {
+  if [ -f "$PG_DATA/PG_VERSION" ] && pg_running; then
+    log "stopping PostgreSQL"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+  fi
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+rmq_running() { rabbitmqctl -q status >/dev/null 2>&1; }
+
+start_rabbitmq() {
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    # Write the loopback-only configuration first, so the server never listens on all interfaces.
+    write_rabbitmq_config
+    apt_install rabbitmq-server
+  fi
+  write_rabbitmq_config
+  if ! rmq_running; then
+    rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
+    log "starting RabbitMQ on 127.0.0.1:$RMQ_PORT (management 127.0.0.1:$RMQ_MGMT_PORT)"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    local i
+    for i in $(seq 1 90); do
+      rabbitmqctl -q await_startup >/dev/null 2>&1 && break
+      sleep 1
+      [ "$i" -eq 90 ] && die "RabbitMQ did not start within 90 s (see /var/log/rabbitmq)"
+    done
+  fi
+  if ! rabbitmqctl -q list_users 2>/dev/null | awk '{print $1}' | grep -qx "$RMQ_USER"; then
+    rabbitmqctl -q add_user "$RMQ_USER" "$RMQ_PASSWORD" >/dev/null
+    rabbitmqctl -q set_user_tags "$RMQ_USER" administrator >/dev/null
+    rabbitmqctl -q set_permissions -p / "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+  fi
+}
+
+write_rabbitmq_config() {
+  mkdir -p /etc/rabbitmq
+  cat > /etc/rabbitmq/rabbitmq.conf <<CONF
+listeners.tcp.1 = 127.0.0.1:$RMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RMQ_MGMT_PORT
+loopback_users = none
+CONF
+  cat > /etc/rabbitmq/rabbitmq-env.conf <<CONF
+NODE_IP_ADDRESS=127.0.0.1
+NODENAME=rabbit@localhost
+ERL_EPMD_ADDRESS=127.0.0.1
+SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+CONF
+}
+
+stop_rabbitmq() {
+  if command -v rabbitmqctl >/dev/null 2>&1 && rmq_running; then
+    log "stopping RabbitMQ"
+    rabbitmqctl -q shutdown >/dev/null 2>&1 || true
+  fi
+  command -v epmd >/dev/null 2>&1 && epmd -kill >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------- tools and libraries
+ort_lib() { printf '%s/libonnxruntime.so.1' "$ORT_DIR"; }
+
+ort_version_of() {
+  # OrtGetApiBase() returns {GetApi, GetVersionString}; ask the library itself.
+  /usr/bin/python3 - "$1" <<'PY'
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+lib.OrtGetApiBase.restype = ctypes.POINTER(ctypes.c_void_p * 2)
+base = lib.OrtGetApiBase().contents
+print(ctypes.CFUNCTYPE(ctypes.c_char_p)(base[1])().decode())
+PY
+}
+
+install_onnxruntime() {
+  local lib; lib=$(ort_lib)
+  if [ -f "$lib" ] && [ "$(ort_version_of "$lib" 2>/dev/null)" = "$ORT_VERSION" ]; then return 0; fi
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  log "fetching ONNX Runtime $ORT_VERSION (npm package onnxruntime-node)"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>"$tmp/npm.err") || { cat "$tmp/npm.err" >&2; die "npm pack onnxruntime-node@$ORT_VERSION failed"; }
+  tar -xzf "$tmp"/onnxruntime-node-*.tgz -C "$tmp" package/bin/napi-v6/linux/x64
+  mkdir -p "$ORT_DIR"
+  cp "$tmp"/package/bin/napi-v6/linux/x64/libonnxruntime.so.1* "$ORT_DIR/"
+  ln -sf libonnxruntime.so.1 "$ORT_DIR/libonnxruntime.so"
+  rm -rf "$tmp"
+  local got; got=$(ort_version_of "$lib") || die "the extracted $lib cannot be loaded"
+  [ "$got" = "$ORT_VERSION" ] || die "$lib reports version $got, expected $ORT_VERSION"
+}
+
+install_s3rver() {
+  [ -x "$S3RVER_DIR/node_modules/.bin/s3rver" ] && return 0
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  log "installing s3rver $S3RVER_VERSION"
+  mkdir -p "$S3RVER_DIR"
+  (cd "$S3RVER_DIR" && npm install --silent --no-audit --no-fund "s3rver@$S3RVER_VERSION" >/dev/null 2>"$S3RVER_DIR/npm.err") ||
+    { cat "$S3RVER_DIR/npm.err" >&2; die "npm install s3rver@$S3RVER_VERSION failed"; }
+}
+
+install_tools() {
+  apt_install ffmpeg espeak-ng sox libopenblas0-pthread python3 docker-compose
+  install_onnxruntime
+  install_s3rver
+}
+
+# ---------------------------------------------------------------- commands
+print_env() {
+  cat <<ENV
+export BREWCLIP__Postgres__ConnectionString='Host=127.0.0.1;Port=$PG_PORT;Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_DB'
+export BREWCLIP_TEST_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_TEST_DB'
+export BREWCLIP__RabbitMq__Host=127.0.0.1
+export BREWCLIP__RabbitMq__Port=$RMQ_PORT
+export BREWCLIP__RabbitMq__Username=$RMQ_USER
+export BREWCLIP__RabbitMq__Password=$RMQ_PASSWORD
+export BREWCLIP__RabbitMq__ManagementPort=$RMQ_MGMT_PORT
+export BREWCLIP_ORT_LIB='$(ort_lib)'
+export BREWCLIP_S3RVER='$S3RVER_DIR/node_modules/.bin/s3rver'
+ENV
+}
+
+status() {
+  local ok=0
+  if [ -f "$PG_DATA/PG_VERSION" ] && pg_running; then log "postgres: running (127.0.0.1:$PG_PORT, data $PG_DATA)"; else log "postgres: stopped"; ok=1; fi
+  if command -v rabbitmqctl >/dev/null 2>&1 && rmq_running; then log "rabbitmq: running (127.0.0.1:$RMQ_PORT, management :$RMQ_MGMT_PORT)"; else log "rabbitmq: stopped"; ok=1; fi
+  if command -v ffmpeg >/dev/null 2>&1; then log "ffmpeg: $(ffmpeg -version | head -n1 | awk '{print $3}')"; else log "ffmpeg: missing"; ok=1; fi
+  if [ -f "$(ort_lib)" ]; then log "onnxruntime: $(ort_lib)"; else log "onnxruntime: missing"; ok=1; fi
+  if [ -x "$S3RVER_DIR/node_modules/.bin/s3rver" ]; then log "s3rver: $S3RVER_DIR"; else log "s3rver: missing"; ok=1; fi
+  return $ok
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  up)
+    require_root "$@"
+    mkdir -p "$STATE_DIR"
+    install_tools
+    start_postgres
+    start_rabbitmq
+    log "stack is up; connection settings:"
+    print_env
+    ;;
+  down)
+    require_root "$@"
+    stop_rabbitmq
+    stop_postgres
+    log "stack is down"
+    ;;
+  status) status ;;
+  env) print_env ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+esac

@@ -1,0 +1,3 @@
+using BrewClip.Cli;
+
+return await BrewClipCommand.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,3 @@
+using BrewClip.Hosting;
+
+return await BrewClipService.RunAsync(args, "brewclip-transcription");

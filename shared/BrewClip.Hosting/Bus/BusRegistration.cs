@@ -1,0 +1,58 @@
+using BrewClip.Contracts;
+using BrewClip.Hosting.Options;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Hosting.Bus;
+
+public static class BusRegistration
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ with the project's defaults: durable kebab-case queues (prefixed by
+    /// RabbitMq:QueuePrefix), publisher confirms, bounded prefetch and concurrency, exponential retry
+    /// and then the endpoint's <c>_error</c> queue. <paramref name="configureConsumers"/> adds a service's consumers.
+    /// </summary>
+    public static IServiceCollection AddBrewClipBus(
+        this IServiceCollection services,
+        RabbitMqOptions rabbitMq,
+        ServiceOptions service,
+        Action<IBusRegistrationConfigurator>? configureConsumers = null)
+    {
+        services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(rabbitMq.QueuePrefix, includeNamespace: false));
+            configureConsumers?.Invoke(bus);
+            bus.UsingRabbitMq((context, transport) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                transport.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                    host.PublisherConfirmation = true;
+                });
+                transport.PrefetchCount = options.PrefetchCount;
+                transport.ConcurrentMessageLimit = options.ConcurrencyLimit;
+                transport.UseMessageRetry(retry => retry.Exponential(
+                    options.RetryLimit,
+                    TimeSpan.FromMilliseconds(options.RetryMinIntervalMs),
+                    TimeSpan.FromMilliseconds(options.RetryMaxIntervalMs),
+                    TimeSpan.FromMilliseconds(options.RetryIntervalDeltaMs)));
+                transport.ConfigureJsonSerializerOptions(json =>
+                {
+                    json.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);
+                    return json;
+                });
+                transport.ConfigureEndpoints(context);
+            });
+        });
+        services.Configure<MassTransitHostOptions>(host =>
+        {
+            host.WaitUntilStarted = true;
+            host.StartTimeout = TimeSpan.FromSeconds(rabbitMq.StartupTimeoutSeconds);
+            host.StopTimeout = TimeSpan.FromSeconds(service.ShutdownTimeoutSeconds);
+        });
+        return services;
+    }
+}

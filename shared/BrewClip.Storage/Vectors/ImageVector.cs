@@ -1,0 +1,3 @@
+namespace BrewClip.Storage.Vectors;
+
+public readonly record struct ImageVector(long ImageId, ReadOnlyMemory<float> Embedding);
