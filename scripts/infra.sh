@@ -26,6 +26,7 @@ PG_DB="brewclip"
 PG_TEST_DB="brewclip_test"
 RMQ_PORT="${BREWCLIP_RABBITMQ_PORT:-5672}"
 RMQ_MGMT_PORT="${BREWCLIP_RABBITMQ_MGMT_PORT:-15672}"
+RMQ_TEST_VHOST="brewclip-test"
 RMQ_USER="brewclip"
 RMQ_PASSWORD="brewclip"
 
@@ -175,6 +176,11 @@ start_rabbitmq() {
     rabbitmqctl -q set_user_tags "$RMQ_USER" administrator >/dev/null
     rabbitmqctl -q set_permissions -p / "$RMQ_USER" '.*' '.*' '.*' >/dev/null
   fi
+  # Tests get a virtual host of their own, so their queues never mix with a running stack's.
+  if ! rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$RMQ_TEST_VHOST"; then
+    rabbitmqctl -q add_vhost "$RMQ_TEST_VHOST" >/dev/null
+    rabbitmqctl -q set_permissions -p "$RMQ_TEST_VHOST" "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+  fi
 }
 
 write_rabbitmq_config() {
@@ -255,7 +261,7 @@ export BREWCLIP__RabbitMq__Host=127.0.0.1
 export BREWCLIP__RabbitMq__Port=$RMQ_PORT
 export BREWCLIP__RabbitMq__Username=$RMQ_USER
 export BREWCLIP__RabbitMq__Password=$RMQ_PASSWORD
-export BREWCLIP__RabbitMq__ManagementPort=$RMQ_MGMT_PORT
+export BREWCLIP_TEST_RABBITMQ='host=127.0.0.1;port=$RMQ_PORT;vhost=$RMQ_TEST_VHOST;username=$RMQ_USER;password=$RMQ_PASSWORD'
 export BREWCLIP_ORT_LIB='$(ort_lib)'
 export BREWCLIP_S3RVER='$S3RVER_DIR/node_modules/.bin/s3rver'
 ENV

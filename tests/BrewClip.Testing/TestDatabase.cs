@@ -1,0 +1,60 @@
+using BrewClip.Storage;
+using BrewClip.Storage.Migrations;
+using Npgsql;
+
+namespace BrewClip.Testing;
+
+/// <summary>A database of its own for one test, created on the test Postgres and dropped afterwards.</summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private TestDatabase(string name, string connectionString)
+    {
+        Name = name;
+        ConnectionString = connectionString;
+        DataSource = BrewClipDataSource.Create(connectionString);
+    }
+
+    public string Name { get; }
+
+    public string ConnectionString { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Creates an empty database, migrated to this build's schema unless <paramref name="migrate"/> is false.</summary>
+    public static async Task<TestDatabase> CreateAsync(bool migrate = true)
+    {
+        var name = "brewclip_t_" + Guid.NewGuid().ToString("N")[..16];
+        await AdminAsync($"create database {name}");
+        var builder = new NpgsqlConnectionStringBuilder(TestSettings.PostgresAdminConnectionString) { Database = name, Pooling = true };
+        var database = new TestDatabase(name, builder.ConnectionString);
+        if (migrate)
+        {
+            await new SchemaMigrator(database.DataSource).MigrateAsync();
+        }
+        return database;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await AdminAsync($"drop database if exists {Name} with (force)");
+    }
+
+    private static async Task AdminAsync(string sql)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(TestSettings.PostgresAdminConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            throw new InvalidOperationException(
+                "The test Postgres is not reachable. Start the stack with `sudo scripts/infra.sh up` " +
+                $"(or set BREWCLIP_TEST_POSTGRES): {e.Message}", e);
+        }
+    }
+}
