@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using BrewClip.Contracts;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BrewClip.Hosting.Tests;
+
+public sealed class BusTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Published_message_reaches_its_consumer_through_rabbitmq()
+    {
+        var received = new TaskCompletionSource<RetrainRequested>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await BusTestHost.StartAsync(
+            BusTestHost.Options(),
+            bus => bus.AddConsumer<RetrainProbeConsumer>(),
+            services => services.AddSingleton(received),
+            typeof(RetrainProbeConsumer));
+
+        var sent = new RetrainRequested(Guid.NewGuid(), "bus test", Force: true);
+        await host.Bus.Publish(sent);
+
+        Assert.Equal(sent, await received.Task.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task Consumer_that_keeps_failing_is_retried_with_backoff_then_lands_in_the_error_queue()
+    {
+        var attempts = new ConcurrentQueue<long>();
+        var options = BusTestHost.Options(o =>
+        {
+            o.RetryLimit = 3;
+            o.RetryMinIntervalMs = 100;
+            o.RetryIntervalDeltaMs = 400;
+            o.RetryMaxIntervalMs = 5_000;
+        });
+        await using var host = await BusTestHost.StartAsync(
+            options,
+            bus => bus.AddConsumer<FailingProbeConsumer>(),
+            services => services.AddSingleton(attempts),
+            typeof(FailingProbeConsumer));
+
+        var probe = new FailingProbe(Guid.NewGuid());
+        await host.Bus.Publish(probe);
+
+        await using var connection = await host.ConnectAsync();
+        var errorQueue = host.EndpointName() + "_error";
+        var deadline = Stopwatch.StartNew();
+        RabbitMQ.Client.BasicGetResult? faulted = null;
+        while (faulted is null && deadline.Elapsed < Patience)
+        {
+            await Task.Delay(100);
+            // The error queue is declared on the first fault; until then a get fails and closes its channel.
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                faulted = await channel.BasicGetAsync(errorQueue, autoAck: true);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+            }
+        }
+
+        Assert.NotNull(faulted);
+        Assert.Contains(probe.Id.ToString(), Encoding.UTF8.GetString(faulted.Body.Span), StringComparison.Ordinal);
+        var reason = Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!);
+        Assert.Contains(FailingProbeConsumer.Reason, reason, StringComparison.Ordinal);
+
+        // One delivery plus RetryLimit retries, each waiting longer than the one before.
+        var times = attempts.ToArray();
+        Assert.Equal(options.RetryLimit + 1, times.Length);
+        var gaps = times.Zip(times.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b)).ToArray();
+        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(options.RetryMinIntervalMs * 0.9), $"first retry after {gaps[0]}");
+        for (var i = 1; i < gaps.Length; i++)
+        {
+            Assert.True(gaps[i] > gaps[i - 1], $"retry {i + 1} waited {gaps[i]}, not longer than {gaps[i - 1]}");
+        }
+    }
+
+    public sealed record FailingProbe(Guid Id);
+
+    public sealed class RetrainProbeConsumer(TaskCompletionSource<RetrainRequested> received) : IConsumer<RetrainRequested>
+    {
+        public Task Consume(ConsumeContext<RetrainRequested> context)
+        {
+            received.TrySetResult(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    public sealed class FailingProbeConsumer(ConcurrentQueue<long> attempts) : IConsumer<FailingProbe>
+    {
+        public const string Reason = "the probe always fails";
+
+        public Task Consume(ConsumeContext<FailingProbe> context)
+        {
+            attempts.Enqueue(Stopwatch.GetTimestamp());
+            throw new InvalidOperationException(Reason);
+        }
+    }
+}
