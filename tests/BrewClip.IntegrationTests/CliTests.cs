@@ -1,0 +1,58 @@
+using BrewClip.Storage.Migrations;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Db_migrate_applies_the_schema_and_a_second_run_changes_nothing()
+    {
+        await using var db = await TestDatabase.CreateAsync(migrate: false);
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+
+        await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "db", "status");
+        Assert.Equal(3, status.ExitCode);
+        Assert.Contains("pending  0001_initial.sql", status.Stdout, StringComparison.Ordinal);
+
+        await using var first = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "db", "migrate");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("applied 0001_initial.sql", first.Stdout, StringComparison.Ordinal);
+
+        await using var second = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "db", "migrate");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains($"schema is current (version {MigrationCatalog.LatestVersion})", second.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_reports_a_healthy_stack_and_the_index()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", StackSettings.For(db, ServiceProcess.FreePort()), "status");
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("postgres  ok", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rabbitmq  ok", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("model     version 0", status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_fails_when_the_broker_is_unreachable()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+        settings["BREWCLIP__RabbitMq__Port"] = ServiceProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "status");
+
+        Assert.Equal(3, status.ExitCode);
+        Assert.Contains("rabbitmq  unavailable", status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_connection_string_is_a_configuration_error()
+    {
+        await using var migrate = await ServiceProcess.RunAsync("BrewClip.Cli", new Dictionary<string, string>(), "db", "migrate");
+        Assert.Equal(78, migrate.ExitCode);
+        Assert.Contains("Postgres:ConnectionString (BREWCLIP__Postgres__ConnectionString)", migrate.Stderr, StringComparison.Ordinal);
+    }
+}

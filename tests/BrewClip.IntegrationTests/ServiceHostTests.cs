@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>Every service host starts against the real stack, reports ready, and stops cleanly on SIGTERM.</summary>
+public sealed class ServiceHostTests
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public static TheoryData<string> Services => new()
+    {
+        "BrewClip.Ingest", "BrewClip.Transcription", "BrewClip.AcousticEmbedding", "BrewClip.ImageEmbedding", "BrewClip.Training",
+    };
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task Service_starts_reports_ready_and_stops_cleanly_on_sigterm(string project)
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start(project, StackSettings.For(db, port));
+
+        var ready = await WaitForReadyAsync(service, port);
+        Assert.True(ready is not null, $"{project} never became ready.\n{service}");
+        using (var health = JsonDocument.Parse(ready))
+        {
+            var checks = health.RootElement.GetProperty("checks");
+            Assert.Equal("Healthy", checks.GetProperty("postgres").GetProperty("status").GetString());
+            Assert.Equal("Healthy", checks.GetProperty("masstransit-bus").GetProperty("status").GetString());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/health/live")).StatusCode);
+
+        service.Terminate();
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(45)), $"{project} did not stop after SIGTERM.\n{service}");
+        Assert.True(service.ExitCode == 0, $"exit code {service.ExitCode}\n{service}");
+        Assert.Contains("stopped", service.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Service_refuses_an_unmigrated_database_and_says_how_to_migrate()
+    {
+        await using var db = await TestDatabase.CreateAsync(migrate: false);
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", StackSettings.For(db, ServiceProcess.FreePort()));
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
+        Assert.Equal(1, service.ExitCode);
+        Assert.Contains("brewclip db migrate", service.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Postgres:MigrateOnStart", service.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Service_migrates_at_start_when_configured()
+    {
+        await using var db = await TestDatabase.CreateAsync(migrate: false);
+        var port = ServiceProcess.FreePort();
+        var settings = StackSettings.For(db, port);
+        settings["BREWCLIP__Postgres__MigrateOnStart"] = "true";
+        await using var service = ServiceProcess.Start("BrewClip.Training", settings);
+
+        Assert.True(await WaitForReadyAsync(service, port) is not null, service.ToString());
+        Assert.True((await new BrewClip.Storage.Migrations.SchemaMigrator(db.DataSource).GetStateAsync()).IsCurrent);
+    }
+
+    [Fact]
+    public async Task Bad_option_stops_the_service_at_start_naming_the_option()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+        settings["BREWCLIP__RabbitMq__PrefetchCount"] = "-3";
+        await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.ToString());
+        Assert.Equal(78, service.ExitCode);
+        Assert.Contains("RabbitMq:PrefetchCount (BREWCLIP__RabbitMq__PrefetchCount)", service.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dotenv_file_is_read_and_environment_variables_override_it()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var folder = Directory.CreateTempSubdirectory("brewclip-dotenv-").FullName;
+        File.WriteAllText(Path.Combine(folder, ".env"), "BREWCLIP__Service__LogFormat=yaml\n");
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+
+        await using (var rejected = ServiceProcess.Start("BrewClip.Ingest", settings, folder))
+        {
+            Assert.True(await rejected.WaitForExitAsync(TimeSpan.FromSeconds(30)), rejected.ToString());
+            Assert.Equal(78, rejected.ExitCode);
+            Assert.Contains("Service:LogFormat", rejected.Stderr, StringComparison.Ordinal);
+        }
+
+        var port = ServiceProcess.FreePort();
+        settings = StackSettings.For(db, port);
+        settings["BREWCLIP__Service__LogFormat"] = "json";
+        await using var overridden = ServiceProcess.Start("BrewClip.Ingest", settings, folder);
+        Assert.True(await WaitForReadyAsync(overridden, port) is not null, overridden.ToString());
+        // json logs: one object per line.
+        var firstLine = overridden.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0];
+        using var log = JsonDocument.Parse(firstLine);
+        Assert.True(log.RootElement.TryGetProperty("Category", out _), firstLine);
+    }
+
+    [Fact]
+    public async Task Unreachable_broker_stops_the_service_with_a_clear_message()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+        settings["BREWCLIP__RabbitMq__Port"] = ServiceProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["BREWCLIP__RabbitMq__StartupTimeoutSeconds"] = "5";
+        await using var service = ServiceProcess.Start("BrewClip.Transcription", settings);
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
+        Assert.Equal(1, service.ExitCode);
+        Assert.Contains("cannot connect to RabbitMQ", service.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_database_password_stops_the_service_naming_the_connection_string()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+        settings["BREWCLIP__Postgres__ConnectionString"] =
+            new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Password = "not-the-password" }.ConnectionString;
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
+        Assert.Equal(1, service.ExitCode);
+        Assert.Contains("Postgres:ConnectionString", service.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Polls /health/ready until it answers 200; returns its body, or null if the process ends or time runs out.</summary>
+    private static async Task<string?> WaitForReadyAsync(ServiceProcess service, int port)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(90) && !service.HasExited)
+        {
+            try
+            {
+                var response = await Http.GetAsync($"http://127.0.0.1:{port}/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return await response.Content.ReadAsStringAsync();
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>A BrewClip program run as a real process, as a user or an orchestrator would run it.</summary>
+internal sealed partial class ServiceProcess : IAsyncDisposable
+{
+    private const int SigTerm = 15;
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private ServiceProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
+
+    public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The built program of a project under services/ (the CLI's assembly is brewclip.dll).</summary>
+    public static string AssemblyOf(string project)
+    {
+        // tests/BrewClip.IntegrationTests/bin/<Configuration>/<tfm>/ -> services/<project>/bin/<Configuration>/<tfm>/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var assembly = project == "BrewClip.Cli" ? "brewclip.dll" : project + ".dll";
+        var path = Path.Combine(TestSettings.RepositoryRoot, "services", project, "bin", output.Parent!.Name, output.Name, assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}", path);
+    }
+
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("brewclip-run-").FullName,
+        };
+        info.ArgumentList.Add(AssemblyOf(project));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        // The child sees only the settings the test gives it, not a developer's shell.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("BREWCLIP", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        var service = new ServiceProcess(process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (service._stdout) { service._stdout.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (service._stderr) { service._stderr.AppendLine(e.Data); } } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>Runs a program to its end; returns its exit code.</summary>
+    public static async Task<ServiceProcess> RunAsync(string project, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var process = Start(project, environment, null, args);
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return process;
+    }
+
+    public void Terminate()
+    {
+        if (kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    public override string ToString() => $"stdout:\n{Stdout}\nstderr:\n{Stderr}";
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}

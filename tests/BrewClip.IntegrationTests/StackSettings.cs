@@ -1,0 +1,23 @@
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>Environment for a service process pointed at a test database and the test broker.</summary>
+internal static class StackSettings
+{
+    public static Dictionary<string, string> For(TestDatabase db, int healthPort)
+    {
+        var rabbit = TestSettings.RabbitMq;
+        return new Dictionary<string, string>
+        {
+            ["BREWCLIP__Postgres__ConnectionString"] = db.ConnectionString,
+            ["BREWCLIP__RabbitMq__Host"] = rabbit.Host,
+            ["BREWCLIP__RabbitMq__Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["BREWCLIP__RabbitMq__VirtualHost"] = rabbit.VirtualHost,
+            ["BREWCLIP__RabbitMq__Username"] = rabbit.Username,
+            ["BREWCLIP__RabbitMq__Password"] = rabbit.Password,
+            ["BREWCLIP__RabbitMq__QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8] + "-",
+            ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{healthPort}",
+        };
+    }
+}
