@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test against the real local stack: brings the stack up if it is not (scripts/infra.sh,
+# needs root for the first install), builds with warnings as errors, then runs the tests.
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! scripts/infra.sh status >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then scripts/infra.sh up >/dev/null; else sudo scripts/infra.sh up >/dev/null; fi
+fi
+# The tests' own settings (a test database and a test virtual host); nothing of a running stack's.
+eval "$(scripts/infra.sh env | grep -E '^export BREWCLIP_TEST_')"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build BrewClip.Pipeline.sln -c Release -nologo -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test BrewClip.Pipeline.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over all test assemblies.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
