@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -7,12 +8,13 @@ namespace BrewClip.Autograd.Gemm;
 /// A packed, blocked GEMM in managed code. A and B are copied into panels that the micro-kernel walks
 /// sequentially (KC deep); the micro-kernel keeps an MR x NR tile of C in vector registers and does
 /// one broadcast-FMA per row and vector per k. AVX-512 gets an 8 x 32 tile, AVX2 a 6 x 16 tile.
-/// Row blocks of C are shared out across cores.
+/// C is cut into one rectangle per core along its longer side.
 /// </summary>
 public sealed class ManagedGemm : IGemmBackend
 {
-    private const int KC = 256;
-    private const int MC = 96;
+    private const int KC = 512;
+    private const int MC = 192;
+
 
     private static readonly bool Wide = Vector512.IsHardwareAccelerated;
     private static readonly int MR = Wide ? 8 : 6;
@@ -38,50 +40,34 @@ public sealed class ManagedGemm : IGemmBackend
             return;
         }
 
-        var nPanels = (n + NR - 1) / NR;
-        var mBlocks = (m + MC - 1) / MC;
-        var packedB = new float[nPanels * NR * Math.Min(KC, k)];
-        var workers = parallel ? Math.Min(Environment.ProcessorCount, mBlocks * nPanels) : 1;
-        // Small products are not worth a thread hand-off.
-        if ((long)m * n * k < 64L * 64 * 64)
+        // Each worker owns a rectangle of C and runs the whole k loop on it with its own packed
+        // panels: no synchronisation between k blocks, at the price of packing shared panels twice.
+        var workers = parallel && (long)m * n * k >= 64L * 64 * 64 ? Environment.ProcessorCount : 1;
+        var mUnits = (m + MR - 1) / MR;
+        var nUnits = (n + NR - 1) / NR;
+        var splitRows = mUnits >= nUnits;
+        var splits = Math.Max(1, Math.Min(workers, splitRows ? mUnits : nUnits));
+        if (splits == 1)
         {
-            workers = 1;
+            RunRegion(transA, transB, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, 0, m, 0, n);
+            return;
         }
-
-        for (var p0 = 0; p0 < k; p0 += KC)
+        var units = splitRows ? mUnits : nUnits;
+        Parallel.For(0, splits, new ParallelOptions { MaxDegreeOfParallelism = splits }, s =>
         {
-            var kc = Math.Min(KC, k - p0);
-            PackB(transB, b, bOffset, ldb, p0, kc, n, packedB);
-            if (workers == 1)
+            var first = (int)((long)units * s / splits);
+            var last = (int)((long)units * (s + 1) / splits);
+            if (splitRows)
             {
-                var packedA = new float[MC * kc + MR * kc];
-                for (var mb = 0; mb < mBlocks; mb++)
-                {
-                    RunBlock(transA, m, n, kc, p0, alpha, a, aOffset, lda, packedB, c, cOffset, ldc, mb, 0, nPanels, packedA);
-                }
+                RunRegion(transA, transB, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc,
+                    first * MR, Math.Min(m, last * MR), 0, n);
             }
             else
             {
-                // Work items: row blocks, split into column ranges when there are fewer row blocks than cores.
-                var nSplits = Math.Max(1, Math.Min(nPanels, (workers * 2 + mBlocks - 1) / mBlocks));
-                var panelsPerSplit = (nPanels + nSplits - 1) / nSplits;
-                Parallel.For(0, mBlocks * nSplits, new ParallelOptions { MaxDegreeOfParallelism = workers },
-                    () => new float[MC * kc + MR * kc],
-                    (item, _, packedA) =>
-                    {
-                        var mb = item / nSplits;
-                        var split = item % nSplits;
-                        var first = split * panelsPerSplit;
-                        var last = Math.Min(nPanels, first + panelsPerSplit);
-                        if (first < last)
-                        {
-                            RunBlock(transA, m, n, kc, p0, alpha, a, aOffset, lda, packedB, c, cOffset, ldc, mb, first, last, packedA);
-                        }
-                        return packedA;
-                    },
-                    _ => { });
+                RunRegion(transA, transB, k, alpha, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc,
+                    0, m, first * NR, Math.Min(n, last * NR));
             }
-        }
+        });
     }
 
     private static void ScaleC(float beta, int m, int n, float[] c, int cOffset, int ldc)
@@ -104,44 +90,81 @@ public sealed class ManagedGemm : IGemmBackend
         }
     }
 
-    private static void RunBlock(bool transA, int m, int n, int kc, int p0, float alpha,
-        float[] a, int aOffset, int lda, float[] packedB, float[] c, int cOffset, int ldc,
-        int mBlock, int firstPanel, int lastPanel, float[] packedA)
+    /// <summary>C[i0..i1, j0..j1] += alpha · A[i0..i1, :] · B[:, j0..j1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRegion(bool transA, bool transB, int k, float alpha,
+        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float[] c, int cOffset, int ldc,
+        int i0, int i1, int j0, int j1)
     {
-        var i0 = mBlock * MC;
-        var mc = Math.Min(MC, m - i0);
-        PackA(transA, a, aOffset, lda, i0, mc, p0, kc, packedA);
-        Span<float> tile = stackalloc float[8 * 32];
-        var mrCount = (mc + MR - 1) / MR;
-        for (var jp = firstPanel; jp < lastPanel; jp++)
+        var nPanels = (j1 - j0 + NR - 1) / NR;
+        var kcMax = Math.Min(KC, k);
+        var packedB = ArrayPool<float>.Shared.Rent(nPanels * NR * kcMax);
+        var packedA = ArrayPool<float>.Shared.Rent((MC + MR) * kcMax);
+        try
         {
-            var j0 = jp * NR;
-            var nr = Math.Min(NR, n - j0);
-            var bPanel = packedB.AsSpan(jp * NR * kc, NR * kc);
-            for (var ir = 0; ir < mrCount; ir++)
+            for (var p0 = 0; p0 < k; p0 += KC)
             {
-                var i = ir * MR;
-                var mr = Math.Min(MR, mc - i);
-                var aPanel = packedA.AsSpan(ir * MR * kc, MR * kc);
-                if (Wide)
+                var kc = Math.Min(KC, k - p0);
+                PackB(transB, b, bOffset, ldb, p0, kc, j0, j1, packedB);
+                for (var mb = i0; mb < i1; mb += MC)
                 {
-                    Kernel8x32(aPanel, bPanel, kc, tile);
+                    var mc = Math.Min(MC, i1 - mb);
+                    PackA(transA, a, aOffset, lda, mb, mc, p0, kc, packedA);
+                    RunBlock(mb, mc, j0, j1, kc, alpha, packedA, packedB, c, cOffset, ldc);
                 }
-                else
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packedA);
+            ArrayPool<float>.Shared.Return(packedB);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RunBlock(int i0, int mc, int j0, int j1, int kc, float alpha,
+        float[] packedA, float[] packedB, float[] c, int cOffset, int ldc)
+    {
+        var tile = stackalloc float[8 * 32];
+        var mrCount = (mc + MR - 1) / MR;
+        var nPanels = (j1 - j0 + NR - 1) / NR;
+        fixed (float* pa = packedA, pb = packedB, pc = c)
+        {
+            for (var jp = 0; jp < nPanels; jp++)
+            {
+                var j = j0 + jp * NR;
+                var nr = Math.Min(NR, j1 - j);
+                var bPanel = pb + jp * NR * kc;
+                for (var ir = 0; ir < mrCount; ir++)
                 {
-                    Kernel6x16(aPanel, bPanel, kc, tile);
-                }
-                for (var r = 0; r < mr; r++)
-                {
-                    var cRow = c.AsSpan(cOffset + (i0 + i + r) * ldc + j0, nr);
-                    var tRow = tile.Slice(r * NR, nr);
-                    if (alpha == 1)
+                    var i = ir * MR;
+                    var mr = Math.Min(MR, mc - i);
+                    var aPanel = pa + ir * MR * kc;
+                    var cTile = pc + cOffset + (i0 + i) * ldc + j;
+                    var full = mr == MR && nr == NR;
+                    // A full tile is updated in place; an edge tile goes through a buffer.
+                    var target = full ? cTile : tile;
+                    var targetLd = full ? ldc : NR;
+                    if (!full)
                     {
-                        System.Numerics.Tensors.TensorPrimitives.Add(cRow, tRow, cRow);
+                        new Span<float>(tile, MR * NR).Clear();
+                    }
+                    if (Wide)
+                    {
+                        Kernel8x32(aPanel, bPanel, kc, target, targetLd, full ? alpha : 1f);
                     }
                     else
                     {
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(tRow, alpha, cRow, cRow);
+                        Kernel6x16(aPanel, bPanel, kc, target, targetLd, full ? alpha : 1f);
+                    }
+                    if (!full)
+                    {
+                        for (var r = 0; r < mr; r++)
+                        {
+                            var cRow = new Span<float>(cTile + r * ldc, nr);
+                            var tRow = new ReadOnlySpan<float>(tile + r * NR, nr);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(tRow, alpha, cRow, cRow);
+                        }
                     }
                 }
             }
@@ -149,6 +172,7 @@ public sealed class ManagedGemm : IGemmBackend
     }
 
     /// <summary>A rows [i0, i0+mc) x columns [p0, p0+kc) into MR-row panels, k-major, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transA, float[] a, int aOffset, int lda, int i0, int mc, int p0, int kc, float[] packed)
     {
         var panels = (mc + MR - 1) / MR;
@@ -187,14 +211,15 @@ public sealed class ManagedGemm : IGemmBackend
         }
     }
 
-    /// <summary>B rows [p0, p0+kc) x all columns into NR-column panels, k-major, zero-padded.</summary>
-    private static void PackB(bool transB, float[] b, int bOffset, int ldb, int p0, int kc, int n, float[] packed)
+    /// <summary>B rows [p0, p0+kc) x columns [first, last) into NR-column panels, k-major, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(bool transB, float[] b, int bOffset, int ldb, int p0, int kc, int first, int last, float[] packed)
     {
-        var panels = (n + NR - 1) / NR;
+        var panels = (last - first + NR - 1) / NR;
         for (var jp = 0; jp < panels; jp++)
         {
-            var j0 = jp * NR;
-            var cols = Math.Min(NR, n - j0);
+            var j0 = first + jp * NR;
+            var cols = Math.Min(NR, last - j0);
             var dst = jp * NR * kc;
             if (!transB)
             {
@@ -228,79 +253,73 @@ public sealed class ManagedGemm : IGemmBackend
         }
     }
 
+    /// <summary>c[0..8, 0..32] (row stride ldc) += alpha · aPanel(8 x kc) · bPanel(kc x 32).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel8x32(ReadOnlySpan<float> aPanel, ReadOnlySpan<float> bPanel, int kc, Span<float> tile)
+    private static unsafe void Kernel8x32(float* ap, float* bp, int kc, float* c, int ldc, float alpha)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
-        fixed (float* ap0 = aPanel, bp0 = bPanel)
+        for (var p = 0; p < kc; p++)
         {
-            var ap = ap0;
-            var bp = bp0;
-            for (var p = 0; p < kc; p++)
-            {
-                var b0 = Vector512.Load(bp);
-                var b1 = Vector512.Load(bp + 16);
-                Vector512<float> a;
-                a = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
-                a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
-                a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
-                a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
-                a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
-                a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
-                a = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
-                a = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(a, b0, c70); c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
-                ap += 8;
-                bp += 32;
-            }
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
+            Vector512<float> a;
+            a = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            a = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(a, b0, c70); c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
+            ap += 8;
+            bp += 32;
         }
-        fixed (float* t = tile)
-        {
-            c00.Store(t); c01.Store(t + 16);
-            c10.Store(t + 32); c11.Store(t + 48);
-            c20.Store(t + 64); c21.Store(t + 80);
-            c30.Store(t + 96); c31.Store(t + 112);
-            c40.Store(t + 128); c41.Store(t + 144);
-            c50.Store(t + 160); c51.Store(t + 176);
-            c60.Store(t + 192); c61.Store(t + 208);
-            c70.Store(t + 224); c71.Store(t + 240);
-        }
+        var s = Vector512.Create(alpha);
+        Accumulate512(c, c00, c01, s); Accumulate512(c + ldc, c10, c11, s);
+        Accumulate512(c + 2 * ldc, c20, c21, s); Accumulate512(c + 3 * ldc, c30, c31, s);
+        Accumulate512(c + 4 * ldc, c40, c41, s); Accumulate512(c + 5 * ldc, c50, c51, s);
+        Accumulate512(c + 6 * ldc, c60, c61, s); Accumulate512(c + 7 * ldc, c70, c71, s);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Accumulate512(float* row, Vector512<float> left, Vector512<float> right, Vector512<float> alpha)
+    {
+        Vector512.FusedMultiplyAdd(left, alpha, Vector512.Load(row)).Store(row);
+        Vector512.FusedMultiplyAdd(right, alpha, Vector512.Load(row + 16)).Store(row + 16);
+    }
+
+    /// <summary>c[0..6, 0..16] (row stride ldc) += alpha · aPanel(6 x kc) · bPanel(kc x 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel6x16(ReadOnlySpan<float> aPanel, ReadOnlySpan<float> bPanel, int kc, Span<float> tile)
+    private static unsafe void Kernel6x16(float* ap, float* bp, int kc, float* c, int ldc, float alpha)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        fixed (float* ap0 = aPanel, bp0 = bPanel)
+        for (var p = 0; p < kc; p++)
         {
-            var ap = ap0;
-            var bp = bp0;
-            for (var p = 0; p < kc; p++)
-            {
-                var b0 = Vector256.Load(bp);
-                var b1 = Vector256.Load(bp + 8);
-                Vector256<float> a;
-                a = Vector256.Create(ap[0]); c00 = Vector256.FusedMultiplyAdd(a, b0, c00); c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
-                a = Vector256.Create(ap[1]); c10 = Vector256.FusedMultiplyAdd(a, b0, c10); c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
-                a = Vector256.Create(ap[2]); c20 = Vector256.FusedMultiplyAdd(a, b0, c20); c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
-                a = Vector256.Create(ap[3]); c30 = Vector256.FusedMultiplyAdd(a, b0, c30); c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
-                a = Vector256.Create(ap[4]); c40 = Vector256.FusedMultiplyAdd(a, b0, c40); c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
-                a = Vector256.Create(ap[5]); c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
-                ap += 6;
-                bp += 16;
-            }
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + 8);
+            Vector256<float> a;
+            a = Vector256.Create(ap[0]); c00 = Vector256.FusedMultiplyAdd(a, b0, c00); c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+            a = Vector256.Create(ap[1]); c10 = Vector256.FusedMultiplyAdd(a, b0, c10); c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+            a = Vector256.Create(ap[2]); c20 = Vector256.FusedMultiplyAdd(a, b0, c20); c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+            a = Vector256.Create(ap[3]); c30 = Vector256.FusedMultiplyAdd(a, b0, c30); c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+            a = Vector256.Create(ap[4]); c40 = Vector256.FusedMultiplyAdd(a, b0, c40); c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
+            a = Vector256.Create(ap[5]); c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
+            ap += 6;
+            bp += 16;
         }
-        fixed (float* t = tile)
-        {
-            c00.Store(t); c01.Store(t + 8);
-            c10.Store(t + 16); c11.Store(t + 24);
-            c20.Store(t + 32); c21.Store(t + 40);
-            c30.Store(t + 48); c31.Store(t + 56);
-            c40.Store(t + 64); c41.Store(t + 72);
-            c50.Store(t + 80); c51.Store(t + 88);
-        }
+        var s = Vector256.Create(alpha);
+        Accumulate256(c, c00, c01, s); Accumulate256(c + ldc, c10, c11, s); Accumulate256(c + 2 * ldc, c20, c21, s);
+        Accumulate256(c + 3 * ldc, c30, c31, s); Accumulate256(c + 4 * ldc, c40, c41, s); Accumulate256(c + 5 * ldc, c50, c51, s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Accumulate256(float* row, Vector256<float> left, Vector256<float> right, Vector256<float> alpha)
+    {
+        Vector256.FusedMultiplyAdd(left, alpha, Vector256.Load(row)).Store(row);
+        Vector256.FusedMultiplyAdd(right, alpha, Vector256.Load(row + 8)).Store(row + 8);
     }
 }

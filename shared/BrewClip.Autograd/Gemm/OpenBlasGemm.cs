@@ -19,7 +19,10 @@ public sealed unsafe class OpenBlasGemm : IGemmBackend
     {
         _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)
             NativeLibrary.GetExport(library, "cblas_sgemm");
-        Name = $"OpenBLAS ({path}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? CoreTypeFromNative() ?? "auto"})";
+        var core = NativeLibrary.TryGetExport(library, "openblas_get_corename", out var corename)
+            ? Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)corename)()) ?? "?"
+            : "?";
+        Name = $"OpenBLAS ({path}, {core} kernels)";
     }
 
     public string Name { get; }
