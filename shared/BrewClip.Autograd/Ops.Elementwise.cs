@@ -73,7 +73,7 @@ public static partial class Ops
         {
             var back = new float[g.Length];
             TensorPrimitives.Multiply(g, factor, back);
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -81,7 +81,7 @@ public static partial class Ops
     {
         var data = new float[x.Size];
         TensorPrimitives.Add(ValuesOf(x).AsSpan(0, x.Size), value, data);
-        return Result(data, (int[])x.Shape.Clone(), [x], g => x.AccumulateGrad(g));
+        return Result(data, (int[])x.Shape.Clone(), [x], g => x.AdoptGrad(g));
     }
 
     public static Tensor Exp(Tensor x)
@@ -92,7 +92,7 @@ public static partial class Ops
         {
             var back = new float[g.Length];
             TensorPrimitives.Multiply(g, data, back);
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -105,7 +105,7 @@ public static partial class Ops
         {
             var back = new float[g.Length];
             TensorPrimitives.Divide(g, values.AsSpan(0, x.Size), back);
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -125,7 +125,7 @@ public static partial class Ops
             {
                 back[i] = values[i] < min || values[i] > max ? 0 : g[i];
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -141,7 +141,7 @@ public static partial class Ops
             {
                 back[i] = values[i] > 0 ? g[i] : 0;
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -150,23 +150,41 @@ public static partial class Ops
     {
         var values = ValuesOf(x);
         var data = new float[x.Size];
-        for (var i = 0; i < data.Length; i++)
+        ForChunks(data.Length, (start, end) =>
         {
-            var v = values[i];
-            data[i] = 0.5f * v * (1 + SpecialFunctions.Erf(v * InvSqrt2));
-        }
+            for (var i = start; i < end; i++)
+            {
+                var v = values[i];
+                data[i] = 0.5f * v * (1 + SpecialFunctions.Erf(v * InvSqrt2));
+            }
+        });
         return Result(data, (int[])x.Shape.Clone(), [x], g =>
         {
             var back = new float[g.Length];
             var invSqrt2Pi = 1 / MathF.Sqrt(2 * MathF.PI);
-            for (var i = 0; i < back.Length; i++)
+            ForChunks(back.Length, (start, end) =>
             {
-                var v = values[i];
-                var cdf = 0.5f * (1 + SpecialFunctions.Erf(v * InvSqrt2));
-                var pdf = invSqrt2Pi * MathF.Exp(-0.5f * v * v);
-                back[i] = g[i] * (cdf + v * pdf);
-            }
-            x.AccumulateGrad(back);
+                for (var i = start; i < end; i++)
+                {
+                    var v = values[i];
+                    var cdf = 0.5f * (1 + SpecialFunctions.Erf(v * InvSqrt2));
+                    var pdf = invSqrt2Pi * MathF.Exp(-0.5f * v * v);
+                    back[i] = g[i] * (cdf + v * pdf);
+                }
+            });
+            x.AdoptGrad(back);
         });
+    }
+
+    /// <summary>Runs <paramref name="body"/> over [0, length) in chunks, on several cores when the work is large.</summary>
+    internal static void ForChunks(int length, Action<int, int> body)
+    {
+        const int chunk = 1 << 16;
+        if (length <= 2 * chunk)
+        {
+            body(0, length);
+            return;
+        }
+        Parallel.For(0, (length + chunk - 1) / chunk, c => body(c * chunk, Math.Min(length, (c + 1) * chunk)));
     }
 }

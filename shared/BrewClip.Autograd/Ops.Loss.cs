@@ -37,7 +37,7 @@ public static partial class Ops
                 dst[targets[r]] -= 1;
                 TensorPrimitives.Multiply(dst, scale, dst);
             }
-            logits.AccumulateGrad(back);
+            logits.AdoptGrad(back);
         });
     }
 

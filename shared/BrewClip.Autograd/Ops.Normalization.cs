@@ -65,15 +65,15 @@ public static partial class Ops
             }
             if (dx is not null)
             {
-                x.AccumulateGrad(dx);
+                x.AdoptGrad(dx);
             }
             if (dgamma is not null)
             {
-                gamma.AccumulateGrad(dgamma);
+                gamma.AdoptGrad(dgamma);
             }
             if (dbeta is not null)
             {
-                beta.AccumulateGrad(dbeta);
+                beta.AdoptGrad(dbeta);
             }
         });
     }
@@ -105,7 +105,7 @@ public static partial class Ops
                 TensorPrimitives.Add(dst, gr, dst);
                 TensorPrimitives.Divide(dst, norms[r], dst);
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -136,7 +136,7 @@ public static partial class Ops
         {
             var back = new float[g.Length];
             TensorPrimitives.Multiply(g, mask, back);
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -226,7 +226,7 @@ public static partial class Ops
                     back[i] = 0;
                 }
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 }

@@ -13,7 +13,7 @@ public static partial class Ops
         {
             var back = new float[x.Size];
             Array.Fill(back, g[0]);
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -66,7 +66,7 @@ public static partial class Ops
                     TensorPrimitives.Multiply(src, factor, back.AsSpan((o * n + j) * inner, inner));
                 }
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 

@@ -7,7 +7,7 @@ public static partial class Ops
     {
         var data = new float[x.Size];
         CopyStrided(x.Storage, x.Offset, x.Shape, x.Strides, data);
-        return Result(data, (int[])x.Shape.Clone(), [x], g => x.AccumulateGrad(g));
+        return Result(data, (int[])x.Shape.Clone(), [x], g => x.AdoptGrad(g));
     }
 
     /// <summary>The same values in a new shape (one dimension may be -1). A view when contiguous.</summary>
@@ -32,7 +32,7 @@ public static partial class Ops
             throw new ArgumentException($"Cannot reshape {Shapes.Format(x.Shape)} ({x.Size} values) to {Shapes.Format(shape)}.");
         }
         var source = x.Contiguous();
-        return View(source, source.Offset, resolved, Shapes.ContiguousStrides(resolved), g => source.AccumulateGrad(g));
+        return View(source, source.Offset, resolved, Shapes.ContiguousStrides(resolved), g => source.AdoptGrad(g));
     }
 
     /// <summary>Swaps two dimensions: a view with exchanged strides.</summary>
@@ -51,7 +51,7 @@ public static partial class Ops
             (gStrides[a], gStrides[b]) = (gStrides[b], gStrides[a]);
             var back = new float[x.Size];
             CopyStrided(g, 0, x.Shape, gStrides, back);
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -132,7 +132,7 @@ public static partial class Ops
                 {
                     g.AsSpan(o * innerBlock + starts[p], blocks[p]).CopyTo(part.AsSpan(o * blocks[p], blocks[p]));
                 }
-                inputs[p].AccumulateGrad(part);
+                inputs[p].AdoptGrad(part);
             }
         });
     }

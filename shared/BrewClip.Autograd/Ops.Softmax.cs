@@ -27,7 +27,7 @@ public static partial class Ops
                 TensorPrimitives.Subtract(gr, dot, dst);
                 TensorPrimitives.Multiply(dst, y, dst);
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 
@@ -54,7 +54,7 @@ public static partial class Ops
                 TensorPrimitives.Multiply(dst, -total, dst);
                 TensorPrimitives.Add(dst, gr, dst);
             }
-            x.AccumulateGrad(back);
+            x.AdoptGrad(back);
         });
     }
 

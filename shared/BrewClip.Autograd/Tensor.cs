@@ -194,6 +194,23 @@ public sealed class Tensor
         }
     }
 
+    /// <summary>Accumulates a gradient held in a buffer the caller gives up: the first one is kept as is, without a copy.</summary>
+    internal void AdoptGrad(float[] owned)
+    {
+        if (!RequiresGrad)
+        {
+            return;
+        }
+        if (GradBuffer is null && owned.Length == Size)
+        {
+            GradBuffer = owned;
+        }
+        else
+        {
+            AccumulateGrad(owned.AsSpan(0, Size));
+        }
+    }
+
     /// <summary>The buffer to accumulate a gradient into, allocated zeroed on first use.</summary>
     internal float[] GradTarget() => GradBuffer ??= new float[Size];
 
