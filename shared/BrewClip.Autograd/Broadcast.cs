@@ -24,8 +24,8 @@ internal static class Broadcast
         var bStrides = Shapes.BroadcastStrides(bShape, outShape);
         var aInner = outShape.Length == 0 ? 0 : aStrides[^1];
         var bInner = outShape.Length == 0 ? 0 : bStrides[^1];
-        var aOffsets = RowOffsets(outShape, aStrides, rows);
-        var bOffsets = RowOffsets(outShape, bStrides, rows);
+        var aOffsets = Shapes.RowOffsets(outShape, aStrides);
+        var bOffsets = Shapes.RowOffsets(outShape, bStrides);
         for (var r = 0; r < rows; r++)
         {
             var o = result.AsSpan(r * inner, inner);
@@ -34,7 +34,7 @@ internal static class Broadcast
         return result;
     }
 
-    /// <summary>Sums a gradient of <paramref name="fromShape"/> over the broadcast dimensions down to <paramref name="toShape"/>.</summary>
+    /// <summary>Sums a gradient of <paramref name="fromShape"/> over the broadcast dimensions down to <paramref name="target"/>'s shape.</summary>
     public static void AccumulateReduced(ReadOnlySpan<float> grad, int[] fromShape, Tensor target)
     {
         if (!target.RequiresGrad)
@@ -50,7 +50,7 @@ internal static class Broadcast
         var (inner, rows) = RowsOf(fromShape);
         var strides = Shapes.BroadcastStrides(target.Shape, fromShape);
         var innerStride = fromShape.Length == 0 ? 0 : strides[^1];
-        var offsets = RowOffsets(fromShape, strides, rows);
+        var offsets = Shapes.RowOffsets(fromShape, strides);
         for (var r = 0; r < rows; r++)
         {
             var row = grad.Slice(r * inner, inner);
@@ -71,30 +71,6 @@ internal static class Broadcast
         var inner = shape.Length == 0 ? 1 : shape[^1];
         var size = Shapes.Size(shape);
         return (inner, inner == 0 ? 0 : size / inner);
-    }
-
-    private static int[] RowOffsets(int[] shape, int[] strides, int rows)
-    {
-        var offsets = new int[rows];
-        var rank = shape.Length;
-        var index = new int[Math.Max(rank, 1)];
-        var offset = 0;
-        for (var r = 0; r < rows; r++)
-        {
-            offsets[r] = offset;
-            for (var d = rank - 2; d >= 0; d--)
-            {
-                index[d]++;
-                offset += strides[d];
-                if (index[d] < shape[d])
-                {
-                    break;
-                }
-                offset -= strides[d] * shape[d];
-                index[d] = 0;
-            }
-        }
-        return offsets;
     }
 
     private static void ApplyRow(Kind kind, float[] a, int aOffset, int aInner, float[] b, int bOffset, int bInner, Span<float> o)

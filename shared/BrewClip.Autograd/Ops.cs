@@ -33,19 +33,12 @@ public static partial class Ops
     /// <summary>Copies a strided tensor's values into <paramref name="destination"/> in row-major order.</summary>
     internal static void CopyStrided(float[] source, int offset, int[] shape, int[] strides, Span<float> destination)
     {
-        var rank = shape.Length;
-        if (rank == 0)
+        var inner = shape.Length == 0 ? 1 : shape[^1];
+        var innerStride = shape.Length == 0 ? 1 : strides[^1];
+        var rows = Shapes.RowOffsets(shape, strides);
+        for (var row = 0; row < rows.Length; row++)
         {
-            destination[0] = source[offset];
-            return;
-        }
-        var inner = shape[^1];
-        var innerStride = strides[^1];
-        var rows = inner == 0 ? 0 : Shapes.Size(shape) / inner;
-        var index = new int[rank];
-        var src = offset;
-        for (var row = 0; row < rows; row++)
-        {
+            var src = offset + rows[row];
             var dst = destination.Slice(row * inner, inner);
             if (innerStride == 1)
             {
@@ -58,37 +51,18 @@ public static partial class Ops
                     dst[j] = source[src + j * innerStride];
                 }
             }
-            // Advance the outer index like an odometer.
-            for (var d = rank - 2; d >= 0; d--)
-            {
-                index[d]++;
-                src += strides[d];
-                if (index[d] < shape[d])
-                {
-                    break;
-                }
-                src -= strides[d] * shape[d];
-                index[d] = 0;
-            }
         }
     }
 
     /// <summary>Adds row-major <paramref name="values"/> into a strided region of <paramref name="target"/>.</summary>
     internal static void AddStrided(ReadOnlySpan<float> values, float[] target, int offset, int[] shape, int[] strides)
     {
-        var rank = shape.Length;
-        if (rank == 0)
+        var inner = shape.Length == 0 ? 1 : shape[^1];
+        var innerStride = shape.Length == 0 ? 1 : strides[^1];
+        var rows = Shapes.RowOffsets(shape, strides);
+        for (var row = 0; row < rows.Length; row++)
         {
-            target[offset] += values[0];
-            return;
-        }
-        var inner = shape[^1];
-        var innerStride = strides[^1];
-        var rows = inner == 0 ? 0 : Shapes.Size(shape) / inner;
-        var index = new int[rank];
-        var dst = offset;
-        for (var row = 0; row < rows; row++)
-        {
+            var dst = offset + rows[row];
             var src = values.Slice(row * inner, inner);
             if (innerStride == 1)
             {
@@ -101,17 +75,6 @@ public static partial class Ops
                 {
                     target[dst + j * innerStride] += src[j];
                 }
-            }
-            for (var d = rank - 2; d >= 0; d--)
-            {
-                index[d]++;
-                dst += strides[d];
-                if (index[d] < shape[d])
-                {
-                    break;
-                }
-                dst -= strides[d] * shape[d];
-                index[d] = 0;
             }
         }
     }

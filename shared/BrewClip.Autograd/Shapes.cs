@@ -69,4 +69,35 @@ internal static class Shapes
     }
 
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+
+    /// <summary>
+    /// Where each row (a run along the last dimension) of a tensor with <paramref name="shape"/> and
+    /// <paramref name="strides"/> starts, relative to its first element, in row-major order.
+    /// </summary>
+    public static int[] RowOffsets(int[] shape, int[] strides)
+    {
+        var inner = shape.Length == 0 ? 1 : shape[^1];
+        var rows = inner == 0 ? 0 : Size(shape) / inner;
+        var offsets = new int[rows];
+        var rank = shape.Length;
+        var index = new int[Math.Max(rank, 1)];
+        var offset = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            offsets[r] = offset;
+            // Advance the outer index like an odometer.
+            for (var d = rank - 2; d >= 0; d--)
+            {
+                index[d]++;
+                offset += strides[d];
+                if (index[d] < shape[d])
+                {
+                    break;
+                }
+                offset -= strides[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+        return offsets;
+    }
 }
