@@ -1,0 +1,7 @@
+namespace BrewClip.Onnx;
+
+public enum ExecutionProvider
+{
+    Cpu,
+    Cuda,
+}
