@@ -1,0 +1,3 @@
+namespace BrewClip.Models.Clip;
+
+public sealed record ImageFailure(int Index, string Reason);

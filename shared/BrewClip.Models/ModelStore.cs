@@ -1,0 +1,41 @@
+using BrewClip.Models.Clip;
+
+namespace BrewClip.Models;
+
+/// <summary>
+/// The folder of models: <c>clip-vit-base-patch32/</c>, <c>whisper-base/</c>, <c>brewclip/&lt;version&gt;/</c>.
+/// Found from an option, else <c>BREWCLIP_MODELS</c>, else <c>./models</c>.
+/// </summary>
+public sealed class ModelStore(string root)
+{
+    public const string EnvironmentVariable = "BREWCLIP_MODELS";
+    public const string ClipName = "clip-vit-base-patch32";
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public static ModelStore FromEnvironment(string? configuredRoot = null) => new(
+        !string.IsNullOrWhiteSpace(configuredRoot) ? configuredRoot
+        : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : Path.Combine(Directory.GetCurrentDirectory(), "models"));
+
+    /// <summary>The CLIP export's files; throws naming the first missing one and how to get it.</summary>
+    public ClipModelFiles Clip()
+    {
+        var folder = Path.Combine(Root, ClipName);
+        var files = new ClipModelFiles(
+            Path.Combine(folder, "vision_model.onnx"),
+            Path.Combine(folder, "text_model.onnx"),
+            Path.Combine(folder, "vocab.json"),
+            Path.Combine(folder, "merges.txt"));
+        foreach (var file in new[] { files.VisionModel, files.TextModel, files.Vocabulary, files.Merges })
+        {
+            if (!File.Exists(file))
+            {
+                throw new ModelMissingException(
+                    $"The model file {file} is missing. Put the ONNX export of openai/{ClipName} (vision_model.onnx and text_model.onnx, " +
+                    $"as published by transformers.js/Optimum, with vocab.json and merges.txt) into {folder}, or point Models:Root or {EnvironmentVariable} at a model store that has them.");
+            }
+        }
+        return files;
+    }
+}
