@@ -31,12 +31,12 @@ public static class BrewClipService
     /// unusable dependency ends it at start with one message that names the cause.
     /// </summary>
     public static async Task<int> RunAsync(string[] args, string serviceName,
-        Action<WebApplicationBuilder, IBusRegistrationConfigurator>? configure = null)
+        Action<WebApplicationBuilder>? configureServices = null, Action<IBusRegistrationConfigurator>? configureBus = null)
     {
         WebApplication app;
         try
         {
-            app = Build(args, serviceName, configure);
+            app = Build(args, serviceName, configureServices, configureBus);
         }
         catch (Exception e) when (DescribeStartFailure(e) is { } failure)
         {
@@ -63,8 +63,10 @@ public static class BrewClipService
     }
 
     /// <summary>The host of a service, not yet started: for <see cref="RunAsync"/> and for tests.</summary>
+    /// <param name="configureServices">The service's own services; hosted services added here start after the schema check and before the bus.</param>
+    /// <param name="configureBus">The service's consumers.</param>
     public static WebApplication Build(string[] args, string serviceName,
-        Action<WebApplicationBuilder, IBusRegistrationConfigurator>? configure = null)
+        Action<WebApplicationBuilder>? configureServices = null, Action<IBusRegistrationConfigurator>? configureBus = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -97,7 +99,8 @@ public static class BrewClipService
         // Registered before the bus so the schema is checked before any message is consumed.
         builder.Services.AddHostedService<SchemaGate>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag]);
-        builder.Services.AddBrewClipBus(rabbitMq, service, bus => configure?.Invoke(builder, bus));
+        configureServices?.Invoke(builder);
+        builder.Services.AddBrewClipBus(rabbitMq, service, configureBus);
 
         var app = builder.Build();
         app.MapBrewClipHealth();
@@ -138,7 +141,7 @@ public static class BrewClipService
         InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
             => new("invalid configuration: " + m, ConfigurationErrorExitCode),
         FormatException f when f.Message.Contains(".env", StringComparison.Ordinal) => new("invalid configuration: " + f.Message, ConfigurationErrorExitCode),
-        SchemaOutOfDateException or MigrationException or PostgresUnavailableException => new(e.Message, StartFailureExitCode),
+        SchemaOutOfDateException or MigrationException or PostgresUnavailableException or ServiceStartException => new(e.Message, StartFailureExitCode),
         BrokerUnreachableException or RabbitMqConnectionException => new(
             $"cannot connect to RabbitMQ: {e.Message} ({e.GetBaseException().Message}). Check RabbitMq:Host, RabbitMq:Port, RabbitMq:Username and RabbitMq:Password.",
             StartFailureExitCode),

@@ -18,6 +18,8 @@ internal static class StackSettings
             ["BREWCLIP__RabbitMq__Password"] = rabbit.Password,
             ["BREWCLIP__RabbitMq__QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8] + "-",
             ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{healthPort}",
+            // The tiny CLIP-shaped models made by tests/fixtures/make_clip_fixtures.py.
+            ["BREWCLIP__Models__Root"] = Path.Combine(TestSettings.RepositoryRoot, "tests", "fixtures", "models"),
         };
     }
 }

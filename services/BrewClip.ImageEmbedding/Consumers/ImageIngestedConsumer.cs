@@ -1,0 +1,16 @@
+using BrewClip.Contracts;
+using MassTransit;
+
+namespace BrewClip.ImageEmbedding.Consumers;
+
+/// <summary>Embeds a batch of newly ingested images with one CLIP run.</summary>
+internal sealed class ImageIngestedConsumer(ImageIndexer indexer, ILogger<ImageIngestedConsumer> logger) : IConsumer<Batch<ImageIngested>>
+{
+    public async Task Consume(ConsumeContext<Batch<ImageIngested>> context)
+    {
+        var ids = context.Message.Select(m => m.Message.ImageId).ToList();
+        var result = await indexer.IndexAsync(ids, context.CancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Embedded {Embedded} images ({Failed} failed, {Written} vectors written) with model version {Version}",
+            result.Embedded, result.Failed, result.VectorsWritten, result.ModelVersion);
+    }
+}

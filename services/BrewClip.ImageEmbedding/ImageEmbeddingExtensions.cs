@@ -1,0 +1,48 @@
+using BrewClip.Hosting.Options;
+using BrewClip.ImageEmbedding.Consumers;
+using BrewClip.Media;
+using BrewClip.Models;
+using BrewClip.Models.Clip;
+using BrewClip.Onnx;
+using BrewClip.Storage;
+using BrewClip.Storage.Vectors;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.ImageEmbedding;
+
+public static class ImageEmbeddingExtensions
+{
+    /// <summary>Everything the ImageEmbedding service uses besides the shared host defaults.</summary>
+    public static void AddImageEmbeddingServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<ImageEmbeddingOptions>(builder.Configuration, ImageEmbeddingOptions.Section);
+        services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            var files = ModelStore.FromEnvironment(NullIfEmpty(options.Root)).Clip();
+            return new ClipVisionTower(sp.GetRequiredService<OnnxEnvironment>(), files.VisionModel, options.SessionOptions(),
+                sp.GetRequiredService<ILogger<ClipVisionTower>>());
+        });
+        services.AddSingleton(new ToolRunner(new MediaToolOptions()));
+        services.AddSingleton(sp => new ClipImagePreprocessor(new CenterCropDecoder(sp.GetRequiredService<ToolRunner>())));
+        services.AddSingleton(sp => new ImageHeads(sp.GetRequiredService<ClipVisionTower>().EmbeddingSize));
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton<ModelVersionStore>();
+        services.AddSingleton<VectorIndexWriter>();
+        services.AddSingleton<ImageIndexer>();
+        services.AddHostedService<ClipVisionWarmup>();
+    }
+
+    public static void AddImageEmbeddingConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<ImageIngestedConsumer, ImageIngestedConsumerDefinition>();
+        bus.AddConsumer<ImageIngestedFaultConsumer>();
+        bus.AddConsumer<ModelPromotedConsumer>();
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

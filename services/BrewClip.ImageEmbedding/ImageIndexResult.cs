@@ -1,0 +1,3 @@
+namespace BrewClip.ImageEmbedding;
+
+internal sealed record ImageIndexResult(int Embedded, int Failed, int VectorsWritten, int ModelVersion);

@@ -1,0 +1,92 @@
+using BrewClip.Models.Clip;
+using BrewClip.Storage;
+using BrewClip.Storage.Vectors;
+
+namespace BrewClip.ImageEmbedding;
+
+/// <summary>
+/// Turns images into index vectors: CLIP runs once per batch for images without a cached embedding,
+/// the active version's head makes the vectors, and they are upserted. A bad image fails alone.
+/// </summary>
+internal sealed class ImageIndexer(
+    ImageStore images,
+    ClipImagePreprocessor preprocessor,
+    ClipVisionTower tower,
+    ImageHeads heads,
+    ModelVersionStore versions,
+    VectorIndexWriter writer,
+    ILogger<ImageIndexer> logger)
+{
+    public async Task<ImageIndexResult> IndexAsync(IReadOnlyCollection<long> imageIds, CancellationToken cancellationToken)
+    {
+        var ids = imageIds.Distinct().ToArray();
+        var rows = await images.LoadAsync(ids, cancellationToken).ConfigureAwait(false);
+        foreach (var missing in ids.Except(rows.Select(r => r.Id)))
+        {
+            logger.LogWarning("Image {ImageId} is not in the database; its message is dropped", missing);
+        }
+        var embeddings = await images.CachedEmbeddingsAsync(ids, cancellationToken).ConfigureAwait(false);
+        var failures = new Dictionary<long, string>();
+
+        var toEmbed = new List<(ImageRow Row, string Path)>();
+        foreach (var row in rows.Where(r => !embeddings.ContainsKey(r.Id)))
+        {
+            try
+            {
+                toEmbed.Add((row, ArtifactPaths.ToLocalPath(row.ImageUri)));
+            }
+            catch (NotSupportedException e)
+            {
+                failures[row.Id] = e.Message;
+            }
+        }
+        if (toEmbed.Count > 0)
+        {
+            var batch = await preprocessor.PreprocessAsync(toEmbed.Select(t => t.Path).ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var failure in batch.Failures)
+            {
+                failures[toEmbed[failure.Index].Row.Id] = failure.Reason;
+            }
+            var computed = tower.Embed(batch.PixelValues, batch.Count);
+            var fresh = new List<(long, ReadOnlyMemory<float>)>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var id = toEmbed[batch.SourceIndex[i]].Row.Id;
+                var embedding = computed.ProjectedRow(i);
+                embeddings[id] = embedding.ToArray();
+                fresh.Add((id, embedding));
+            }
+            await images.SaveEmbeddingsAsync(fresh, cancellationToken).ConfigureAwait(false);
+        }
+
+        var version = await versions.ActiveAsync(cancellationToken).ConfigureAwait(false);
+        var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();
+        var written = await WriteVectorsAsync(version, embedded.Select(id => (id, embeddings[id])).ToList(), cancellationToken).ConfigureAwait(false);
+        await images.MarkEmbeddedAsync(embedded, cancellationToken).ConfigureAwait(false);
+        foreach (var (id, reason) in failures)
+        {
+            logger.LogWarning("Image {ImageId} failed: {Reason}", id, reason);
+            await images.MarkFailedAsync(id, reason, cancellationToken).ConfigureAwait(false);
+        }
+        return new ImageIndexResult(embedded.Length, failures.Count, written, version.Version);
+    }
+
+    /// <summary>Applies a version's head to cached embeddings and upserts the vectors; returns rows changed.</summary>
+    public async Task<int> WriteVectorsAsync(ModelVersion version, IReadOnlyList<(long Id, float[] Embedding)> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+        var head = heads.For(version);
+        var flat = new float[rows.Count * head.Size];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            rows[i].Embedding.CopyTo(flat.AsSpan(i * head.Size, head.Size));
+        }
+        var vectors = head.Apply(flat);
+        return await writer.UpsertImageVectorsAsync(version.Version,
+            rows.Select((row, i) => new ImageVector(row.Id, vectors.AsMemory(i * head.Size, head.Size))).ToList(),
+            cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,3 @@
+namespace BrewClip.ImageEmbedding;
+
+internal sealed record ImageRow(long Id, string ImageUri, string Stage);

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+using BrewClip.Onnx;
+
+namespace BrewClip.Models;
+
+/// <summary>Where models are and how ONNX Runtime runs them (configuration section "Models").</summary>
+public sealed class ModelOptions
+{
+    public const string Section = "Models";
+
+    /// <summary>The model store; empty means BREWCLIP_MODELS, else ./models.</summary>
+    public string Root { get; set; } = "";
+
+    /// <summary>libonnxruntime.so.1; empty means BREWCLIP_ORT_LIB, beside the app, then where scripts/infra.sh installs it.</summary>
+    public string OnnxLibraryPath { get; set; } = "";
+
+    [RegularExpression("^(cpu|cuda)$", ErrorMessage = "must be cpu or cuda")]
+    public string ExecutionProvider { get; set; } = "cpu";
+
+    /// <summary>With ExecutionProvider=cuda: fail at start instead of falling back to the CPU.</summary>
+    public bool RequireExecutionProvider { get; set; }
+
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+
+    public OnnxSessionOptions SessionOptions() => new()
+    {
+        Provider = ExecutionProvider == "cuda" ? Onnx.ExecutionProvider.Cuda : Onnx.ExecutionProvider.Cpu,
+        RequireProvider = RequireExecutionProvider,
+        IntraOpThreads = IntraOpThreads,
+    };
+}

@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Net;
+using BrewClip.Autograd;
+using BrewClip.Autograd.Safetensors;
+using BrewClip.Contracts;
+using BrewClip.Storage.Vectors;
+using BrewClip.Testing;
+using Npgsql;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>Images published as ImageIngested through the real RabbitMQ become vectors in pgvector via the real service.</summary>
+public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
+{
+    private static readonly string[] Colours = ["red", "green", "blue", "yellow", "white", "black", "orange", "purple", "cyan", "gray"];
+    private static readonly string[] Formats = ["png", "jpg", "webp", "bmp", "gif"];
+    private readonly string _folder = Directory.CreateTempSubdirectory("brewclip-embed-").FullName;
+    private TestDatabase _db = null!;
+
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Fifty_images_become_48_vectors_and_2_failures_and_redelivery_changes_nothing()
+    {
+        var files = MakeImages();
+        var ids = await RegisterAsync(files);
+        var port = ServiceProcess.FreePort();
+        var settings = StackSettings.For(_db, port);
+        settings["BREWCLIP__ImageEmbedding__BatchSize"] = "16";
+        settings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
+        await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
+        Assert.True(await WaitForReadyAsync(service, port), service.ToString());
+        await using var publisher = await TestPublisher.StartAsync();
+
+        foreach (var (id, index) in ids.Select((id, i) => (id, i)))
+        {
+            await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));
+        }
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.images where stage in ('embedded', 'failed')") == 50,
+            service, "all 50 images to be embedded or failed");
+
+        Assert.Equal(48L, await ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
+        Assert.Equal(48L, await ScalarAsync<long>("select count(*) from brewclip.image_features"));
+        var failed = await RowsAsync("select image_uri, failure_reason from brewclip.images where stage = 'failed' order by image_uri");
+        Assert.Equal([Path.Combine(_folder, "corrupt.jpg"), Path.Combine(_folder, "truncated.png")], failed.Select(r => new Uri(r[0]).LocalPath));
+        Assert.All(failed, r => Assert.StartsWith("not a readable image", r[1], StringComparison.Ordinal));
+
+        // A second delivery of every message: no row is rewritten, no stage changes.
+        var before = await SnapshotAsync();
+        var queue = settings["BREWCLIP__RabbitMq__QueuePrefix"] + "image-ingested";
+        foreach (var (id, index) in ids.Select((id, i) => (id, i)))
+        {
+            await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));
+        }
+        await WaitUntilAsync(async () => await RabbitMqManagement.MessagesAsync(queue) == 0, service, "the redelivered messages to be consumed");
+        await Task.Delay(1000);
+        Assert.Equal(before, await SnapshotAsync());
+
+        // An image's own vector finds that image first.
+        var probe = ids[7];
+        var vector = await ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where image_id = {probe}");
+        await using var search = _db.DataSource.CreateCommand("select image_id from brewclip.search_images($1, 3)");
+        search.Parameters.Add(new NpgsqlParameter { Value = vector, DataTypeName = PgVectorTypes.Vector });
+        Assert.Equal(probe, (long)(await search.ExecuteScalarAsync())!);
+
+        // The EXIF-rotated JPEG was embedded upright: it matches its unrotated twin, not its stored layout.
+        var rotated = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%rotated.jpg'");
+        var upright = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%upright.jpg'");
+        var stored = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%stored.jpg'");
+        Assert.True(Cosine(rotated, upright) > Cosine(rotated, stored), $"rotated~upright {Cosine(rotated, upright)}, rotated~stored {Cosine(rotated, stored)}");
+
+        // Promotion: every image is re-embedded with the new head from the cached embeddings.
+        var headFolder = Directory.CreateDirectory(Path.Combine(_folder, "v1")).FullName;
+        var bias = new float[512];
+        bias[3] = 5f;
+        SafetensorsFile.Write(Path.Combine(headFolder, "image_head.safetensors"),
+            [new("adapter.weight", Tensor.Zeros(512, 512)), new("adapter.bias", Tensor.FromArray(bias, 512))]);
+        await ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test head', '{new Uri(headFolder).AbsoluteUri}')");
+        await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));
+        await WaitUntilAsync(async () => await ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'image'), false)"),
+            service, "the re-embedding to finish");
+        Assert.Equal(48L, await ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'image'"));
+        Assert.Equal(48L, await ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
+        var feature = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features where image_id = {probe}");
+        var expected = feature.Select((v, i) => v + bias[i]).ToArray();
+        var norm = MathF.Sqrt(expected.Sum(v => v * v));
+        var v1 = await ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where model_version = 1 and image_id = {probe}");
+        for (var i = 0; i < 512; i++)
+        {
+            Assert.Equal(expected[i] / norm, v1[i], 2);
+        }
+
+        service.Terminate();
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(45)), service.ToString());
+    }
+
+    [Fact]
+    public async Task Missing_model_stops_the_service_naming_the_file()
+    {
+        var settings = StackSettings.For(_db, ServiceProcess.FreePort());
+        settings["BREWCLIP__Models__Root"] = _folder;
+        await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
+        Assert.Equal(1, service.ExitCode);
+        Assert.Contains(Path.Combine(_folder, "clip-vit-base-patch32", "vision_model.onnx"), service.Stderr, StringComparison.Ordinal);
+    }
+
+    private static long MediaOf(int index) => index + 1;
+
+    private List<string> MakeImages()
+    {
+        var jobs = new List<(string Name, string[] Arguments)>();
+        for (var i = 0; i < 45; i++)
+        {
+            var colour = Colours[i % Colours.Length];
+            var format = Formats[i % Formats.Length];
+            var (w, h) = (i % 3) switch { 0 => (320, 240), 1 => (200, 400), _ => (640, 360) };
+            var shape = (i / 10) switch
+            {
+                0 => "null",
+                1 => $"drawbox=x=20:y=20:w={w / 3}:h={h / 3}:color=white:t=fill",
+                2 => $"drawbox=x={w / 2}:y={h / 3}:w={w / 4}:h={h / 2}:color=black:t=fill",
+                3 => "drawgrid=w=40:h=40:t=4:c=white",
+                _ => $"drawbox=x=0:y=0:w={w}:h={h / 2}:color=blue:t=fill",
+            };
+            jobs.Add(($"image{i:D2}.{format}", ["-f", "lavfi", "-i", $"color=c={colour}:s={w}x{h}", "-vf", shape, "-frames:v", "1"]));
+        }
+        // A landscape picture, its upright (rotated) form, and the same stored pixels with EXIF orientation 6.
+        jobs.Add(("stored.jpg", ["-f", "lavfi", "-i", "testsrc2=size=448x224", "-frames:v", "1"]));
+        jobs.Add(("upright.jpg", ["-f", "lavfi", "-i", "testsrc2=size=448x224", "-vf", "transpose=clock", "-frames:v", "1"]));
+        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = 2 }, job => Ffmpeg([.. job.Arguments, Path.Combine(_folder, job.Name)]));
+
+        var storedBytes = File.ReadAllBytes(Path.Combine(_folder, "stored.jpg"));
+        File.WriteAllBytes(Path.Combine(_folder, "rotated.jpg"), JpegWithOrientation(storedBytes, 6));
+        File.WriteAllBytes(Path.Combine(_folder, "corrupt.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, .. new byte[200].Select((_, i) => (byte)(i * 37))]);
+        File.WriteAllBytes(Path.Combine(_folder, "truncated.png"), File.ReadAllBytes(Path.Combine(_folder, "image00.png"))[..60]);
+
+        var files = jobs.Select(j => Path.Combine(_folder, j.Name)).ToList();
+        files.AddRange([Path.Combine(_folder, "rotated.jpg"), Path.Combine(_folder, "corrupt.jpg"), Path.Combine(_folder, "truncated.png")]);
+        Assert.Equal(50, files.Count);
+        return files;
+    }
+
+    private async Task<List<long>> RegisterAsync(List<string> files)
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            await using var command = _db.DataSource.CreateCommand("""
+                with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256($1), 'image', 'accepted', $2) returning id)
+                insert into brewclip.images (media_id, image_uri) select id, $3 from m returning id
+                """);
+            command.Parameters.Add(new() { Value = System.Text.Encoding.UTF8.GetBytes(files[i]) });
+            command.Parameters.Add(new() { Value = new FileInfo(files[i]).Length });
+            command.Parameters.Add(new() { Value = new Uri(files[i]).AbsoluteUri });
+            ids.Add((long)(await command.ExecuteScalarAsync())!);
+        }
+        return ids;
+    }
+
+    private async Task<string> SnapshotAsync()
+    {
+        var vectors = await ScalarAsync<string>("select string_agg(xmin::text || ':' || image_id, ',' order by model_version, image_id) from brewclip.image_vectors");
+        var features = await ScalarAsync<string>("select string_agg(xmin::text, ',' order by image_id) from brewclip.image_features");
+        var stages = await ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text || coalesce(failure_reason, ''), ',' order by id) from brewclip.images");
+        return $"{vectors}|{features}|{stages}";
+    }
+
+    private async Task WaitUntilAsync(Func<Task<bool>> condition, ServiceProcess service, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.False(service.HasExited, $"the service exited while waiting for {what}.\n{service}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(180), $"timed out waiting for {what}.\n{service}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<bool> WaitForReadyAsync(ServiceProcess service, int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(90) && !service.HasExited)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        return false;
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<string[]>> RowsAsync(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetValue(i).ToString()!).ToArray());
+        }
+        return rows;
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.Sqrt(na * nb);
+    }
+
+    private static byte[] JpegWithOrientation(byte[] jpeg, int orientation)
+    {
+        byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, 0, 0, 0, 0, 0, 0, 0];
+        byte[] payload = [.. "Exif\0\0"u8.ToArray(), .. tiff];
+        var length = payload.Length + 2;
+        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload, .. jpeg[2..]];
+    }
+
+    private static void Ffmpeg(string[] arguments)
+    {
+        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-y" }.Concat(arguments))
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(info)!;
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"ffmpeg {string.Join(' ', arguments)}: {errors}");
+    }
+}

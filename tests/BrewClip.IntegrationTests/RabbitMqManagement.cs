@@ -1,0 +1,35 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>Queue depths from RabbitMQ's management API (ready and unacknowledged messages together).</summary>
+internal static class RabbitMqManagement
+{
+    private static readonly HttpClient Http = CreateClient();
+
+    public static async Task<long> MessagesAsync(string queue)
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var response = await Http.GetAsync($"api/queues/{Uri.EscapeDataString(endpoint.VirtualHost)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return 0;
+        }
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
+    }
+
+    private static HttpClient CreateClient()
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var port = Environment.GetEnvironmentVariable("BREWCLIP_TEST_RABBITMQ_MANAGEMENT_PORT") is { Length: > 0 } p ? p : "15672";
+        var client = new HttpClient { BaseAddress = new Uri($"http://{endpoint.Host}:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{endpoint.Username}:{endpoint.Password}")));
+        return client;
+    }
+}

@@ -1,0 +1,43 @@
+using BrewClip.Hosting.Bus;
+using BrewClip.Hosting.Options;
+using BrewClip.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>A bus on the test broker that only publishes, as Ingest or Training would.</summary>
+internal sealed class TestPublisher : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private TestPublisher(IHost host) => _host = host;
+
+    public IBus Bus => _host.Services.GetRequiredService<IBus>();
+
+    public static async Task<TestPublisher> StartAsync()
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var options = new RabbitMqOptions
+        {
+            Host = endpoint.Host,
+            Port = endpoint.Port,
+            VirtualHost = endpoint.VirtualHost,
+            Username = endpoint.Username,
+            Password = endpoint.Password,
+        };
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        builder.Services.AddBrewClipBus(options, new ServiceOptions());
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestPublisher(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
