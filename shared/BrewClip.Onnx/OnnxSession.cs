@@ -51,6 +51,13 @@ public sealed unsafe class OnnxSession : IDisposable
         api.Check(api.SetInterOpNumThreads(rawOptions, 1));
         api.Check(api.SetSessionGraphOptimizationLevel(rawOptions, (int)options.Optimization));
         api.Check(options.MemoryPattern ? api.EnableMemPattern(rawOptions) : api.DisableMemPattern(rawOptions));
+        if (!options.AllowSpinning)
+        {
+            fixed (byte* key = "session.intra_op.allow_spinning\0"u8, value = "0\0"u8)
+            {
+                api.Check(api.AddSessionConfigEntry(rawOptions, key, value));
+            }
+        }
 
         var provider = ExecutionProvider.Cpu;
         if (options.Provider == ExecutionProvider.Cuda)

@@ -52,6 +52,7 @@ internal sealed unsafe class OrtApi
         ReleaseTensorTypeAndShapeInfo = (delegate* unmanaged<nint, void>)table[99];
         ReleaseSessionOptions = (delegate* unmanaged<nint, void>)table[100];
         GetAvailableProviders = (delegate* unmanaged<byte***, int*, nint>)table[125];
+        AddSessionConfigEntry = (delegate* unmanaged<nint, byte*, byte*, nint>)table[130];
         ReleaseAvailableProviders = (delegate* unmanaged<byte**, int, nint>)table[126];
         SessionOptionsAppendExecutionProvider_CUDA = (delegate* unmanaged<nint, void*, nint>)table[152];
     }
@@ -96,6 +97,7 @@ internal sealed unsafe class OrtApi
     public readonly delegate* unmanaged<nint, void> ReleaseTensorTypeAndShapeInfo;
     public readonly delegate* unmanaged<nint, void> ReleaseSessionOptions;
     public readonly delegate* unmanaged<byte***, int*, nint> GetAvailableProviders;
+    public readonly delegate* unmanaged<nint, byte*, byte*, nint> AddSessionConfigEntry;
     public readonly delegate* unmanaged<byte**, int, nint> ReleaseAvailableProviders;
     public readonly delegate* unmanaged<nint, void*, nint> SessionOptionsAppendExecutionProvider_CUDA;
 
