@@ -11,6 +11,7 @@ public static class BrewClipCommand
         {
             DbCommand.Create(),
             StatusCommand.Create(),
+            ModelsCommand.Create(),
         };
         return root;
     }

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using BrewClip.Models;
+using BrewClip.Models.Download;
+
+namespace BrewClip.Cli;
+
+/// <summary><c>brewclip models pull NAME</c>: downloads a model's published files into the model store, verified.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("name") { Description = $"The model: {string.Join(", ", ModelManifest.Known.Keys)}." };
+        var baseUrl = new Option<string?>("--base-url") { Description = "Download from this mirror instead of the model's published location." };
+        var root = new Option<string?>("--models") { Description = "The model store (default: BREWCLIP_MODELS, else ./models)." };
+        var pull = new Command("pull", "Download a model's files with resume, checking each against its pinned SHA-256.") { name, baseUrl, root };
+        pull.SetAction((result, cancellationToken) => PullAsync(result.GetValue(name)!, result.GetValue(baseUrl), result.GetValue(root), cancellationToken));
+        return new Command("models", "The model store.") { pull };
+    }
+
+    private static async Task<int> PullAsync(string name, string? baseUrl, string? root, CancellationToken cancellationToken)
+    {
+        if (!ModelManifest.Known.TryGetValue(name, out var manifest))
+        {
+            Console.Error.WriteLine($"brewclip: no model named '{name}'; known: {string.Join(", ", ModelManifest.Known.Keys)}.");
+            return ExitCodes.Configuration;
+        }
+        var store = ModelStore.FromEnvironment(root);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var bar = new ProgressBar();
+        try
+        {
+            var files = await new ModelDownloader(http, bar).PullAsync(manifest, store, baseUrl, cancellationToken);
+            bar.Finish();
+            foreach (var file in files)
+            {
+                Console.WriteLine($"verified {file}");
+            }
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is ChecksumMismatchException or HttpRequestException or IOException)
+        {
+            bar.Finish();
+            Console.Error.WriteLine($"brewclip: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>One line on stderr, redrawn at most ten times a second.</summary>
+    private sealed class ProgressBar : IProgress<DownloadProgress>
+    {
+        private long _lastDraw;
+        private bool _drawn;
+
+        public void Report(DownloadProgress value)
+        {
+            var now = Environment.TickCount64;
+            if (now - _lastDraw < 100 && value.Received < value.Total)
+            {
+                return;
+            }
+            _lastDraw = now;
+            _drawn = true;
+            var fraction = value.Total > 0 ? Math.Min(1.0, (double)value.Received / value.Total) : 0;
+            var filled = (int)(fraction * 30);
+            Console.Error.Write($"\r{value.File,-20} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction,4:P0} {value.Received / 1e6,8:F1}/{value.Total / 1e6:F1} MB");
+        }
+
+        public void Finish()
+        {
+            if (_drawn)
+            {
+                Console.Error.WriteLine();
+            }
+        }
+    }
+}

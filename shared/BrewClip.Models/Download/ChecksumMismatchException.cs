@@ -1,0 +1,3 @@
+namespace BrewClip.Models.Download;
+
+public sealed class ChecksumMismatchException(string message) : Exception(message);

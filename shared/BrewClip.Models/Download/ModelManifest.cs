@@ -1,0 +1,19 @@
+namespace BrewClip.Models.Download;
+
+/// <summary>A model's published files and where they are served from.</summary>
+public sealed record ModelManifest(string Name, string BaseUrl, IReadOnlyList<ModelFile> Files)
+{
+    /// <summary>The models `brewclip models pull` knows.</summary>
+    public static IReadOnlyDictionary<string, ModelManifest> Known { get; } = new Dictionary<string, ModelManifest>
+    {
+        // The transformers.js export of openai/clip-vit-base-patch32. Its checksums are not pinned yet:
+        // they have to be read from the hub by someone who can reach it (see ModelDownloader's refusal).
+        [ModelStore.ClipName] = new(ModelStore.ClipName, "https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/main/",
+        [
+            new("onnx/vision_model.onnx", "vision_model.onnx", 0, null),
+            new("onnx/text_model.onnx", "text_model.onnx", 0, null),
+            new("vocab.json", "vocab.json", 0, null),
+            new("merges.txt", "merges.txt", 0, null),
+        ]),
+    };
+}

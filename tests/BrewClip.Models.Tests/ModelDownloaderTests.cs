@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using BrewClip.Models.Download;
+
+namespace BrewClip.Models.Tests;
+
+public sealed class ModelDownloaderTests : IAsyncLifetime
+{
+    private readonly string _published = Directory.CreateTempSubdirectory("brewclip-published-").FullName;
+    private readonly string _store = Directory.CreateTempSubdirectory("brewclip-store-").FullName;
+    private FileServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(_published, "onnx"));
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "clip-vit-base-patch32");
+        File.Copy(Path.Combine(fixtures, "vision_model.onnx"), Path.Combine(_published, "onnx", "vision_model.onnx"));
+        File.Copy(Path.Combine(fixtures, "vocab.json"), Path.Combine(_published, "vocab.json"));
+        _server = await FileServer.StartAsync(_published);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_published, recursive: true);
+        Directory.Delete(_store, recursive: true);
+    }
+
+    [Fact]
+    public async Task Pulls_every_file_into_the_store_layout_and_verifies_it()
+    {
+        var progress = new List<DownloadProgress>();
+        var files = await Downloader(progress).PullAsync(Manifest(), new ModelStore(_store));
+
+        Assert.Equal([Stored("vision_model.onnx"), Stored("vocab.json")], files);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_published, "onnx", "vision_model.onnx")), File.ReadAllBytes(Stored("vision_model.onnx")));
+        Assert.Equal(new FileInfo(Stored("vision_model.onnx")).Length, progress.Last(p => p.File == "vision_model.onnx").Received);
+        Assert.False(File.Exists(Stored("vision_model.onnx") + ".part"));
+    }
+
+    [Fact]
+    public async Task A_wrong_checksum_is_refused_and_nothing_is_placed()
+    {
+        var manifest = Manifest();
+        manifest = manifest with { Files = [manifest.Files[0] with { Sha256 = new string('0', 64) }] };
+
+        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(manifest, new ModelStore(_store)));
+
+        Assert.Contains("vision_model.onnx", e.Message, StringComparison.Ordinal);
+        Assert.Contains("discarded", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Stored("vision_model.onnx")));
+        Assert.False(File.Exists(Stored("vision_model.onnx") + ".part"));
+    }
+
+    [Fact]
+    public async Task An_interrupted_download_resumes_from_where_it_stopped()
+    {
+        _server.CutShort["onnx/vision_model.onnx"] = 100_000;
+        await Assert.ThrowsAnyAsync<Exception>(() => Downloader().PullAsync(Manifest(), new ModelStore(_store)));
+        var partial = new FileInfo(Stored("vision_model.onnx") + ".part").Length;
+        Assert.InRange(partial, 1, 100_000);
+
+        await Downloader().PullAsync(Manifest(), new ModelStore(_store));
+
+        Assert.Contains(_server.Requests, r => r.Path == "onnx/vision_model.onnx" && r.Range == $"bytes={partial}-");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_published, "onnx", "vision_model.onnx")), File.ReadAllBytes(Stored("vision_model.onnx")));
+    }
+
+    [Fact]
+    public async Task Files_already_in_place_are_not_downloaded_again()
+    {
+        await Downloader().PullAsync(Manifest(), new ModelStore(_store));
+        var before = _server.Requests.Count;
+        await Downloader().PullAsync(Manifest(), new ModelStore(_store));
+        Assert.Equal(before, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_model_without_pinned_checksums_is_not_downloaded()
+    {
+        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(
+            () => Downloader().PullAsync(ModelManifest.Known[ModelStore.ClipName], new ModelStore(_store), _server.BaseUrl));
+        Assert.Contains("no pinned SHA-256", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    private ModelManifest Manifest() => new("clip-vit-base-patch32", _server.BaseUrl,
+    [
+        Pinned("onnx/vision_model.onnx", "vision_model.onnx"),
+        Pinned("vocab.json", "vocab.json"),
+    ]);
+
+    private ModelFile Pinned(string remote, string local)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(_published, remote));
+        return new ModelFile(remote, local, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    private string Stored(string name) => Path.Combine(_store, "clip-vit-base-patch32", name);
+
+    private static ModelDownloader Downloader(List<DownloadProgress>? progress = null)
+        => new(new HttpClient(), progress is null ? null : new SynchronousProgress(progress));
+
+    private sealed class SynchronousProgress(List<DownloadProgress> reports) : IProgress<DownloadProgress>
+    {
+        public void Report(DownloadProgress value) => reports.Add(value);
+    }
+}
