@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -21,13 +20,12 @@ public sealed partial class ClipTokenizer
     private const string WordEnd = "</w>";
 
     private readonly Dictionary<string, int> _vocabulary;
-    private readonly Dictionary<(string, string), int> _mergeRanks;
-    private readonly ConcurrentDictionary<string, string[]> _cache = new(StringComparer.Ordinal);
+    private readonly BytePairMerger _merger;
 
     public ClipTokenizer(IReadOnlyDictionary<string, int> vocabulary, IEnumerable<(string Left, string Right)> merges)
     {
         _vocabulary = new Dictionary<string, int>(vocabulary, StringComparer.Ordinal);
-        _mergeRanks = merges.Select((m, rank) => (m, rank)).ToDictionary(p => p.m, p => p.rank);
+        _merger = new BytePairMerger(merges);
         StartId = Id(StartOfText, $"the vocabulary has no {StartOfText}");
         EndId = Id(EndOfText, $"the vocabulary has no {EndOfText}");
     }
@@ -47,14 +45,7 @@ public sealed partial class ClipTokenizer
     {
         var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabularyPath))
             ?? throw new InvalidDataException($"{vocabularyPath} is not a JSON object of token ids.");
-        var merges = File.ReadLines(mergesPath)
-            .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
-            .Select((line, i) =>
-            {
-                var parts = line.Split(' ');
-                return parts.Length == 2 ? (parts[0], parts[1]) : throw new InvalidDataException($"{mergesPath}: line {i + 2} is not 'left right': '{line}'.");
-            });
-        return new ClipTokenizer(vocabulary, merges);
+        return new ClipTokenizer(vocabulary, BytePairMerger.ReadMerges(mergesPath));
     }
 
     /// <summary>The BPE token ids of a text, without start, end or padding.</summary>
@@ -104,47 +95,15 @@ public sealed partial class ClipTokenizer
         {
             return [piece];
         }
-        return _cache.GetOrAdd(piece, p =>
+        return _merger.Merge(piece, () =>
         {
-            var encoded = ByteLevelAlphabet.Encode(Encoding.UTF8.GetBytes(p));
-            var word = new List<string>(encoded.Length);
+            var encoded = ByteLevelAlphabet.Encode(Encoding.UTF8.GetBytes(piece));
+            var symbols = new List<string>(encoded.Length);
             for (var i = 0; i < encoded.Length; i++)
             {
-                word.Add(i == encoded.Length - 1 ? encoded[i] + WordEnd : encoded[i].ToString());
+                symbols.Add(i == encoded.Length - 1 ? encoded[i] + WordEnd : encoded[i].ToString());
             }
-            while (word.Count > 1)
-            {
-                // The adjacent pair with the lowest merge rank is merged everywhere it occurs.
-                var best = -1;
-                var bestRank = int.MaxValue;
-                for (var i = 0; i < word.Count - 1; i++)
-                {
-                    if (_mergeRanks.TryGetValue((word[i], word[i + 1]), out var rank) && rank < bestRank)
-                    {
-                        (best, bestRank) = (i, rank);
-                    }
-                }
-                if (best < 0)
-                {
-                    break;
-                }
-                var (left, right) = (word[best], word[best + 1]);
-                var merged = new List<string>(word.Count);
-                for (var i = 0; i < word.Count; i++)
-                {
-                    if (i < word.Count - 1 && word[i] == left && word[i + 1] == right)
-                    {
-                        merged.Add(left + right);
-                        i++;
-                    }
-                    else
-                    {
-                        merged.Add(word[i]);
-                    }
-                }
-                word = merged;
-            }
-            return word.ToArray();
+            return symbols;
         });
     }
 
