@@ -4,10 +4,9 @@ using BrewClip.Media;
 using BrewClip.Models.Clip;
 using BrewClip.Onnx;
 using BrewClip.Storage;
-using BrewClip.Storage.Migrations;
 using BrewClip.Storage.Vectors;
+using BrewClip.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace BrewClip.Benchmarks;
 
@@ -53,8 +52,8 @@ internal static class ImageEmbeddingBenchmark
             }
             var rawPerImage = raw.Elapsed / (batches * BatchSize);
 
-            await using var database = await ScratchDatabase.CreateAsync();
-            var ids = await database.RegisterImagesAsync(paths);
+            await using var database = await TestDatabase.CreateAsync();
+            var ids = await RegisterImagesAsync(database, paths);
             var tools = new ToolRunner(new MediaToolOptions());
             var decoder = new CenterCropDecoder(tools);
             var preprocessor = new ClipImagePreprocessor(decoder);
@@ -102,15 +101,27 @@ internal static class ImageEmbeddingBenchmark
         }
     }
 
+    private static async Task<List<long>> RegisterImagesAsync(TestDatabase database, IReadOnlyList<string> paths)
+    {
+        var ids = new List<long>();
+        foreach (var path in paths)
+        {
+            await using var command = database.DataSource.CreateCommand("""
+                with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256($1), 'image', 'accepted', 1) returning id)
+                insert into brewclip.images (media_id, image_uri) select id, $2 from m returning id
+                """);
+            command.Parameters.Add(new() { Value = System.Text.Encoding.UTF8.GetBytes(path) });
+            command.Parameters.Add(new() { Value = ArtifactPaths.ToUri(path) });
+            ids.Add((long)(await command.ExecuteScalarAsync())!);
+        }
+        return ids;
+    }
+
     private static List<string> MakeImages(string folder, int count)
     {
         var paths = Enumerable.Range(0, count).Select(i => Path.Combine(folder, $"image{i:D3}.jpg")).ToList();
-        Parallel.ForEach(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
-        {
-            using var process = Process.Start(new ProcessStartInfo("ffmpeg",
-                ["-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc2=size=640x480:r=1,hue=h={i * 11}", "-frames:v", "1", paths[i]]))!;
-            process.WaitForExit();
-        });
+        Parallel.ForEach(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            i => TestMedia.Ffmpeg("-f", "lavfi", "-i", $"testsrc2=size=640x480:r=1,hue=h={i * 11}", "-frames:v", "1", paths[i]));
         return paths;
     }
 
@@ -124,63 +135,5 @@ internal static class ImageEmbeddingBenchmark
             }
         }
         return Directory.GetCurrentDirectory();
-    }
-
-    /// <summary>A migrated database of its own on the test Postgres, dropped at the end.</summary>
-    private sealed class ScratchDatabase : IAsyncDisposable
-    {
-        private static readonly string Admin = Environment.GetEnvironmentVariable("BREWCLIP_TEST_POSTGRES") is { Length: > 0 } value
-            ? value
-            : "Host=127.0.0.1;Port=5432;Username=brewclip;Password=brewclip;Database=brewclip_test";
-
-        private readonly string _name;
-
-        private ScratchDatabase(string name, NpgsqlDataSource dataSource)
-        {
-            _name = name;
-            DataSource = dataSource;
-        }
-
-        public NpgsqlDataSource DataSource { get; }
-
-        public static async Task<ScratchDatabase> CreateAsync()
-        {
-            var name = "brewclip_bench_" + Guid.NewGuid().ToString("N")[..12];
-            await AdminAsync($"create database {name}");
-            var dataSource = BrewClipDataSource.Create(new NpgsqlConnectionStringBuilder(Admin) { Database = name }.ConnectionString);
-            await new SchemaMigrator(dataSource).MigrateAsync();
-            return new ScratchDatabase(name, dataSource);
-        }
-
-        public async Task<List<long>> RegisterImagesAsync(IReadOnlyList<string> paths)
-        {
-            var ids = new List<long>();
-            foreach (var path in paths)
-            {
-                await using var command = DataSource.CreateCommand("""
-                    with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256($1), 'image', 'accepted', 1) returning id)
-                    insert into brewclip.images (media_id, image_uri) select id, $2 from m returning id
-                    """);
-                command.Parameters.Add(new() { Value = System.Text.Encoding.UTF8.GetBytes(path) });
-                command.Parameters.Add(new() { Value = ArtifactPaths.ToUri(path) });
-                ids.Add((long)(await command.ExecuteScalarAsync())!);
-            }
-            return ids;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await DataSource.DisposeAsync();
-            NpgsqlConnection.ClearAllPools();
-            await AdminAsync($"drop database if exists {_name} with (force)");
-        }
-
-        private static async Task AdminAsync(string sql)
-        {
-            await using var connection = new NpgsqlConnection(Admin);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using BrewClip.Autograd;
 using BrewClip.Autograd.Safetensors;
 using BrewClip.Contracts;
@@ -35,7 +34,7 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         settings["BREWCLIP__ImageEmbedding__BatchSize"] = "16";
         settings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
         await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
-        Assert.True(await WaitForReadyAsync(service, port), service.ToString());
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
         await using var publisher = await TestPublisher.StartAsync();
 
         foreach (var (id, index) in ids.Select((id, i) => (id, i)))
@@ -137,7 +136,7 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = 2 }, job => Ffmpeg([.. job.Arguments, Path.Combine(_folder, job.Name)]));
 
         var storedBytes = File.ReadAllBytes(Path.Combine(_folder, "stored.jpg"));
-        File.WriteAllBytes(Path.Combine(_folder, "rotated.jpg"), JpegWithOrientation(storedBytes, 6));
+        File.WriteAllBytes(Path.Combine(_folder, "rotated.jpg"), TestMedia.JpegWithOrientation(storedBytes, 6));
         File.WriteAllBytes(Path.Combine(_folder, "corrupt.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, .. new byte[200].Select((_, i) => (byte)(i * 37))]);
         File.WriteAllBytes(Path.Combine(_folder, "truncated.png"), File.ReadAllBytes(Path.Combine(_folder, "image00.png"))[..60]);
 
@@ -183,28 +182,6 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         }
     }
 
-    private static async Task<bool> WaitForReadyAsync(ServiceProcess service, int port)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(90) && !service.HasExited)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(250);
-        }
-        return false;
-    }
-
     private async Task<T> ScalarAsync<T>(string sql)
     {
         await using var command = _db.DataSource.CreateCommand(sql);
@@ -241,24 +218,5 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         return dot / Math.Sqrt(na * nb);
     }
 
-    private static byte[] JpegWithOrientation(byte[] jpeg, int orientation)
-    {
-        byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, 0, 0, 0, 0, 0, 0, 0];
-        byte[] payload = [.. "Exif\0\0"u8.ToArray(), .. tiff];
-        var length = payload.Length + 2;
-        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload, .. jpeg[2..]];
-    }
-
-    private static void Ffmpeg(string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-y" }.Concat(arguments))
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ffmpeg {string.Join(' ', arguments)}: {errors}");
-    }
+    private static void Ffmpeg(string[] arguments) => TestMedia.Ffmpeg(arguments);
 }

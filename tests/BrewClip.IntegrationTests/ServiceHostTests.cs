@@ -23,7 +23,7 @@ public sealed class ServiceHostTests
         var port = ServiceProcess.FreePort();
         await using var service = ServiceProcess.Start(project, StackSettings.For(db, port));
 
-        var ready = await WaitForReadyAsync(service, port);
+        var ready = await service.WaitForReadyAsync(port);
         Assert.True(ready is not null, $"{project} never became ready.\n{service}");
         using (var health = JsonDocument.Parse(ready))
         {
@@ -60,7 +60,7 @@ public sealed class ServiceHostTests
         settings["BREWCLIP__Postgres__MigrateOnStart"] = "true";
         await using var service = ServiceProcess.Start("BrewClip.Training", settings);
 
-        Assert.True(await WaitForReadyAsync(service, port) is not null, service.ToString());
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
         Assert.True((await new BrewClip.Storage.Migrations.SchemaMigrator(db.DataSource).GetStateAsync()).IsCurrent);
     }
 
@@ -96,7 +96,7 @@ public sealed class ServiceHostTests
         settings = StackSettings.For(db, port);
         settings["BREWCLIP__Service__LogFormat"] = "json";
         await using var overridden = ServiceProcess.Start("BrewClip.Ingest", settings, folder);
-        Assert.True(await WaitForReadyAsync(overridden, port) is not null, overridden.ToString());
+        Assert.True(await overridden.WaitForReadyAsync(port) is not null, overridden.ToString());
         // json logs: one object per line.
         var firstLine = overridden.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0];
         using var log = JsonDocument.Parse(firstLine);
@@ -129,28 +129,5 @@ public sealed class ServiceHostTests
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
         Assert.Equal(1, service.ExitCode);
         Assert.Contains("Postgres:ConnectionString", service.Stderr, StringComparison.Ordinal);
-    }
-
-    /// <summary>Polls /health/ready until it answers 200; returns its body, or null if the process ends or time runs out.</summary>
-    private static async Task<string?> WaitForReadyAsync(ServiceProcess service, int port)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(90) && !service.HasExited)
-        {
-            try
-            {
-                var response = await Http.GetAsync($"http://127.0.0.1:{port}/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return await response.Content.ReadAsStringAsync();
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(250);
-        }
-        return null;
     }
 }

@@ -1,3 +1,4 @@
+using BrewClip.Testing;
 namespace BrewClip.Media.Tests;
 
 public sealed class CenterCropDecoderTests : IDisposable
@@ -39,7 +40,7 @@ public sealed class CenterCropDecoderTests : IDisposable
     {
         // Stored 448x224 (red left) with orientation 6: shown rotated 90° clockwise, red on top.
         var stored = File.ReadAllBytes(_images.RedBlue("stored.jpg", 448, 224));
-        var rotated = _images.Write("rotated.jpg", TestImages.WithJpegOrientation(stored, 6));
+        var rotated = _images.Write("rotated.jpg", TestMedia.JpegWithOrientation(stored, 6));
         var image = (await _decoder.DecodeAsync([rotated]))[0];
         Assert.True(image.Succeeded, image.Error);
         AssertColour(image.Rgb!, x: 100, y: 20, red: true);

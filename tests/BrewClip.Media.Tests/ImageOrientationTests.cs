@@ -1,3 +1,4 @@
+using BrewClip.Testing;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -14,13 +15,13 @@ public sealed class ImageOrientationTests
     [InlineData(3, true)]
     public void Reads_the_orientation_from_a_jpeg_app1_segment(int orientation, bool bigEndian)
     {
-        Assert.Equal(orientation, ImageOrientation.Read(TestImages.WithJpegOrientation(MinimalJpeg, orientation, bigEndian)));
+        Assert.Equal(orientation, ImageOrientation.Read(TestMedia.JpegWithOrientation(MinimalJpeg, orientation, bigEndian)));
     }
 
     [Fact]
     public void Reads_the_orientation_from_a_png_exif_chunk()
     {
-        var tiff = TestImages.Tiff(6, bigEndian: true);
+        var tiff = TestMedia.Tiff(6, bigEndian: true);
         var png = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
         png.AddRange(Chunk("IHDR", new byte[13]));
         png.AddRange(Chunk("eXIf", tiff));
@@ -39,7 +40,7 @@ public sealed class ImageOrientationTests
     [Fact]
     public void Reads_the_orientation_from_a_webp_exif_chunk()
     {
-        var tiff = TestImages.Tiff(5, bigEndian: false);
+        var tiff = TestMedia.Tiff(5, bigEndian: false);
         var body = new List<byte>("WEBP"u8.ToArray());
         body.AddRange(Chunk("VP8X", new byte[10]));
         body.AddRange(Chunk("EXIF", tiff));

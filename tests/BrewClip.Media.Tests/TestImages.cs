@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
+using BrewClip.Testing;
 
 namespace BrewClip.Media.Tests;
 
@@ -36,43 +35,5 @@ internal sealed class TestImages : IDisposable
         return path;
     }
 
-    /// <summary>A JPEG with an APP1 EXIF segment carrying an orientation tag inserted after SOI.</summary>
-    public static byte[] WithJpegOrientation(byte[] jpeg, int orientation, bool bigEndian = false)
-    {
-        var app1 = new List<byte> { 0xFF, 0xE1, 0, 0 };
-        app1.AddRange("Exif\0\0"u8.ToArray());
-        app1.AddRange(Tiff(orientation, bigEndian));
-        BinaryPrimitives.WriteUInt16BigEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(app1)[2..], (ushort)(app1.Count - 2));
-        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
-    }
-
-    /// <summary>A minimal TIFF structure: header and IFD0 with one Orientation (0x0112) SHORT entry.</summary>
-    public static byte[] Tiff(int orientation, bool bigEndian)
-    {
-        var tiff = new byte[8 + 2 + 12 + 4];
-        void U16(int at, int v) { if (bigEndian) { BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(at), (ushort)v); } else { BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at), (ushort)v); } }
-        void U32(int at, int v) { if (bigEndian) { BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(at), (uint)v); } else { BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at), (uint)v); } }
-        tiff[0] = tiff[1] = (byte)(bigEndian ? 'M' : 'I');
-        U16(2, 42);
-        U32(4, 8);
-        U16(8, 1);
-        U16(10, 0x0112);
-        U16(12, 3);
-        U32(14, 1);
-        U16(18, orientation);
-        return tiff;
-    }
-
-    private static void Ffmpeg(string[] arguments)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-y" }.Concat(arguments))
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ffmpeg {string.Join(' ', arguments)}: {errors}");
-    }
+    private static void Ffmpeg(string[] arguments) => TestMedia.Ffmpeg(arguments);
 }

@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace BrewClip.Testing;
+
+/// <summary>Media made for tests: ffmpeg runs, and EXIF orientation written into a JPEG by hand.</summary>
+public static class TestMedia
+{
+    /// <summary>Runs ffmpeg quietly, overwriting outputs; throws with ffmpeg's message when it fails.</summary>
+    public static void Ffmpeg(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-v", "error", "-y" }.Concat(arguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("ffmpeg did not start; `scripts/infra.sh up` installs it.");
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)} failed: {errors}");
+        }
+    }
+
+    /// <summary>A JPEG with an APP1 EXIF segment carrying an orientation tag, inserted after SOI.</summary>
+    public static byte[] JpegWithOrientation(byte[] jpeg, int orientation, bool bigEndian = false)
+    {
+        byte[] payload = [.. "Exif\0\0"u8.ToArray(), .. Tiff(orientation, bigEndian)];
+        var length = payload.Length + 2;
+        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload, .. jpeg[2..]];
+    }
+
+    /// <summary>A minimal TIFF structure: header and IFD0 with one Orientation (0x0112) SHORT entry.</summary>
+    public static byte[] Tiff(int orientation, bool bigEndian)
+    {
+        var tiff = new byte[8 + 2 + 12 + 4];
+        void U16(int at, int v)
+        {
+            if (bigEndian) { BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(at), (ushort)v); }
+            else { BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at), (ushort)v); }
+        }
+        void U32(int at, int v)
+        {
+            if (bigEndian) { BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(at), (uint)v); }
+            else { BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at), (uint)v); }
+        }
+        tiff[0] = tiff[1] = (byte)(bigEndian ? 'M' : 'I');
+        U16(2, 42);
+        U32(4, 8);
+        U16(8, 1);
+        U16(10, 0x0112);
+        U16(12, 3);
+        U32(14, 1);
+        U16(18, orientation);
+        return tiff;
+    }
+}
