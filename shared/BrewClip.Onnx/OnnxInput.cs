@@ -42,4 +42,7 @@ public sealed class OnnxInput
 
     public static OnnxInput Int64(string name, ReadOnlyMemory<long> values, params long[] shape)
         => new(name, TensorElementType.Int64, shape, values.Length, sizeof(long), values.Pin);
+
+    public static OnnxInput Bool(string name, ReadOnlyMemory<bool> values, params long[] shape)
+        => new(name, TensorElementType.Bool, shape, values.Length, sizeof(bool), values.Pin);
 }
