@@ -1,3 +1,6 @@
 using BrewClip.Hosting;
+using BrewClip.Transcription;
 
-return await BrewClipService.RunAsync(args, "brewclip-transcription");
+return await BrewClipService.RunAsync(args, "brewclip-transcription",
+    builder => builder.AddTranscriptionServices(),
+    bus => bus.AddTranscriptionConsumers());

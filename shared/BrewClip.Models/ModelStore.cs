@@ -10,6 +10,7 @@ public sealed class ModelStore(string root)
 {
     public const string EnvironmentVariable = "BREWCLIP_MODELS";
     public const string ClipName = "clip-vit-base-patch32";
+    public const string WhisperName = "whisper-base";
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -37,5 +38,23 @@ public sealed class ModelStore(string root)
             }
         }
         return files;
+    }
+
+    /// <summary>The folder of the Whisper export, checked for every file the model reads.</summary>
+    public string Whisper()
+    {
+        var folder = Path.Combine(Root, WhisperName);
+        foreach (var name in new[] { "encoder_model.onnx", "decoder_model_merged.onnx", "vocab.json", "merges.txt", "generation_config.json" })
+        {
+            var file = Path.Combine(folder, name);
+            if (!File.Exists(file))
+            {
+                throw new ModelMissingException(
+                    $"The model file {file} is missing. Put the ONNX export of openai/{WhisperName} (encoder_model.onnx, decoder_model_merged.onnx, " +
+                    $"as published by transformers.js/Optimum, with its tokenizer files and generation_config.json) into {folder}, " +
+                    $"or point Models:Root or {EnvironmentVariable} at a model store that has them.");
+            }
+        }
+        return folder;
     }
 }

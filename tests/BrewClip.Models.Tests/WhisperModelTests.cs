@@ -5,12 +5,12 @@ using BrewClip.Onnx;
 namespace BrewClip.Models.Tests;
 
 /// <summary>
-/// The decoding loop on tests/fixtures/models/whisper-tiny-fixture, whose greedy tokens for a fixed input
+/// The decoding loop on tests/fixtures/models/whisper-base, whose greedy tokens for a fixed input
 /// were computed by the fixture script's numpy reference (which never runs the ONNX graphs).
 /// </summary>
 public sealed class WhisperModelTests : IDisposable
 {
-    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "whisper-tiny-fixture");
+    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "whisper-base");
     private static readonly JsonElement Expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "expected.json"))).RootElement;
     private readonly WhisperModel _model = new(OnnxEnvironment.Shared(), Folder);
 

@@ -1,0 +1,43 @@
+using BrewClip.AcousticEmbedding.Consumers;
+using BrewClip.Hosting.Options;
+using BrewClip.Models;
+using BrewClip.Models.Clip;
+using BrewClip.Onnx;
+using BrewClip.Storage;
+using BrewClip.Storage.Vectors;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.AcousticEmbedding;
+
+public static class AcousticEmbeddingExtensions
+{
+    public static void AddAcousticEmbeddingServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        services.AddValidatedOptions<ArtifactOptions>(builder.Configuration, ArtifactOptions.Section);
+        services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            var files = ModelStore.FromEnvironment(NullIfEmpty(options.Root)).Clip();
+            return new ClipTextTower(sp.GetRequiredService<OnnxEnvironment>(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
+                options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
+        });
+        services.AddSingleton(sp => FileSystemArtifactStore.FromEnvironment(NullIfEmpty(sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.Root)));
+        services.AddSingleton<SegmentStore>();
+        services.AddSingleton<ModelVersionStore>();
+        services.AddSingleton<VectorIndexWriter>();
+        services.AddSingleton<RecordingEmbedder>();
+        services.AddHostedService<ClipTextWarmup>();
+    }
+
+    public static void AddAcousticEmbeddingConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<RecordingTranscribedConsumer>();
+        bus.AddConsumer<RecordingTranscribedFaultConsumer>();
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

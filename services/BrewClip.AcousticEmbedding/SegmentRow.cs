@@ -1,0 +1,3 @@
+namespace BrewClip.AcousticEmbedding;
+
+internal sealed record SegmentRow(int Index, string Text, float[]? TextEmbeds);

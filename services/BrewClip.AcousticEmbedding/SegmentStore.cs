@@ -1,0 +1,54 @@
+using BrewClip.Storage.Vectors;
+using Npgsql;
+
+namespace BrewClip.AcousticEmbedding;
+
+/// <summary>A recording's 30-second segments, their cached CLIP text features, and the recording's stage.</summary>
+internal sealed class SegmentStore(NpgsqlDataSource dataSource)
+{
+    public async Task<List<SegmentRow>> SegmentsAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select segment_index, coalesce(text, ''), text_embeds from brewclip.recording_segments where recording_id = $1 order by segment_index");
+        command.Parameters.Add(new() { Value = recordingId });
+        var rows = new List<SegmentRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new SegmentRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<float[]>(2)));
+        }
+        return rows;
+    }
+
+    public async Task SaveTextFeaturesAsync(long recordingId, int index, float[] textEmbeds, string tokenStatesUri, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "update brewclip.recording_segments set text_embeds = $3, text_states_uri = $4 where recording_id = $1 and segment_index = $2");
+        command.Parameters.Add(new() { Value = recordingId });
+        command.Parameters.Add(new() { Value = index });
+        command.Parameters.Add(new NpgsqlParameter { Value = textEmbeds, DataTypeName = PgVectorTypes.Vector });
+        command.Parameters.Add(new() { Value = tokenStatesUri });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task MarkEmbeddedAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            update brewclip.recordings set stage = 'embedded', failure_reason = null, stage_changed_at = now()
+            where id = $1 and stage = 'transcribed'
+            """);
+        command.Parameters.Add(new() { Value = recordingId });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task MarkFailedAsync(long recordingId, string reason, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            update brewclip.recordings set stage = 'failed', failure_reason = $2, stage_changed_at = now()
+            where id = $1 and stage <> 'embedded' and failure_reason is distinct from $2
+            """);
+        command.Parameters.Add(new() { Value = recordingId });
+        command.Parameters.Add(new() { Value = reason });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

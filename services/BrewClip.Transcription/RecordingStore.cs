@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace BrewClip.Transcription;
+
+/// <summary>The recording rows, sidecar transcripts and 30-second segments this service reads and writes.</summary>
+internal sealed class RecordingStore(NpgsqlDataSource dataSource)
+{
+    public async Task<RecordingRow?> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select id, pcm_uri, duration_seconds, stage from brewclip.recordings where id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new RecordingRow(reader.GetInt64(0), reader.GetString(1), reader.GetDouble(2), reader.GetString(3))
+            : null;
+    }
+
+    public async Task<SidecarTranscript?> SidecarAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select text, segments from brewclip.transcripts where recording_id = $1 and source = 'sidecar'");
+        command.Parameters.Add(new() { Value = recordingId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        using var segments = JsonDocument.Parse(reader.GetString(1));
+        var timed = segments.RootElement.ValueKind == JsonValueKind.Array
+            ? segments.RootElement.EnumerateArray()
+                .Where(s => s.TryGetProperty("start", out _) && s.TryGetProperty("end", out _) && s.TryGetProperty("text", out _))
+                .Select(s => new TimedText(s.GetProperty("start").GetDouble(), s.GetProperty("end").GetDouble(), s.GetProperty("text").GetString() ?? ""))
+                .ToList()
+            : [];
+        return new SidecarTranscript(reader.GetString(0), timed);
+    }
+
+    /// <summary>Writes the windows (and Whisper's transcript, when it decoded) and moves the recording to 'transcribed', in one transaction.</summary>
+    public async Task SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, string? language, bool decoded, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var window in windows)
+        {
+            await using var command = new NpgsqlCommand("""
+                insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames, encoder_width)
+                values ($1, $2, $3, $4, $5, $6, $7, $8)
+                on conflict (recording_id, segment_index) do update set
+                    start_seconds = excluded.start_seconds, end_seconds = excluded.end_seconds, text = excluded.text,
+                    encoder_states_uri = excluded.encoder_states_uri, encoder_frames = excluded.encoder_frames, encoder_width = excluded.encoder_width
+                """, connection, transaction);
+            command.Parameters.Add(new() { Value = recordingId });
+            command.Parameters.Add(new() { Value = window.Index });
+            command.Parameters.Add(new() { Value = window.Start });
+            command.Parameters.Add(new() { Value = window.End });
+            command.Parameters.Add(new() { Value = window.Text });
+            command.Parameters.Add(new() { Value = window.EncoderStatesUri });
+            command.Parameters.Add(new() { Value = window.Frames });
+            command.Parameters.Add(new() { Value = window.Width });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (decoded)
+        {
+            var segments = JsonSerializer.Serialize(windows.Select(w => new { start = w.Start, end = w.End, text = w.Text }));
+            await using var transcript = new NpgsqlCommand("""
+                insert into brewclip.transcripts (recording_id, source, language, text, segments) values ($1, 'whisper', $2, $3, $4::jsonb)
+                on conflict (recording_id) do update set language = excluded.language, text = excluded.text, segments = excluded.segments
+                    where brewclip.transcripts.source = 'whisper'
+                """, connection, transaction);
+            transcript.Parameters.Add(new() { Value = recordingId });
+            transcript.Parameters.Add(new() { Value = (object?)language ?? DBNull.Value });
+            transcript.Parameters.Add(new() { Value = string.Join(' ', windows.Select(w => w.Text).Where(t => t.Length > 0)) });
+            transcript.Parameters.Add(new() { Value = segments });
+            await transcript.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using (var stage = new NpgsqlCommand(
+            "update brewclip.recordings set stage = 'transcribed', failure_reason = null, stage_changed_at = now() where id = $1 and stage = 'ingested'",
+            connection, transaction))
+        {
+            stage.Parameters.Add(new() { Value = recordingId });
+            await stage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task MarkFailedAsync(long recordingId, string reason, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            update brewclip.recordings set stage = 'failed', failure_reason = $2, stage_changed_at = now()
+            where id = $1 and stage in ('ingested', 'failed') and failure_reason is distinct from $2
+            """);
+        command.Parameters.Add(new() { Value = recordingId });
+        command.Parameters.Add(new() { Value = reason });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> SegmentCountAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select count(*) from brewclip.recording_segments where recording_id = $1");
+        command.Parameters.Add(new() { Value = recordingId });
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<string?> LanguageAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select language from brewclip.transcripts where recording_id = $1");
+        command.Parameters.Add(new() { Value = recordingId });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text.RegularExpressions;
+using BrewClip.Autograd;
+using BrewClip.Autograd.Safetensors;
+using BrewClip.Media;
+using BrewClip.Models.Whisper;
+using BrewClip.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Transcription;
+
+/// <summary>
+/// Transcribes a recording window by window (30 s each): log-mel features, the Whisper encoder once per
+/// window (its states cached as float16, trimmed to the audio's 50 frames a second), then greedy
+/// decoding with the KV cache, unless a sidecar transcript already says what was spoken.
+/// </summary>
+internal sealed partial class RecordingTranscriber(
+    RecordingStore store,
+    WhisperModel whisper,
+    WhisperLogMel logMel,
+    FileSystemArtifactStore artifacts,
+    IOptions<TranscriptionOptions> options,
+    ILogger<RecordingTranscriber> logger)
+{
+    public const int FramesPerSecond = 50;
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    public async Task<TranscriptionOutcome> TranscribeAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        var recording = await store.FindAsync(recordingId, cancellationToken).ConfigureAwait(false);
+        if (recording is null)
+        {
+            logger.LogWarning("Recording {RecordingId} is not in the database; its message is dropped", recordingId);
+            return TranscriptionOutcome.NotTranscribed;
+        }
+        if (recording.Stage is "transcribed" or "embedded")
+        {
+            // Already done (a redelivery, or a crash before the publish): say so again downstream.
+            return new TranscriptionOutcome(true,
+                await store.SegmentCountAsync(recordingId, cancellationToken).ConfigureAwait(false),
+                await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+        }
+
+        float[] samples;
+        try
+        {
+            samples = PcmAudio.ReadWav(ArtifactPaths.ToLocalPath(recording.PcmUri));
+        }
+        catch (Exception e) when (e is MediaException or NotSupportedException)
+        {
+            await FailAsync(recordingId, e.Message, cancellationToken).ConfigureAwait(false);
+            return TranscriptionOutcome.NotTranscribed;
+        }
+        if (samples.Length == 0)
+        {
+            await FailAsync(recordingId, "the recording has no audio samples", cancellationToken).ConfigureAwait(false);
+            return TranscriptionOutcome.NotTranscribed;
+        }
+
+        var sidecar = await store.SidecarAsync(recordingId, cancellationToken).ConfigureAwait(false);
+        var windowCount = (samples.Length + WhisperLogMel.WindowSamples - 1) / WhisperLogMel.WindowSamples;
+        var duration = samples.Length / (double)WhisperLogMel.SampleRate;
+        var sidecarTexts = sidecar is null ? null : SplitIntoWindows(sidecar, windowCount, duration);
+        var requested = string.IsNullOrEmpty(options.Value.Language) ? null : options.Value.Language;
+
+        var windows = new List<TranscribedWindow>();
+        string? language = null;
+        for (var k = 0; k < windowCount; k++)
+        {
+            var start = k * WhisperLogMel.WindowSamples;
+            var length = Math.Min(WhisperLogMel.WindowSamples, samples.Length - start);
+            var states = whisper.Encode(logMel.ComputeWindow(samples.AsSpan(start, length)));
+            var frames = Math.Min(states.Length / whisper.Width, (length * FramesPerSecond + WhisperLogMel.SampleRate - 1) / WhisperLogMel.SampleRate);
+            var uri = await artifacts.WriteAsync($"recordings/{recordingId}/window-{k}.encoder.safetensors",
+                stream =>
+                {
+                    SafetensorsFile.Write(stream, [new("encoder_states", Tensor.FromArray(states[..(frames * whisper.Width)], frames, whisper.Width))],
+                        SafetensorsDType.F16, new Dictionary<string, string> { ["frames_per_second"] = "50" });
+                    return Task.CompletedTask;
+                }, cancellationToken).ConfigureAwait(false);
+
+            string text;
+            if (sidecarTexts is not null)
+            {
+                text = sidecarTexts[k];
+            }
+            else
+            {
+                var transcript = whisper.Decode(states, new WhisperDecodeOptions { Language = requested ?? language });
+                text = transcript.Text;
+                language ??= transcript.Language;
+            }
+            windows.Add(new TranscribedWindow(k, start / (double)WhisperLogMel.SampleRate, (start + length) / (double)WhisperLogMel.SampleRate,
+                text, uri, frames, whisper.Width));
+        }
+
+        await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");
+        return new TranscriptionOutcome(true, windowCount, language ?? await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A sidecar's text per window: timed segments go to the window holding their midpoint; untimed
+    /// text is spread over the windows word by word in proportion to time. One window gets it verbatim.
+    /// </summary>
+    internal static string[] SplitIntoWindows(SidecarTranscript sidecar, int windows, double duration)
+    {
+        if (windows == 1)
+        {
+            return [sidecar.Text];
+        }
+        var parts = Enumerable.Range(0, windows).Select(_ => new List<string>()).ToArray();
+        if (sidecar.Segments.Count > 0)
+        {
+            foreach (var segment in sidecar.Segments)
+            {
+                parts[WindowOf((segment.Start + segment.End) / 2, windows)].Add(segment.Text.Trim());
+            }
+        }
+        else
+        {
+            var words = Whitespace().Split(sidecar.Text.Trim()).Where(w => w.Length > 0).ToArray();
+            for (var i = 0; i < words.Length; i++)
+            {
+                parts[WindowOf((i + 0.5) / words.Length * duration, windows)].Add(words[i]);
+            }
+        }
+        return parts.Select(p => string.Join(' ', p)).ToArray();
+    }
+
+    private static int WindowOf(double seconds, int windows) => Math.Clamp((int)(seconds / 30.0), 0, windows - 1);
+
+    private async Task FailAsync(long recordingId, string reason, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Recording {RecordingId} failed: {Reason}", recordingId, reason);
+        await store.MarkFailedAsync(recordingId, reason, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,3 @@
+namespace BrewClip.Transcription;
+
+internal sealed record TimedText(double Start, double End, string Text);

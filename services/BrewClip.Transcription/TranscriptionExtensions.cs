@@ -1,0 +1,41 @@
+using BrewClip.Hosting.Options;
+using BrewClip.Models;
+using BrewClip.Models.Whisper;
+using BrewClip.Onnx;
+using BrewClip.Storage;
+using BrewClip.Transcription.Consumers;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Transcription;
+
+public static class TranscriptionExtensions
+{
+    public static void AddTranscriptionServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<TranscriptionOptions>(builder.Configuration, TranscriptionOptions.Section);
+        services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        services.AddValidatedOptions<ArtifactOptions>(builder.Configuration, ArtifactOptions.Section);
+        services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            var folder = ModelStore.FromEnvironment(NullIfEmpty(options.Root)).Whisper();
+            return new WhisperModel(sp.GetRequiredService<OnnxEnvironment>(), folder, options.SessionOptions(), sp.GetRequiredService<ILogger<WhisperModel>>());
+        });
+        services.AddSingleton(sp => new WhisperLogMel(sp.GetRequiredService<WhisperModel>().MelBins));
+        services.AddSingleton(sp => FileSystemArtifactStore.FromEnvironment(NullIfEmpty(sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.Root)));
+        services.AddSingleton<RecordingStore>();
+        services.AddSingleton<RecordingTranscriber>();
+        services.AddHostedService<WhisperWarmup>();
+    }
+
+    public static void AddTranscriptionConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<RecordingIngestedConsumer, RecordingIngestedConsumerDefinition>();
+        bus.AddConsumer<RecordingIngestedFaultConsumer>();
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using BrewClip.Autograd.Safetensors;
+using BrewClip.Contracts;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// Spoken recordings published as RecordingIngested go through the real Transcription and
+/// AcousticEmbedding services (tiny Whisper- and CLIP-shaped fixture models) into audio vectors.
+/// </summary>
+public sealed class RecordingFlowTests : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("brewclip-recordings-").FullName;
+    private TestDatabase _db = null!;
+
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Recordings_are_transcribed_cached_and_embedded_per_segment_and_redelivery_changes_nothing()
+    {
+        var dog = Speak("dog", "a dog runs on the grass");
+        var cats = Speak("cats", "two cats sleep on a warm windowsill");
+        var car = Speak("car", "the red car stops at the light");
+        var long70 = Path.Combine(_folder, "long.wav");
+        TestMedia.Ffmpeg("-i", car, "-af", "apad=whole_dur=70", "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", long70);
+        var corrupt = Path.Combine(_folder, "corrupt.wav");
+        File.WriteAllBytes(corrupt, [.. "RIFF"u8.ToArray(), 0, 0, 0, 0, .. "WAVEjunk"u8.ToArray()]);
+
+        var ids = new Dictionary<string, long>();
+        foreach (var (name, path) in new[] { ("dog", dog), ("cats", cats), ("car", car), ("long", long70), ("corrupt", corrupt) })
+        {
+            ids[name] = await RegisterAsync(path);
+        }
+        const string sidecar = "A dog runs on the grass.";
+        await ExecuteAsync($"insert into brewclip.transcripts (recording_id, source, language, text) values ({ids["dog"]}, 'sidecar', 'en', '{sidecar}')");
+
+        var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
+        var (transcription, transcriptionQueue) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested");
+        await using var _t = transcription;
+        var (acoustic, acousticQueue) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "recording-transcribed");
+        await using var _a = acoustic;
+        await using var publisher = await TestPublisher.StartAsync();
+
+        foreach (var id in ids.Values)
+        {
+            await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: id == ids["dog"]));
+        }
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.recordings where stage in ('embedded', 'failed')") == 5,
+            "every recording to be embedded or failed", transcription, acoustic);
+
+        // The corrupt file failed with a reason; the rest went on.
+        Assert.Equal("failed", await ScalarAsync<string>($"select stage from brewclip.recordings where id = {ids["corrupt"]}"));
+        Assert.Contains("WAV", await ScalarAsync<string>($"select failure_reason from brewclip.recordings where id = {ids["corrupt"]}"), StringComparison.Ordinal);
+        Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'"));
+
+        // 70 s: three windows, encoder states cached as float16 and trimmed to 50 frames a second.
+        Assert.Equal([1500L, 1500L, 500L], await ColumnAsync<long>($"select encoder_frames from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"));
+        foreach (var uri in await ColumnAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"))
+        {
+            var (tensors, metadata) = SafetensorsFile.Read(new Uri(uri).LocalPath);
+            var states = tensors["encoder_states"];
+            Assert.Equal(16, states.Shape[1]);
+            Assert.Equal("50", metadata["frames_per_second"]);
+        }
+        // One vector per segment for every embedded recording.
+        Assert.Equal(await ScalarAsync<long>("select count(*) from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id where r.stage = 'embedded'"),
+            await ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 0"));
+        Assert.Equal(3L, await ScalarAsync<long>($"select count(*) from brewclip.audio_vectors where recording_id = {ids["long"]}"));
+        // The sidecar transcript is the text, verbatim; the others were decoded by Whisper.
+        Assert.Equal(sidecar, await ScalarAsync<string>($"select text from brewclip.recording_segments where recording_id = {ids["dog"]}"));
+        Assert.Equal("sidecar", await ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["dog"]}"));
+        Assert.Equal("whisper", await ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["cats"]}"));
+        Assert.NotNull(await ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids["cats"]}"));
+
+        // Every message again: nothing is rewritten.
+        var before = await SnapshotAsync();
+        foreach (var id in ids.Values)
+        {
+            await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: id == ids["dog"]));
+        }
+        await WaitUntilAsync(async () => await RabbitMqManagement.MessagesAsync(transcriptionQueue) == 0 && await RabbitMqManagement.MessagesAsync(acousticQueue) == 0,
+            "the redelivered messages to be consumed", transcription, acoustic);
+        await Task.Delay(1500);
+        await WaitUntilAsync(async () => await RabbitMqManagement.MessagesAsync(acousticQueue) == 0, "the follow-up messages to be consumed", transcription, acoustic);
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    private string Speak(string name, string sentence)
+    {
+        var raw = Path.Combine(_folder, name + ".espeak.wav");
+        using (var process = Process.Start("espeak-ng", ["-w", raw, sentence])!)
+        {
+            process.WaitForExit();
+            Assert.Equal(0, process.ExitCode);
+        }
+        var path = Path.Combine(_folder, name + ".wav");
+        TestMedia.Ffmpeg("-i", raw, "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", path);
+        return path;
+    }
+
+    private async Task<long> RegisterAsync(string path)
+    {
+        await using var command = _db.DataSource.CreateCommand("""
+            with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256($1), 'audio', 'accepted', $2) returning id)
+            insert into brewclip.recordings (media_id, pcm_uri, duration_seconds) select id, $3, $4 from m returning id
+            """);
+        command.Parameters.Add(new() { Value = System.Text.Encoding.UTF8.GetBytes(path) });
+        command.Parameters.Add(new() { Value = new FileInfo(path).Length });
+        command.Parameters.Add(new() { Value = new Uri(path).AbsoluteUri });
+        command.Parameters.Add(new() { Value = Math.Max(0, (new FileInfo(path).Length - 44) / 32000.0) });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<(ServiceProcess Service, string Queue)> StartAsync(string project, string artifacts, string queue)
+    {
+        var port = ServiceProcess.FreePort();
+        var settings = StackSettings.For(_db, port);
+        settings["BREWCLIP__Artifacts__Root"] = artifacts;
+        settings["BREWCLIP__Transcription__Language"] = "";
+        var service = ServiceProcess.Start(project, settings);
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+        return (service, settings["BREWCLIP__RabbitMq__QueuePrefix"] + queue);
+    }
+
+    private async Task<string> SnapshotAsync()
+    {
+        var vectors = await ScalarAsync<string>("select string_agg(xmin::text || ':' || recording_id || ':' || segment_index, ',' order by recording_id, segment_index) from brewclip.audio_vectors");
+        var segments = await ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id, segment_index) from brewclip.recording_segments");
+        var transcripts = await ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id) from brewclip.transcripts");
+        var stages = await ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text, ',' order by id) from brewclip.recordings");
+        return $"{vectors}|{segments}|{transcripts}|{stages}";
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, params ServiceProcess[] services)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            foreach (var service in services)
+            {
+                Assert.False(service.HasExited, $"a service exited while waiting for {what}.\n{service}");
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(240), $"timed out waiting for {what}.\n{string.Join("\n", services.Select(s => s.ToString()))}");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<List<T>> ColumnAsync<T>(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add((T)Convert.ChangeType(reader.GetValue(0), typeof(T), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return values;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}
