@@ -135,7 +135,12 @@ public sealed partial class WhisperModel : IDisposable
         var names = new List<string> { "logits" };
         for (var layer = 0; layer < _layers; layer++)
         {
-            names.AddRange([$"present.{layer}.decoder.key", $"present.{layer}.decoder.value", $"present.{layer}.encoder.key", $"present.{layer}.encoder.value"]);
+            names.AddRange([$"present.{layer}.decoder.key", $"present.{layer}.decoder.value"]);
+            if (past is null)
+            {
+                // The encoder's keys and values are made once; later calls pass them in and do not ask for them back.
+                names.AddRange([$"present.{layer}.encoder.key", $"present.{layer}.encoder.value"]);
+            }
         }
         using var outputs = _decoder.Run(inputs, names);
         var all = outputs["logits"];
