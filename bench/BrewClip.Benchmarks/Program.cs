@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using BrewClip.Benchmarks;
 
-// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|images|all] [--quick]
+// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|images|whisper|all] [--quick]
 //
 // OpenBLAS 0.3.21 must run its SKYLAKEX kernels on AVX-512 processors to be a fair baseline; machines
 // here may preset OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for older builds' sake. The core type is fixed
@@ -36,5 +36,9 @@ if (what is "train" or "all")
 if (what is "images" or "all")
 {
     await ImageEmbeddingBenchmark.RunAsync(quick);
+}
+if (what is "whisper" or "all")
+{
+    await WhisperBenchmark.RunAsync();
 }
 return 0;
