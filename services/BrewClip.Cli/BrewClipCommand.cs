@@ -12,6 +12,7 @@ public static class BrewClipCommand
             DbCommand.Create(),
             StatusCommand.Create(),
             ModelsCommand.Create(),
+            FailuresCommand.Create(),
         };
         return root;
     }

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
+using BrewClip.Hosting.Options;
+using BrewClip.Storage;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace BrewClip.Cli;
+
+/// <summary>
+/// <c>brewclip failures list</c> shows rejected media and failed recordings and images with why;
+/// <c>brewclip failures replay</c> sends failed recordings and images through the pipeline again.
+/// </summary>
+internal static class FailuresCommand
+{
+    public static Command Create()
+    {
+        var kind = new Option<string?>("--kind") { Description = "Only this kind: media, recording or image." };
+        var list = new Command("list", "Show rejected and failed items with their reasons.") { kind };
+        list.SetAction((result, cancellationToken) => ListAsync(result.GetValue(kind), cancellationToken));
+
+        var replayKind = new Option<string?>("--kind") { Description = "Only this kind: recording or image." };
+        var id = new Option<long?>("--id") { Description = "Only the item with this id." };
+        var replay = new Command("replay", "Reset failed recordings and images to their first stage and publish them again.") { replayKind, id };
+        replay.SetAction((result, cancellationToken) => ReplayAsync(result.GetValue(replayKind), result.GetValue(id), cancellationToken));
+        return new Command("failures", "Items the pipeline could not use.") { list, replay };
+    }
+
+    private static async Task<int> ListAsync(string? kind, CancellationToken cancellationToken)
+    {
+        if (kind is not (null or "media" or "recording" or "image"))
+        {
+            Console.Error.WriteLine($"brewclip: --kind must be media, recording or image, not '{kind}'.");
+            return ExitCodes.Configuration;
+        }
+        var postgres = CliSettings.TryBind<PostgresOptions>(CliSettings.Load(), PostgresOptions.Section);
+        if (postgres is null)
+        {
+            return ExitCodes.Configuration;
+        }
+        await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
+        await using var command = dataSource.CreateCommand(
+            "select kind, id, since, reason from brewclip.failures where $1::text is null or kind = $1 order by since, kind, id");
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)kind ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var count = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            Console.WriteLine($"{reader.GetString(0),-10} {reader.GetInt64(1),8}  {reader.GetFieldValue<DateTimeOffset>(2):u}  {reader.GetString(3)}");
+            count++;
+        }
+        Console.WriteLine(count == 0 ? "no failures" : $"{count} failures");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> ReplayAsync(string? kind, long? id, CancellationToken cancellationToken)
+    {
+        if (kind is not (null or "recording" or "image"))
+        {
+            Console.Error.WriteLine($"brewclip: --kind must be recording or image, not '{kind}' (rejected media are not replayed: the file itself has to change).");
+            return ExitCodes.Configuration;
+        }
+        var configuration = CliSettings.Load();
+        var postgres = CliSettings.TryBind<PostgresOptions>(configuration, PostgresOptions.Section);
+        var rabbitMq = CliSettings.TryBind<RabbitMqOptions>(configuration, RabbitMqOptions.Section);
+        if (postgres is null || rabbitMq is null)
+        {
+            return ExitCodes.Configuration;
+        }
+        await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
+        var messages = new List<object>();
+        if (kind is null or "image")
+        {
+            await using var images = dataSource.CreateCommand("""
+                update brewclip.images set stage = 'ingested', failure_reason = null, stage_changed_at = now()
+                where stage = 'failed' and ($1::bigint is null or id = $1)
+                returning id, media_id, image_uri, frame_index
+                """);
+            images.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            await using var reader = await images.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                messages.Add(new ImageIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)));
+            }
+        }
+        if (kind is null or "recording")
+        {
+            // A recording goes back to the start: its segments and vectors are rebuilt.
+            await using var recordings = dataSource.CreateCommand("""
+                update brewclip.recordings r set stage = 'ingested', failure_reason = null, stage_changed_at = now()
+                where r.stage = 'failed' and ($1::bigint is null or r.id = $1)
+                returning r.id, r.media_id, r.pcm_uri, r.duration_seconds,
+                          exists (select 1 from brewclip.transcripts t where t.recording_id = r.id and t.source = 'sidecar')
+                """);
+            recordings.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            await using var reader = await recordings.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
+            }
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(rabbitMq));
+        builder.Services.AddBrewClipBus(rabbitMq, new ServiceOptions());
+        using var host = builder.Build();
+        // Rows are reset before their messages go out, so a consumer never sees a message for a still-failed row.
+        var sent = 0;
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            var bus = host.Services.GetRequiredService<IBus>();
+            foreach (var message in messages)
+            {
+                await bus.Publish(message, message.GetType(), cancellationToken);
+                sent++;
+            }
+            await host.StopAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var unsent = messages.Skip(sent).Select(m => m is ImageIngested image ? $"image {image.ImageId}" : $"recording {((RecordingIngested)m).RecordingId}");
+            Console.Error.WriteLine($"brewclip: publishing failed after {sent} of {messages.Count} ({e.GetBaseException().Message}). " +
+                $"Reset to their first stage but not sent: {string.Join(", ", unsent)}.");
+            return ExitCodes.Failed;
+        }
+        Console.WriteLine($"replayed {messages.Count} items");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text;
+using BrewClip.Testing;
+using RabbitMQ.Client;
+
+namespace BrewClip.IntegrationTests;
+
+public sealed class FailuresCommandTests
+{
+    [Fact]
+    public async Task Failures_are_listed_with_reasons_and_replay_resets_and_republishes_them()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using (var command = db.DataSource.CreateCommand("""
+            insert into brewclip.media (content_hash, kind, status, size_bytes, rejection_reason) values (sha256('bad'), 'unknown', 'rejected', 3, 'not a media file');
+            with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256('img'), 'image', 'accepted', 1) returning id)
+            insert into brewclip.images (media_id, image_uri, stage, failure_reason) select id, 'file:///tmp/x.png', 'failed', 'not a readable image' from m;
+            """))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        var imageId = (long)(await db.DataSource.CreateCommand("select id from brewclip.images").ExecuteScalarAsync())!;
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+
+        await using var list = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "failures", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("not a media file", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("not a readable image", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 failures", list.Stdout, StringComparison.Ordinal);
+
+        // Listen on the ImageIngested exchange as a consumer's queue would.
+        var endpoint = TestSettings.RabbitMq;
+        await using var connection = await new ConnectionFactory
+        {
+            HostName = endpoint.Host, Port = endpoint.Port, VirtualHost = endpoint.VirtualHost, UserName = endpoint.Username, Password = endpoint.Password,
+        }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("BrewClip.Contracts:ImageIngested", ExchangeType.Fanout, durable: true);
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(queue, "BrewClip.Contracts:ImageIngested", "");
+
+        await using var replay = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "failures", "replay", "--kind", "image");
+
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.Contains("replayed 1 items", replay.Stdout, StringComparison.Ordinal);
+        Assert.Equal("ingested", (string)(await db.DataSource.CreateCommand($"select stage from brewclip.images where id = {imageId}").ExecuteScalarAsync())!);
+        BasicGetResult? message = null;
+        for (var i = 0; i < 50 && message is null; i++)
+        {
+            message = await channel.BasicGetAsync(queue, autoAck: true);
+            if (message is null)
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.NotNull(message);
+        using var envelope = System.Text.Json.JsonDocument.Parse(Encoding.UTF8.GetString(message.Body.Span));
+        Assert.Equal(imageId, envelope.RootElement.GetProperty("message").GetProperty("imageId").GetInt64());
+    }
+
+    [Fact]
+    public async Task Rejected_media_cannot_be_replayed()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var replay = await ServiceProcess.RunAsync("BrewClip.Cli", StackSettings.For(db, ServiceProcess.FreePort()), "failures", "replay", "--kind", "media");
+        Assert.Equal(78, replay.ExitCode);
+        Assert.Contains("rejected media are not replayed", replay.Stderr, StringComparison.Ordinal);
+    }
+}
