@@ -36,7 +36,8 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Writes the windows (and Whisper's transcript, when it decoded) and moves the recording to 'transcribed', in one transaction.</summary>
-    public async Task SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, string? language, bool decoded, CancellationToken cancellationToken)
+    public async Task SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, string? language, bool decoded,
+        IReadOnlyList<TimedText>? timedSegments, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -61,7 +62,8 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
         }
         if (decoded)
         {
-            var segments = JsonSerializer.Serialize(windows.Select(w => new { start = w.Start, end = w.End, text = w.Text }));
+            var segments = JsonSerializer.Serialize((timedSegments ?? windows.Select(w => new TimedText(w.Start, w.End, w.Text)).ToList())
+                .Select(s => new { start = s.Start, end = s.End, text = s.Text }));
             await using var transcript = new NpgsqlCommand("""
                 insert into brewclip.transcripts (recording_id, source, language, text, segments) values ($1, 'whisper', $2, $3, $4::jsonb)
                 on conflict (recording_id) do update set language = excluded.language, text = excluded.text, segments = excluded.segments

@@ -64,8 +64,9 @@ internal sealed partial class RecordingTranscriber(
         var sidecarTexts = sidecar is null ? null : SplitIntoWindows(sidecar, windowCount, duration);
         var requested = string.IsNullOrEmpty(options.Value.Language) ? null : options.Value.Language;
 
+        // Fixed 30 s windows: the encoder once each, its states cached for the acoustic channel.
         var windows = new List<TranscribedWindow>();
-        string? language = null;
+        var windowStates = new List<float[]>();
         for (var k = 0; k < windowCount; k++)
         {
             var start = k * WhisperLogMel.WindowSamples;
@@ -79,23 +80,35 @@ internal sealed partial class RecordingTranscriber(
                         SafetensorsDType.F16, new Dictionary<string, string> { ["frames_per_second"] = "50" });
                     return Task.CompletedTask;
                 }, cancellationToken).ConfigureAwait(false);
+            windows.Add(new TranscribedWindow(k, start / (double)WhisperLogMel.SampleRate, (start + length) / (double)WhisperLogMel.SampleRate, "", uri, frames, whisper.Width));
+            windowStates.Add(states);
+        }
 
-            string text;
-            if (sidecarTexts is not null)
+        string? language = null;
+        IReadOnlyList<TimedText>? timed = null;
+        string[] texts;
+        if (sidecar is not null)
+        {
+            texts = SplitIntoWindows(sidecar, windowCount, duration);
+        }
+        else
+        {
+            language = requested ?? whisper.DetectLanguage(windowStates[0], windowStates[0].Length / whisper.Width);
+            if (options.Value.Timestamps)
             {
-                text = sidecarTexts[k];
+                timed = LongFormTranscriber.Transcribe(samples, whisper.Tokenizer, window => whisper.Decode(
+                        whisper.Encode(logMel.ComputeWindow(window)), new WhisperDecodeOptions { Language = language, Timestamps = true }).Tokens)
+                    .Select(s => new TimedText(s.Start, s.End, s.Text)).ToList();
+                texts = SplitIntoWindows(new SidecarTranscript(string.Join(' ', timed.Select(t => t.Text)), timed), windowCount, duration);
             }
             else
             {
-                var transcript = whisper.Decode(states, new WhisperDecodeOptions { Language = requested ?? language });
-                text = transcript.Text;
-                language ??= transcript.Language;
+                texts = windowStates.Select(states => whisper.Decode(states, new WhisperDecodeOptions { Language = language }).Text).ToArray();
             }
-            windows.Add(new TranscribedWindow(k, start / (double)WhisperLogMel.SampleRate, (start + length) / (double)WhisperLogMel.SampleRate,
-                text, uri, frames, whisper.Width));
         }
+        windows = windows.Select((w, k) => w with { Text = texts[k] }).ToList();
 
-        await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, cancellationToken).ConfigureAwait(false);
+        await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, timed, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");
         return new TranscriptionOutcome(true, windowCount, language ?? await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
     }

@@ -92,6 +92,36 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         Assert.Equal(before, await SnapshotAsync());
     }
 
+    [Fact]
+    public async Task With_timestamps_a_long_recording_gets_ordered_timed_segments()
+    {
+        var car = Speak("car", "the red car stops at the light");
+        var long70 = Path.Combine(_folder, "long.wav");
+        TestMedia.Ffmpeg("-i", car, "-af", "apad=whole_dur=70", "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", long70);
+        var id = await RegisterAsync(long70);
+        var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
+        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested",
+            new Dictionary<string, string> { ["BREWCLIP__Transcription__Timestamps"] = "true", ["BREWCLIP__Transcription__Language"] = "en" });
+        await using var _t = transcription;
+        await using var publisher = await TestPublisher.StartAsync();
+
+        await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 70, HasSidecarTranscript: false));
+        await WaitUntilAsync(async () => await ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",
+            "the recording to be transcribed", transcription);
+
+        Assert.Equal("transcribed", await ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}"));
+        Assert.Equal(3L, await ScalarAsync<long>($"select count(*) from brewclip.recording_segments where recording_id = {id}"));
+        using var segments = System.Text.Json.JsonDocument.Parse(await ScalarAsync<string>($"select segments::text from brewclip.transcripts where recording_id = {id}"));
+        var previous = 0.0;
+        foreach (var segment in segments.RootElement.EnumerateArray())
+        {
+            var (start, end) = (segment.GetProperty("start").GetDouble(), segment.GetProperty("end").GetDouble());
+            Assert.InRange(start, previous, 70.0);
+            Assert.InRange(end, start, 70.0);
+            previous = start;
+        }
+    }
+
     private string Speak(string name, string sentence)
     {
         var raw = Path.Combine(_folder, name + ".espeak.wav");
@@ -118,12 +148,17 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task<(ServiceProcess Service, string Queue)> StartAsync(string project, string artifacts, string queue)
+    private async Task<(ServiceProcess Service, string Queue)> StartAsync(string project, string artifacts, string queue,
+        Dictionary<string, string>? extra = null)
     {
         var port = ServiceProcess.FreePort();
         var settings = StackSettings.For(_db, port);
         settings["BREWCLIP__Artifacts__Root"] = artifacts;
         settings["BREWCLIP__Transcription__Language"] = "";
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
         var service = ServiceProcess.Start(project, settings);
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
         return (service, settings["BREWCLIP__RabbitMq__QueuePrefix"] + queue);

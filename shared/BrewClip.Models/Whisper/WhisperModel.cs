@@ -86,6 +86,10 @@ public sealed partial class WhisperModel : IDisposable
                 ? Step([tokens[^1]], encoderStates, frames, cache)
                 : Step(tokens.ToArray(), encoderStates, frames, null);
             Suppress(logits, first: step == 0, options.Timestamps);
+            if (options.Timestamps)
+            {
+                TimestampRules.Apply(logits, generated, Tokenizer);
+            }
             var next = ArgMax(logits);
             if (next == Tokenizer.EndOfText)
             {
