@@ -29,6 +29,7 @@ public static class AcousticEmbeddingExtensions
         services.AddSingleton<SegmentStore>();
         services.AddSingleton<ModelVersionStore>();
         services.AddSingleton<VectorIndexWriter>();
+        services.AddSingleton<AudioHeads>();
         services.AddSingleton<RecordingEmbedder>();
         services.AddHostedService<ClipTextWarmup>();
     }
@@ -37,6 +38,7 @@ public static class AcousticEmbeddingExtensions
     {
         bus.AddConsumer<RecordingTranscribedConsumer>();
         bus.AddConsumer<RecordingTranscribedFaultConsumer>();
+        bus.AddConsumer<ModelPromotedConsumer>();
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -9,7 +9,7 @@ namespace BrewClip.AcousticEmbedding;
 /// <summary>
 /// One audio vector per 30-second segment: CLIP's text tower over each segment's transcript (token
 /// states cached as float16 artifacts, the pooled embedding in recording_segments), then the active
-/// version's audio head. Version 0 is the zero-shot pipeline channel: the normalised CLIP text embedding.
+/// version's audio head (<see cref="AudioHeads"/>).
 /// </summary>
 internal sealed class RecordingEmbedder(
     SegmentStore segments,
@@ -17,6 +17,7 @@ internal sealed class RecordingEmbedder(
     ModelVersionStore versions,
     VectorIndexWriter writer,
     FileSystemArtifactStore artifacts,
+    AudioHeads heads,
     ILogger<RecordingEmbedder> logger)
 {
     public async Task<int> EmbedAsync(long recordingId, CancellationToken cancellationToken)
@@ -27,7 +28,7 @@ internal sealed class RecordingEmbedder(
             logger.LogWarning("Recording {RecordingId} has no transcribed segments; its message is dropped", recordingId);
             return 0;
         }
-        var embeds = rows.ToDictionary(r => r.Index, r => r.TextEmbeds);
+        var embeds = rows.ToDictionary(r => (r.RecordingId, r.Index), r => r.TextEmbeds);
         var missing = rows.Where(r => r.TextEmbeds is null).ToList();
         if (missing.Count > 0)
         {
@@ -45,23 +46,26 @@ internal sealed class RecordingEmbedder(
                 }, cancellationToken).ConfigureAwait(false);
                 var projected = features.Embeddings.ProjectedRow(i).ToArray();
                 await segments.SaveTextFeaturesAsync(recordingId, row.Index, projected, uri, cancellationToken).ConfigureAwait(false);
-                embeds[row.Index] = projected;
+                embeds[(row.RecordingId, row.Index)] = projected;
+                rows[rows.IndexOf(row)] = row with { TextEmbeds = projected, TextStatesUri = uri };
             }
         }
 
         var version = await versions.ActiveAsync(cancellationToken).ConfigureAwait(false);
-        if (version.Version != 0)
-        {
-            throw new NotSupportedException(
-                $"Model version {version.Version} is active; this build applies only version 0's audio head (the zero-shot pipeline channel). The trained heads arrive with the Training service.");
-        }
-        var size = embeds.Values.First()!.Length;
-        var vectors = ClipEmbeddings.NormalizeRows(rows.SelectMany(r => embeds[r.Index]!).ToArray(), size);
-        var written = await writer.UpsertAudioVectorsAsync(version.Version,
-            rows.Select((r, i) => new AudioSegmentVector(recordingId, r.Index, vectors.AsMemory(i * size, size))).ToList(),
-            cancellationToken).ConfigureAwait(false);
+        var written = await WriteVectorsAsync(version, rows, embeds!, cancellationToken).ConfigureAwait(false);
         await segments.MarkEmbeddedAsync(recordingId, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written", recordingId, rows.Count, written);
         return rows.Count;
+    }
+
+    /// <summary>Applies a version's head to segments with cached features and upserts their vectors; returns rows changed.</summary>
+    public async Task<int> WriteVectorsAsync(ModelVersion version, IReadOnlyList<SegmentRow> rows,
+        IReadOnlyDictionary<(long, int), float[]> textEmbeds, CancellationToken cancellationToken)
+    {
+        var vectors = heads.Vectors(version, rows, textEmbeds);
+        var size = vectors.Length / rows.Count;
+        return await writer.UpsertAudioVectorsAsync(version.Version,
+            rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList(),
+            cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,3 @@
 namespace BrewClip.AcousticEmbedding;
 
-internal sealed record SegmentRow(int Index, string Text, float[]? TextEmbeds);
+internal sealed record SegmentRow(long RecordingId, int Index, string Text, float[]? TextEmbeds, string? TextStatesUri, string? EncoderStatesUri);

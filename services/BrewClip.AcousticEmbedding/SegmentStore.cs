@@ -9,13 +9,43 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
     public async Task<List<SegmentRow>> SegmentsAsync(long recordingId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "select segment_index, coalesce(text, ''), text_embeds from brewclip.recording_segments where recording_id = $1 order by segment_index");
+            $"select {Columns} from brewclip.recording_segments where recording_id = $1 order by segment_index");
         command.Parameters.Add(new() { Value = recordingId });
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Segments with cached text features, in (recording, segment) order after a position, for re-embedding.</summary>
+    public async Task<List<SegmentRow>> FeaturedAfterAsync(long recordingId, int segmentIndex, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {Columns} from brewclip.recording_segments
+            where text_embeds is not null and (recording_id, segment_index) > ($1, $2)
+            order by recording_id, segment_index limit $3
+            """);
+        command.Parameters.Add(new() { Value = recordingId });
+        command.Parameters.Add(new() { Value = segmentIndex });
+        command.Parameters.Add(new() { Value = limit });
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> CountFeaturedAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select count(*) from brewclip.recording_segments where text_embeds is not null");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private const string Columns = "recording_id, segment_index, coalesce(text, ''), text_embeds, text_states_uri, encoder_states_uri";
+
+    private static async Task<List<SegmentRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var rows = new List<SegmentRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new SegmentRow(reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<float[]>(2)));
+            rows.Add(new SegmentRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<float[]>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
         return rows;
     }

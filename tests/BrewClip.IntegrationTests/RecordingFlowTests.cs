@@ -93,6 +93,57 @@ public sealed class RecordingFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Promotion_re_embeds_every_segment_with_the_new_audio_head_from_the_caches()
+    {
+        var ids = new[] { await RegisterAsync(Speak("dog", "a dog runs on the grass")), await RegisterAsync(Speak("cats", "two cats sleep")) };
+        var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
+        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested");
+        await using var _t = transcription;
+        var (acoustic, _) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "recording-transcribed");
+        await using var _a = acoustic;
+        await using var publisher = await TestPublisher.StartAsync();
+        foreach (var id in ids)
+        {
+            await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: false));
+        }
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 2,
+            "both recordings to be embedded", transcription, acoustic);
+
+        // A version-1 head whose channels are switched on (zero output projections would change nothing).
+        var headFolder = Path.Combine(_folder, "v1");
+        var head = new BrewClip.Models.Heads.AudioHead(new(TextWidth: 16, WhisperWidth: 16, HeadWidth: 8, Prompts: 2, Heads: 2, EmbeddingSize: 512), new Random(1));
+        head.TextOut.Weight.Load(BrewClip.Autograd.Tensor.RandomNormal(new Random(2), 0.3f, 512, 16).ToArray());
+        head.AudioOut.Weight.Load(BrewClip.Autograd.Tensor.RandomNormal(new Random(3), 0.3f, 512, 8).ToArray());
+        head.Save(headFolder);
+        await ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test', '{new Uri(headFolder).AbsoluteUri}')");
+        await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));
+        await WaitUntilAsync(async () => await ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'audio'), false)"),
+            "the audio re-embedding to finish", transcription, acoustic);
+
+        Assert.Equal(2L, await ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'audio'"));
+        Assert.Equal(2L, await ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
+        // The stored vector is the head's output on the cached features (to float16 precision).
+        var textStates = await ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
+        var encoderStates = await ScalarAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
+        var embeds = await ScalarAsync<float[]>($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
+        var (tokens, metadata) = SafetensorsFile.Read(new Uri(textStates).LocalPath);
+        var (encoder, _) = SafetensorsFile.Read(new Uri(encoderStates).LocalPath);
+        float[] expected;
+        using (BrewClip.Autograd.GradMode.Disable())
+        {
+            expected = head.Forward(tokens["token_states"], int.Parse(metadata["length"], System.Globalization.CultureInfo.InvariantCulture),
+                BrewClip.Autograd.Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"]).ToArray();
+        }
+        var stored = await ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 1 and recording_id = {ids[0]}");
+        var v0 = await ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 0 and recording_id = {ids[0]}");
+        for (var i = 0; i < 512; i++)
+        {
+            Assert.Equal(expected[i], stored[i], 2);
+        }
+        Assert.NotEqual(v0, stored);
+    }
+
+    [Fact]
     public async Task With_timestamps_a_long_recording_gets_ordered_timed_segments()
     {
         var car = Speak("car", "the red car stops at the light");

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using BrewClip.Autograd;
+using BrewClip.Autograd.Safetensors;
+using BrewClip.Models.Clip;
+using BrewClip.Models.Heads;
+using BrewClip.Storage;
+
+namespace BrewClip.AcousticEmbedding;
+
+/// <summary>
+/// Audio vectors of segments for a model version: version 0 (no artifact) is the zero-shot pipeline
+/// channel, CLIP's normalised text embedding; a trained version's head reads the cached CLIP token
+/// states and Whisper encoder states of each segment.
+/// </summary>
+internal sealed class AudioHeads
+{
+    private readonly ConcurrentDictionary<int, AudioHead?> _heads = new();
+
+    public float[] Vectors(ModelVersion version, IReadOnlyList<SegmentRow> rows, IReadOnlyDictionary<(long, int), float[]> textEmbeds)
+    {
+        var size = textEmbeds.Values.First().Length;
+        var head = _heads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : AudioHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
+        if (head is null)
+        {
+            return ClipEmbeddings.NormalizeRows(rows.SelectMany(r => textEmbeds[(r.RecordingId, r.Index)]).ToArray(), size);
+        }
+        var vectors = new float[rows.Count * head.Config.EmbeddingSize];
+        using var _ = GradMode.Disable();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var (tokens, tokenMetadata) = SafetensorsFile.Read(ArtifactPaths.ToLocalPath(Required(row.TextStatesUri, row, "CLIP token states")));
+            var (encoder, _) = SafetensorsFile.Read(ArtifactPaths.ToLocalPath(Required(row.EncoderStatesUri, row, "Whisper encoder states")));
+            var length = int.Parse(tokenMetadata["length"], System.Globalization.CultureInfo.InvariantCulture);
+            var embeds = textEmbeds[(row.RecordingId, row.Index)];
+            head.Forward(tokens["token_states"], length, Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"])
+                .Span.CopyTo(vectors.AsSpan(i * head.Config.EmbeddingSize, head.Config.EmbeddingSize));
+        }
+        return vectors;
+    }
+
+    private static string Required(string? uri, SegmentRow row, string what)
+        => uri ?? throw new InvalidOperationException($"Segment {row.Index} of recording {row.RecordingId} has no cached {what}; it was not transcribed by this pipeline.");
+}
