@@ -44,14 +44,16 @@ public sealed class ModelStore(string root)
     public string Whisper()
     {
         var folder = Path.Combine(Root, WhisperName);
-        foreach (var name in new[] { "encoder_model.onnx", "decoder_model_merged.onnx", "vocab.json", "merges.txt", "generation_config.json" })
+        var tokenizerFiles = File.Exists(Path.Combine(folder, "tokenizer.json")) ? ["tokenizer.json"] : new[] { "vocab.json", "merges.txt" };
+        foreach (var name in new[] { "encoder_model.onnx", "decoder_model_merged.onnx", "generation_config.json" }.Concat(tokenizerFiles))
         {
             var file = Path.Combine(folder, name);
             if (!File.Exists(file))
             {
                 throw new ModelMissingException(
                     $"The model file {file} is missing. Put the ONNX export of openai/{WhisperName} (encoder_model.onnx, decoder_model_merged.onnx, " +
-                    $"as published by transformers.js/Optimum, with its tokenizer files and generation_config.json) into {folder}, " +
+                    $"as published by transformers.js/Optimum, with tokenizer.json and generation_config.json) into {folder} " +
+                    $"(`brewclip models pull {WhisperName}` downloads them), " +
                     $"or point Models:Root or {EnvironmentVariable} at a model store that has them.");
             }
         }

@@ -75,6 +75,29 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_file_pinned_by_hash_alone_is_checked_by_its_hash()
+    {
+        var manifest = Manifest();
+        manifest = manifest with { Files = manifest.Files.Select(f => f with { Size = 0 }).ToList() };
+        var progress = new List<DownloadProgress>();
+
+        await Downloader(progress).PullAsync(manifest, new ModelStore(_store));
+
+        var size = new FileInfo(Stored("vision_model.onnx")).Length;
+        Assert.Equal(size, progress.Last(p => p.File == "vision_model.onnx").Total);
+        var wrong = manifest with { Files = [manifest.Files[1] with { Sha256 = new string('1', 64) }] };
+        File.Delete(Stored("vocab.json"));
+        await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(wrong, new ModelStore(_store)));
+    }
+
+    [Fact]
+    public void Whisper_base_is_pinned_by_hash()
+    {
+        var whisper = ModelManifest.Known[ModelStore.WhisperName];
+        Assert.All(whisper.Files, f => Assert.Matches("^[0-9a-f]{64}$", f.Sha256!));
+    }
+
+    [Fact]
     public async Task A_model_without_pinned_checksums_is_not_downloaded()
     {
         var e = await Assert.ThrowsAsync<ChecksumMismatchException>(

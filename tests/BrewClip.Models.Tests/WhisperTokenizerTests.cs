@@ -117,5 +117,24 @@ public sealed class WhisperTokenizerTests
         Assert.Equal(Transcribe, tokenizer.Transcribe);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Reads_vocabulary_and_merges_from_tokenizer_json_alone(bool mergesAsPairs)
+    {
+        var folder = Directory.CreateTempSubdirectory("brewclip-whisper-").FullName;
+        object merges = mergesAsPairs ? Merges.Select(m => new[] { m.Item1, m.Item2 }).ToArray() : Merges.Select(m => $"{m.Item1} {m.Item2}").ToArray();
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), JsonSerializer.Serialize(new
+        {
+            model = new { type = "BPE", vocab = Vocabulary, merges },
+            added_tokens = Specials.Select(p => new { id = p.Value, content = p.Key }).ToArray(),
+        }));
+
+        var tokenizer = WhisperTokenizer.FromFolder(folder);
+
+        Assert.Equal([Gthe, Gcat], tokenizer.Encode(" the cat"));
+        Assert.Equal(StartOfTranscript, tokenizer.StartOfTranscript);
+    }
+
     private static int Letter(char c) => c - 'a';
 }

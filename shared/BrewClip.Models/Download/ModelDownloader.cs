@@ -29,7 +29,8 @@ public sealed class ModelDownloader(HttpClient http, IProgress<DownloadProgress>
         foreach (var file in manifest.Files)
         {
             var target = Path.Combine(folder, file.LocalName);
-            if (File.Exists(target) && new FileInfo(target).Length == file.Size && await HashFileAsync(target, cancellationToken).ConfigureAwait(false) == file.Sha256)
+            if (File.Exists(target) && (file.Size == 0 || new FileInfo(target).Length == file.Size)
+                && await HashFileAsync(target, cancellationToken).ConfigureAwait(false) == file.Sha256)
             {
                 placed.Add(target);
                 continue;
@@ -48,7 +49,7 @@ public sealed class ModelDownloader(HttpClient http, IProgress<DownloadProgress>
         if (File.Exists(part))
         {
             existing = new FileInfo(part).Length;
-            if (existing > file.Size)
+            if (file.Size > 0 && existing > file.Size)
             {
                 File.Delete(part);
                 existing = 0;
@@ -82,6 +83,7 @@ public sealed class ModelDownloader(HttpClient http, IProgress<DownloadProgress>
             throw new HttpRequestException($"Downloading {source} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);
         }
 
+        var total = file.Size > 0 ? file.Size : existing + (response.Content.Headers.ContentLength ?? 0);
         await using (var output = new FileStream(part, existing > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
         await using (var input = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -93,17 +95,18 @@ public sealed class ModelDownloader(HttpClient http, IProgress<DownloadProgress>
                 await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 hash.AppendData(buffer, 0, read);
                 received += read;
-                progress?.Report(new DownloadProgress(file.LocalName, received, file.Size));
+                progress?.Report(new DownloadProgress(file.LocalName, received, total));
             }
         }
 
         var actualSize = new FileInfo(part).Length;
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (actualSize != file.Size || actual != file.Sha256)
+        if ((file.Size > 0 && actualSize != file.Size) || actual != file.Sha256)
         {
             File.Delete(part);
+            var pinned = file.Size > 0 ? $"{file.Size} bytes with SHA-256 {file.Sha256}" : $"SHA-256 {file.Sha256}";
             throw new ChecksumMismatchException(
-                $"{file.LocalName} from {source} is {actualSize} bytes with SHA-256 {actual}, but {file.Size} bytes with SHA-256 {file.Sha256} were pinned; " +
+                $"{file.LocalName} from {source} is {actualSize} bytes with SHA-256 {actual}, but {pinned} was pinned; " +
                 "the download was discarded. Check the source, or whether the published file changed.");
         }
         File.Move(part, target, overwrite: true);

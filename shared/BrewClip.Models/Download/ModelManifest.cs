@@ -6,8 +6,8 @@ public sealed record ModelManifest(string Name, string BaseUrl, IReadOnlyList<Mo
     /// <summary>The models `brewclip models pull` knows.</summary>
     public static IReadOnlyDictionary<string, ModelManifest> Known { get; } = new Dictionary<string, ModelManifest>
     {
-        // The transformers.js/Optimum exports. Their checksums are not pinned yet: they have to be read
-        // from the hub by someone who can reach it (until then ModelDownloader refuses to download them).
+        // The transformers.js export of openai/clip-vit-base-patch32: its checksums are not pinned yet; they
+        // have to be read from the hub by someone who can reach it (until then ModelDownloader refuses).
         [ModelStore.ClipName] = new(ModelStore.ClipName, "https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/main/",
         [
             new("onnx/vision_model.onnx", "vision_model.onnx", 0, null),
@@ -15,14 +15,14 @@ public sealed record ModelManifest(string Name, string BaseUrl, IReadOnlyList<Mo
             new("vocab.json", "vocab.json", 0, null),
             new("merges.txt", "merges.txt", 0, null),
         ]),
+        // onnx-community/whisper-base (Optimum export). The SHA-256s are the published files' as pinned by
+        // two independent public projects; sizes are not pinned (0), so only the hash is checked.
         [ModelStore.WhisperName] = new(ModelStore.WhisperName, "https://huggingface.co/onnx-community/whisper-base/resolve/main/",
         [
-            new("onnx/encoder_model.onnx", "encoder_model.onnx", 0, null),
-            new("onnx/decoder_model_merged.onnx", "decoder_model_merged.onnx", 0, null),
-            new("vocab.json", "vocab.json", 0, null),
-            new("merges.txt", "merges.txt", 0, null),
-            new("added_tokens.json", "added_tokens.json", 0, null),
-            new("generation_config.json", "generation_config.json", 0, null),
+            new("onnx/encoder_model.onnx", "encoder_model.onnx", 0, "a9f3b752833b49e880dec91ee5b6d936112be7c3ea07c221024ba493439f46fe"),
+            new("onnx/decoder_model_merged.onnx", "decoder_model_merged.onnx", 0, "514903744bb1b45803ec571af99b31110491c6f77b0a154825866995fb124b73"),
+            new("tokenizer.json", "tokenizer.json", 0, "27fc476bfe7f17299480be2273fc0608e4d5a99aba2ab5dec5374b4482d1a566"),
+            new("generation_config.json", "generation_config.json", 0, "61070cf8de25b1e9256e8e102ded49d8d24a8369ed36ef84fdf21549e68125a0"),
         ]),
     };
 }

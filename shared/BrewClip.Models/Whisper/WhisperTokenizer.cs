@@ -64,11 +64,39 @@ public sealed partial class WhisperTokenizer
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
     private static partial Regex Pattern();
 
-    /// <summary>Reads vocab.json and merges.txt, and the special tokens from added_tokens.json or tokenizer.json.</summary>
+    /// <summary>
+    /// Reads the vocabulary and merges from vocab.json and merges.txt, or else from tokenizer.json's BPE
+    /// model, and the special tokens from added_tokens.json and tokenizer.json's added_tokens.
+    /// </summary>
     public static WhisperTokenizer FromFolder(string folder)
     {
-        var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(folder, "vocab.json")))
-            ?? throw new InvalidDataException($"{folder}/vocab.json is not a JSON object of token ids.");
+        var vocabularyPath = Path.Combine(folder, "vocab.json");
+        var mergesPath = Path.Combine(folder, "merges.txt");
+        var tokenizerJson = Path.Combine(folder, "tokenizer.json");
+        using var tokenizer = File.Exists(tokenizerJson) ? JsonDocument.Parse(File.ReadAllText(tokenizerJson)) : null;
+
+        Dictionary<string, int> vocabulary;
+        List<(string, string)> merges;
+        if (File.Exists(vocabularyPath) && File.Exists(mergesPath))
+        {
+            vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabularyPath))
+                ?? throw new InvalidDataException($"{vocabularyPath} is not a JSON object of token ids.");
+            merges = BytePairMerger.ReadMerges(mergesPath).ToList();
+        }
+        else if (tokenizer is not null && tokenizer.RootElement.TryGetProperty("model", out var model))
+        {
+            vocabulary = model.GetProperty("vocab").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+            // tokenizer.json writes merges as "left right" strings or, in newer files, as [left, right] pairs.
+            merges = model.GetProperty("merges").EnumerateArray().Select(m => m.ValueKind == JsonValueKind.Array
+                ? (m[0].GetString()!, m[1].GetString()!)
+                : m.GetString()!.Split(' ') is [var left, var right] ? (left, right)
+                : throw new InvalidDataException($"{tokenizerJson}: merge '{m}' is not 'left right'.")).ToList();
+        }
+        else
+        {
+            throw new ModelMissingException($"{folder} has neither vocab.json with merges.txt nor a tokenizer.json with a BPE model.");
+        }
+
         var special = new Dictionary<string, int>(StringComparer.Ordinal);
         var added = Path.Combine(folder, "added_tokens.json");
         if (File.Exists(added))
@@ -78,19 +106,14 @@ public sealed partial class WhisperTokenizer
                 special[token] = id;
             }
         }
-        var tokenizerJson = Path.Combine(folder, "tokenizer.json");
-        if (File.Exists(tokenizerJson))
+        if (tokenizer is not null && tokenizer.RootElement.TryGetProperty("added_tokens", out var tokens))
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(tokenizerJson));
-            if (document.RootElement.TryGetProperty("added_tokens", out var tokens))
+            foreach (var token in tokens.EnumerateArray())
             {
-                foreach (var token in tokens.EnumerateArray())
-                {
-                    special[token.GetProperty("content").GetString()!] = token.GetProperty("id").GetInt32();
-                }
+                special[token.GetProperty("content").GetString()!] = token.GetProperty("id").GetInt32();
             }
         }
-        return new WhisperTokenizer(vocabulary, BytePairMerger.ReadMerges(Path.Combine(folder, "merges.txt")), special);
+        return new WhisperTokenizer(vocabulary, merges, special);
     }
 
     public int LanguageToken(string code) => _languages.TryGetValue(code, out var id)
