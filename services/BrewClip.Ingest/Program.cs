@@ -1,3 +1,4 @@
 using BrewClip.Hosting;
+using BrewClip.Ingest;
 
-return await BrewClipService.RunAsync(args, "brewclip-ingest");
+return await BrewClipService.RunAsync(args, "brewclip-ingest", builder => builder.AddIngestServices());

@@ -17,7 +17,19 @@ public sealed class FileSystemArtifactStore(string root)
         : Path.Combine(Directory.GetCurrentDirectory(), "artifacts"));
 
     /// <summary>Writes an artifact under a relative key (e.g. "recordings/42/window-0.encoder.safetensors"); returns its URI.</summary>
-    public async Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    public Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default)
+        => WriteFileAsync(key, async temporary =>
+        {
+            await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await write(stream).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        });
+
+    /// <summary>
+    /// Writes an artifact through a temporary path (for a tool such as ffmpeg that writes files itself);
+    /// the file is moved into place only when <paramref name="write"/> completes, and removed when it throws.
+    /// </summary>
+    public async Task<string> WriteFileAsync(string key, Func<string, Task> write)
     {
         if (Path.IsPathRooted(key) || key.Split('/', '\\').Contains(".."))
         {
@@ -25,13 +37,16 @@ public sealed class FileSystemArtifactStore(string root)
         }
         var path = Path.Combine(Root, key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8] + Path.GetExtension(path);
+        try
         {
-            await write(stream).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await write(temporary).ConfigureAwait(false);
+            File.Move(temporary, path, overwrite: true);
         }
-        File.Move(temporary, path, overwrite: true);
+        finally
+        {
+            File.Delete(temporary);
+        }
         return ArtifactPaths.ToUri(path);
     }
 }

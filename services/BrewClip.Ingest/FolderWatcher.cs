@@ -1,0 +1,260 @@
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Ingest;
+
+/// <summary>
+/// Watches the configured folders: change notifications prompt a scan, and a periodic full rescan
+/// catches whatever the notifications missed. A file is read once it is complete — its size and
+/// modification time unchanged for <see cref="IngestOptions.StableForMs"/> — and read again only
+/// when it changes. Symbolic links that lead outside the watched folder are not followed.
+/// </summary>
+public sealed class FolderWatcher(
+    IngestStore store,
+    MediaIngestor ingestor,
+    IOptions<IngestOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<FolderWatcher> logger) : BackgroundService
+{
+    // Partial downloads and editors' temporary files: they are renamed into place when complete.
+    private static readonly string[] PartialSuffixes = [".part", ".partial", ".tmp", ".crdownload", ".download", ".swp"];
+
+    // Sidecar transcripts and pair lists are not media; reading them is not built yet (see README).
+    private static readonly string[] NotMediaSuffixes = [".txt", ".srt", ".vtt", ".csv"];
+
+    private readonly IngestOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Messages are published from the start, so wait for the host (and its bus) to be up.
+        await WaitForStartAsync(stoppingToken).ConfigureAwait(false);
+        if (_options.Folders.Count == 0)
+        {
+            logger.LogWarning("No folders to watch: set Ingest:Folders:0:Name and Ingest:Folders:0:Path (BREWCLIP__Ingest__Folders__0__Name, ...)");
+            return;
+        }
+        await Task.WhenAll(_options.Folders.Select(folder => WatchAsync(folder, stoppingToken))).ConfigureAwait(false);
+    }
+
+    private async Task WaitForStartAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task WatchAsync(FolderSourceOptions folder, CancellationToken stoppingToken)
+    {
+        var root = RealPath(Path.GetFullPath(folder.Path));
+        await store.EnsureSourceAsync(folder.Name, "folder", root, stoppingToken).ConfigureAwait(false);
+        var seen = await store.SeenAsync(folder.Name, stoppingToken).ConfigureAwait(false);
+        logger.LogInformation("Watching {Root} as source {Source} ({Known} files already read)", root, folder.Name, seen.Count);
+
+        using var changed = new SemaphoreSlim(0, 1);
+        void Signal()
+        {
+            try
+            {
+                changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // A scan is already due.
+            }
+        }
+        using var watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.LastWrite,
+        };
+        watcher.Created += (_, _) => Signal();
+        watcher.Changed += (_, _) => Signal();
+        watcher.Renamed += (_, _) => Signal();
+        watcher.Error += (_, e) =>
+        {
+            logger.LogWarning(e.GetException(), "Change notifications for {Root} failed; the periodic rescan still finds new files", root);
+            Signal();
+        };
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "No change notifications for {Root}; new files are found by the rescan every {Interval} ms", root, _options.RescanIntervalMs);
+        }
+
+        var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
+        var stableFor = TimeSpan.FromMilliseconds(_options.StableForMs);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var ready = Scan(root, seen, pending, stableFor);
+            if (ready.Count > 0)
+            {
+                await Parallel.ForEachAsync(ready, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = stoppingToken },
+                    async (file, token) =>
+                    {
+                        try
+                        {
+                            await ingestor.IngestFileAsync(new ObjectRef(folder.Name, file.Key, file.Etag, file.Length), file.Path, token).ConfigureAwait(false);
+                            lock (seen)
+                            {
+                                seen[file.Key] = file.Etag;
+                            }
+                        }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                        {
+                            // Moved, deleted or locked while being read: the next scan looks again.
+                            logger.LogWarning("{Source}:{Key} could not be read ({Reason}); it is retried on the next scan", folder.Name, file.Key, e.Message);
+                        }
+                    }).ConfigureAwait(false);
+                continue;
+            }
+            var wait = pending.Count > 0 ? TimeSpan.FromMilliseconds(Math.Clamp(_options.StableForMs / 2, 100, _options.RescanIntervalMs)) : TimeSpan.FromMilliseconds(_options.RescanIntervalMs);
+            if (await changed.WaitAsync(wait, stoppingToken).ConfigureAwait(false))
+            {
+                await Task.Delay(100, stoppingToken).ConfigureAwait(false); // let a burst of notifications settle
+            }
+        }
+    }
+
+    private readonly record struct Pending(long Length, DateTime Modified, DateTime FirstSeen);
+
+    private sealed record ReadyFile(string Key, string Path, string Etag, long Length);
+
+    private List<ReadyFile> Scan(string root, Dictionary<string, string?> seen, Dictionary<string, Pending> pending, TimeSpan stableFor)
+    {
+        var now = DateTime.UtcNow;
+        var ready = new List<ReadyFile>();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, file) in Enumerate(root))
+        {
+            if (Skipped(file.Name))
+            {
+                continue;
+            }
+            long length;
+            DateTime modified;
+            try
+            {
+                file.Refresh();
+                length = file.Length;
+                modified = file.LastWriteTimeUtc;
+            }
+            catch (IOException)
+            {
+                continue; // gone since it was listed
+            }
+            var etag = $"{length}:{modified.Ticks}";
+            if (seen.TryGetValue(key, out var known) && known == etag)
+            {
+                continue;
+            }
+            present.Add(key);
+            if (pending.TryGetValue(key, out var before) && before.Length == length && before.Modified == modified)
+            {
+                if (now - before.FirstSeen >= stableFor)
+                {
+                    ready.Add(new ReadyFile(key, file.FullName, etag, length));
+                    pending.Remove(key);
+                }
+                continue;
+            }
+            // Untouched for the whole interval already (e.g. renamed into place when complete): read it now.
+            if (!pending.ContainsKey(key) && now - modified >= stableFor)
+            {
+                ready.Add(new ReadyFile(key, file.FullName, etag, length));
+                continue;
+            }
+            pending[key] = new Pending(length, modified, now);
+        }
+        foreach (var gone in pending.Keys.Where(key => !present.Contains(key)).ToList())
+        {
+            pending.Remove(gone);
+        }
+        return ready;
+    }
+
+    private static bool Skipped(string name)
+        => name.StartsWith('.')
+            || PartialSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            || NotMediaSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Every regular file under the root, keyed by its path relative to the root with '/' separators.</summary>
+    private IEnumerable<(string Key, FileInfo File)> Enumerate(string root)
+    {
+        var folders = new Stack<DirectoryInfo>();
+        folders.Push(new DirectoryInfo(root));
+        while (folders.Count > 0)
+        {
+            var folder = folders.Pop();
+            FileSystemInfo[] entries;
+            try
+            {
+                entries = folder.GetFileSystemInfos();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("Cannot list {Folder}: {Reason}", folder.FullName, e.Message);
+                continue;
+            }
+            foreach (var entry in entries)
+            {
+                var key = Path.GetRelativePath(root, entry.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (entry.LinkTarget is not null)
+                {
+                    var target = SafeResolve(entry);
+                    if (target is FileInfo { Exists: true } file && IsInside(root, RealPath(file.FullName)))
+                    {
+                        yield return (key, file);
+                    }
+                    // Links to folders are not descended (cycles); links leading outside the root are not followed.
+                    continue;
+                }
+                if (entry is DirectoryInfo directory)
+                {
+                    folders.Push(directory);
+                }
+                else if (entry is FileInfo file)
+                {
+                    yield return (key, file);
+                }
+            }
+        }
+    }
+
+    private static FileSystemInfo? SafeResolve(FileSystemInfo link)
+    {
+        try
+        {
+            return link.ResolveLinkTarget(returnFinalTarget: true);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsInside(string root, string path)
+        => path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>The path with every symbolic link along it resolved.</summary>
+    private static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        var resolvedParent = parent is null ? null : RealPath(parent);
+        var joined = resolvedParent is null ? full : Path.Combine(resolvedParent, Path.GetFileName(full));
+        try
+        {
+            var info = new FileInfo(joined);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                return RealPath(target.FullName);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return joined;
+    }
+}

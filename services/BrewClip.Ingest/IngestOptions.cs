@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
+
+namespace BrewClip.Ingest;
+
+/// <summary>A local folder Ingest watches (configuration "Ingest:Folders:N").</summary>
+public sealed class FolderSourceOptions
+{
+    /// <summary>The source's name, kept with every item it delivers (lowercase letters, digits, '.', '_', '-').</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The folder; subfolders are included.</summary>
+    public string Path { get; set; } = "";
+}
+
+public sealed partial class IngestOptions : IValidatableObject
+{
+    public const string Section = "Ingest";
+
+    public List<FolderSourceOptions> Folders { get; set; } = [];
+
+    /// <summary>A file is read once its size and modification time have not changed for this long.</summary>
+    [Range(0, 3_600_000)]
+    public int StableForMs { get; set; } = 2000;
+
+    /// <summary>Full rescans of every folder, catching what the change notifications missed.</summary>
+    [Range(100, 86_400_000)]
+    public int RescanIntervalMs { get; set; } = 30_000;
+
+    /// <summary>Files larger than this are rejected without being decoded.</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 4L << 30;
+
+    /// <summary>Audio and video longer than this are rejected.</summary>
+    [Range(1.0, 604_800.0)]
+    public double MaxDurationSeconds { get; set; } = 3 * 3600;
+
+    /// <summary>Frames taken from each video, at the centres of equal spans of its duration.</summary>
+    [Range(1, 64)]
+    public int VideoFrames { get; set; } = 4;
+
+    /// <summary>Files being hashed and decoded at once; scanning waits while this many are in flight.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>An item still at its ingested stage after this long has its message published again.</summary>
+    [Range(1, 604_800)]
+    public int ReconcileAfterSeconds { get; set; } = 900;
+
+    /// <summary>How often the reconciler looks for such items.</summary>
+    [Range(1, 86_400)]
+    public int ReconcileIntervalSeconds { get; set; } = 60;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Folders.Count; i++)
+        {
+            var folder = Folders[i];
+            if (!SourceName().IsMatch(folder.Name))
+            {
+                yield return new ValidationResult($"'{folder.Name}' is not a source name (lowercase letters, digits, '.', '_', '-', at most 64).", [$"Folders:{i}:Name"]);
+            }
+            else if (!names.Add(folder.Name))
+            {
+                yield return new ValidationResult($"the source name '{folder.Name}' is used twice.", [$"Folders:{i}:Name"]);
+            }
+            if (string.IsNullOrWhiteSpace(folder.Path) || !Directory.Exists(folder.Path))
+            {
+                yield return new ValidationResult($"the folder '{folder.Path}' does not exist.", [$"Folders:{i}:Path"]);
+            }
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex SourceName();
+}

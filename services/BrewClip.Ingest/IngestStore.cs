@@ -1,0 +1,190 @@
+using BrewClip.Contracts;
+using Npgsql;
+
+namespace BrewClip.Ingest;
+
+/// <summary>A recording decoded from an audio file or a video's audio track.</summary>
+public sealed record NewRecording(string PcmUri, double DurationSeconds);
+
+/// <summary>A still image, or one of a video's frames (index and time set).</summary>
+public sealed record NewImage(string ImageUri, int? FrameIndex, double? FrameTimeSeconds, int? Width, int? Height);
+
+/// <summary>What one content became: accepted with its recording and images, or rejected with a reason.</summary>
+public sealed record NewMedia(byte[] ContentHash, string Kind, long SizeBytes, string? Format, double? DurationSeconds,
+    string? RejectionReason, NewRecording? Recording, IReadOnlyList<NewImage> Images);
+
+/// <summary>Where an object was seen: its source, key within the source, and a version tag (size and mtime, or an ETag).</summary>
+public sealed record ObjectRef(string Source, string Key, string? Etag, long SizeBytes);
+
+/// <summary>The rows Ingest writes: sources, media, where each was seen, recordings, images and a video's pairs.</summary>
+public sealed class IngestStore(NpgsqlDataSource dataSource)
+{
+    public async Task EnsureSourceAsync(string name, string kind, string location, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            insert into brewclip.sources (name, kind, location) values ($1, $2, $3)
+            on conflict (name) do update set kind = excluded.kind, location = excluded.location, updated_at = now()
+            where (sources.kind, sources.location) is distinct from (excluded.kind, excluded.location)
+            """);
+        command.Parameters.Add(new() { Value = name });
+        command.Parameters.Add(new() { Value = kind });
+        command.Parameters.Add(new() { Value = location });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every key of a source already read, with the version tag it had then.</summary>
+    public async Task<Dictionary<string, string?>> SeenAsync(string source, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select object_key, etag from brewclip.media_sources where source_name = $1");
+        command.Parameters.Add(new() { Value = source });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var seen = new Dictionary<string, string?>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            seen[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+        return seen;
+    }
+
+    /// <summary>When this content is already a media item: records the new place it was seen and returns the item's id.</summary>
+    public async Task<long?> RecordIfKnownAsync(ObjectRef seen, byte[] contentHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("select id from brewclip.media where content_hash = $1", connection);
+        command.Parameters.Add(new() { Value = contentHash });
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long id)
+        {
+            return null;
+        }
+        await RecordSeenAsync(connection, null, seen, id, cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>
+    /// Writes a new media item and everything it became in one transaction, and returns the messages to
+    /// publish once it has committed. When another worker stored the same content first, only the place
+    /// is recorded and there is nothing to publish.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> SaveAsync(ObjectRef seen, NewMedia media, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var messages = new List<object>();
+        long mediaId;
+        await using (var insert = new NpgsqlCommand("""
+            insert into brewclip.media (content_hash, kind, status, rejection_reason, size_bytes, container_format, duration_seconds)
+            values ($1, $2, $3, $4, $5, $6, $7)
+            on conflict (content_hash) do nothing
+            returning id
+            """, connection, transaction))
+        {
+            insert.Parameters.Add(new() { Value = media.ContentHash });
+            insert.Parameters.Add(new() { Value = media.Kind });
+            insert.Parameters.Add(new() { Value = media.RejectionReason is null ? "accepted" : "rejected" });
+            insert.Parameters.Add(new() { Value = (object?)media.RejectionReason ?? DBNull.Value });
+            insert.Parameters.Add(new() { Value = media.SizeBytes });
+            insert.Parameters.Add(new() { Value = (object?)media.Format ?? DBNull.Value });
+            insert.Parameters.Add(new() { Value = (object?)media.DurationSeconds ?? DBNull.Value });
+            if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long inserted)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                var existing = await RecordIfKnownAsync(seen, media.ContentHash, cancellationToken).ConfigureAwait(false);
+                return existing is null ? throw new InvalidOperationException("The media row vanished while it was being recorded.") : [];
+            }
+            mediaId = inserted;
+        }
+
+        long? recordingId = null;
+        if (media.Recording is { } recording)
+        {
+            await using var command = new NpgsqlCommand(
+                "insert into brewclip.recordings (media_id, pcm_uri, duration_seconds) values ($1, $2, $3) returning id", connection, transaction);
+            command.Parameters.Add(new() { Value = mediaId });
+            command.Parameters.Add(new() { Value = recording.PcmUri });
+            command.Parameters.Add(new() { Value = recording.DurationSeconds });
+            recordingId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            messages.Add(new RecordingIngested(recordingId.Value, mediaId, recording.PcmUri, recording.DurationSeconds, HasSidecarTranscript: false));
+        }
+        foreach (var image in media.Images)
+        {
+            await using var command = new NpgsqlCommand("""
+                insert into brewclip.images (media_id, frame_index, frame_time_seconds, image_uri, width, height)
+                values ($1, $2, $3, $4, $5, $6) returning id
+                """, connection, transaction);
+            command.Parameters.Add(new() { Value = mediaId });
+            command.Parameters.Add(new() { Value = (object?)image.FrameIndex ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = (object?)image.FrameTimeSeconds ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = image.ImageUri });
+            command.Parameters.Add(new() { Value = (object?)image.Width ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = (object?)image.Height ?? DBNull.Value });
+            var imageId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            messages.Add(new ImageIngested(imageId, mediaId, image.ImageUri, image.FrameIndex));
+            if (recordingId is not null && image.FrameIndex is not null)
+            {
+                // A video's audio pairs with each of its frames; the split follows the recording's content hash.
+                await using var pair = new NpgsqlCommand(
+                    "insert into brewclip.pairs (recording_id, image_id, origin, split) values ($1, $2, 'video', 'train') on conflict do nothing",
+                    connection, transaction);
+                pair.Parameters.Add(new() { Value = recordingId.Value });
+                pair.Parameters.Add(new() { Value = imageId });
+                await pair.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await RecordSeenAsync(connection, transaction, seen, mediaId, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return messages;
+    }
+
+    /// <summary>
+    /// Items that sat at their ingested stage longer than <paramref name="after"/>: their messages, to
+    /// publish again. Their stage time is renewed so each is re-published once per timeout, not in a loop.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> TakeStaleAsync(TimeSpan after, CancellationToken cancellationToken)
+    {
+        var messages = new List<object>();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var recordings = new NpgsqlCommand("""
+            update brewclip.recordings r set stage_changed_at = now()
+            where r.stage = 'ingested' and r.stage_changed_at < now() - $1
+            returning r.id, r.media_id, r.pcm_uri, r.duration_seconds,
+                      exists (select 1 from brewclip.transcripts t where t.recording_id = r.id and t.source = 'sidecar')
+            """, connection))
+        {
+            recordings.Parameters.Add(new() { Value = after });
+            await using var reader = await recordings.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
+            }
+        }
+        await using (var images = new NpgsqlCommand("""
+            update brewclip.images i set stage_changed_at = now()
+            where i.stage = 'ingested' and i.stage_changed_at < now() - $1
+            returning i.id, i.media_id, i.image_uri, i.frame_index
+            """, connection))
+        {
+            images.Parameters.Add(new() { Value = after });
+            await using var reader = await images.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                messages.Add(new ImageIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)));
+            }
+        }
+        return messages;
+    }
+
+    private static async Task RecordSeenAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ObjectRef seen, long mediaId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            insert into brewclip.media_sources (source_name, object_key, media_id, etag, size_bytes) values ($1, $2, $3, $4, $5)
+            on conflict (source_name, object_key) do update
+            set media_id = excluded.media_id, etag = excluded.etag, size_bytes = excluded.size_bytes, seen_at = now()
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = seen.Source });
+        command.Parameters.Add(new() { Value = seen.Key });
+        command.Parameters.Add(new() { Value = mediaId });
+        command.Parameters.Add(new() { Value = (object?)seen.Etag ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = seen.SizeBytes });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using BrewClip.Media;
+using BrewClip.Storage;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Ingest;
+
+/// <summary>How one object ended.</summary>
+public enum IngestOutcome
+{
+    Accepted,
+    Rejected,
+    Duplicate,
+}
+
+/// <summary>
+/// Turns one complete file into rows and messages: its SHA-256 decides identity, ffprobe decides its kind,
+/// ffmpeg decodes it into the artifact store, the rows commit, and only then are the messages published.
+/// Whatever cannot be used is stored as rejected with a reason, so it is never read again.
+/// </summary>
+public sealed class MediaIngestor(
+    IngestStore store,
+    MediaProbe probe,
+    ToolRunner tools,
+    FileSystemArtifactStore artifacts,
+    IBus publisher,
+    IOptions<IngestOptions> options,
+    ILogger<MediaIngestor> logger)
+{
+    private readonly IngestOptions _options = options.Value;
+
+    public async Task<IngestOutcome> IngestFileAsync(ObjectRef seen, string path, CancellationToken cancellationToken)
+    {
+        var hash = await HashAsync(path, cancellationToken).ConfigureAwait(false);
+        if (await store.RecordIfKnownAsync(seen, hash, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            logger.LogInformation("{Source}:{Key} is media {MediaId} already; recorded where it was seen", seen.Source, seen.Key, existing);
+            return IngestOutcome.Duplicate;
+        }
+
+        // ffmpeg's image demuxer trusts a file's extension; a name without one makes it judge the content.
+        var alias = Path.Combine(Path.GetTempPath(), "brewclip-ingest", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.GetDirectoryName(alias)!);
+        File.CreateSymbolicLink(alias, Path.GetFullPath(path));
+        NewMedia media;
+        try
+        {
+            media = await DecodeAsync(alias, hash, seen.SizeBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MediaException e)
+        {
+            media = Rejected(hash, seen.SizeBytes, "unknown", null, e.Message);
+        }
+        finally
+        {
+            File.Delete(alias);
+        }
+        var messages = await store.SaveAsync(seen, media, cancellationToken).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            await publisher.Publish(message, message.GetType(), cancellationToken).ConfigureAwait(false);
+        }
+        if (media.RejectionReason is not null)
+        {
+            logger.LogWarning("{Source}:{Key} rejected: {Reason}", seen.Source, seen.Key, media.RejectionReason);
+            return IngestOutcome.Rejected;
+        }
+        logger.LogInformation("{Source}:{Key} ingested as {Kind} ({Messages} messages)", seen.Source, seen.Key, media.Kind, messages.Count);
+        return messages.Count == 0 ? IngestOutcome.Duplicate : IngestOutcome.Accepted;
+    }
+
+    private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<NewMedia> DecodeAsync(string path, byte[] hash, long size, CancellationToken cancellationToken)
+    {
+        if (size == 0)
+        {
+            return Rejected(hash, size, "unknown", null, "the file is empty");
+        }
+        if (size > _options.MaxFileBytes)
+        {
+            return Rejected(hash, size, "unknown", null, $"the file is {size:N0} bytes, over the limit of {_options.MaxFileBytes:N0} (Ingest:MaxFileBytes)");
+        }
+        var probed = await probe.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
+        if (probed.Classify(out var reason) is not { } kind)
+        {
+            return Rejected(hash, size, "unknown", probed.Format, reason!);
+        }
+        var kindName = kind.ToString().ToLowerInvariant();
+        if (kind != MediaKind.Image && probed.DurationSeconds > _options.MaxDurationSeconds)
+        {
+            return Rejected(hash, size, kindName, probed.Format,
+                $"the {kindName} lasts {probed.DurationSeconds:F0} s, over the limit of {_options.MaxDurationSeconds:F0} s (Ingest:MaxDurationSeconds)");
+        }
+        var folder = MediaFolder(hash);
+        switch (kind)
+        {
+            case MediaKind.Audio:
+            {
+                var recording = await DecodeAudioAsync(path, folder, cancellationToken).ConfigureAwait(false)
+                    ?? throw new MediaException("the audio decodes to no samples; the file is truncated or corrupt");
+                return new NewMedia(hash, kindName, size, probed.Format, recording.DurationSeconds, null, recording, []);
+            }
+            case MediaKind.Image:
+            {
+                var uri = await ExtractFrameAsync(path, null, $"{folder}/image.png", cancellationToken).ConfigureAwait(false)
+                    ?? throw new MediaException($"the {probed.VideoCodec} image cannot be decoded; the file is truncated or corrupt");
+                return new NewMedia(hash, kindName, size, probed.Format, null, null, null,
+                    [new NewImage(uri, null, null, probed.Width, probed.Height)]);
+            }
+            default:
+                return await DecodeVideoAsync(path, hash, size, probed, folder, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<NewMedia> DecodeVideoAsync(string path, byte[] hash, long size, ProbeResult probed, string folder, CancellationToken cancellationToken)
+    {
+        NewRecording? recording = null;
+        if (probed.HasAudio)
+        {
+            try
+            {
+                recording = await DecodeAudioAsync(path, folder, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MediaException e)
+            {
+                logger.LogWarning("The audio track of {Path} is unusable ({Reason}); the video keeps its frames only", path, e.Message);
+            }
+        }
+        var images = new List<NewImage>();
+        var duration = probed.DurationSeconds ?? recording?.DurationSeconds;
+        if (duration is > 0)
+        {
+            var count = _options.VideoFrames;
+            for (var i = 0; i < count; i++)
+            {
+                // The centre of the i-th of L equal spans.
+                var time = duration.Value * (2 * i + 1) / (2.0 * count);
+                var uri = await ExtractFrameAsync(path, time, $"{folder}/frame-{i}.png", cancellationToken).ConfigureAwait(false);
+                if (uri is not null)
+                {
+                    images.Add(new NewImage(uri, i, Math.Round(time, 3), probed.Width, probed.Height));
+                }
+            }
+        }
+        if (images.Count == 0 && recording is null)
+        {
+            return Rejected(hash, size, "video", probed.Format, "the video has neither an audio track nor a frame that decodes");
+        }
+        return new NewMedia(hash, "video", size, probed.Format, duration, null, recording, images);
+    }
+
+    /// <summary>The audio as 16 kHz mono 16-bit WAV in the artifact store; null when it decodes to nothing.</summary>
+    private async Task<NewRecording?> DecodeAudioAsync(string path, string folder, CancellationToken cancellationToken)
+    {
+        long length = 0;
+        var uri = await artifacts.WriteFileAsync($"{folder}/audio.wav", async output =>
+        {
+            var run = await tools.FfmpegAsync(["-v", "error", "-nostdin", "-y", "-i", path, "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le",
+                "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "wav", output], cancellationToken).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+            {
+                throw new MediaException($"the audio cannot be decoded ({run.ErrorTail(1).Replace(path, "the file", StringComparison.Ordinal)})");
+            }
+            length = new FileInfo(output).Length;
+        }).ConfigureAwait(false);
+        const int header = 44;
+        if (length <= header)
+        {
+            return null;
+        }
+        return new NewRecording(uri, Math.Round((length - header) / (2.0 * PcmAudio.SampleRate), 4));
+    }
+
+    /// <summary>One frame as PNG in the artifact store (the first, or the one at <paramref name="seconds"/>); null when none decodes.</summary>
+    private async Task<string?> ExtractFrameAsync(string path, double? seconds, string key, CancellationToken cancellationToken)
+    {
+        var produced = false;
+        string? error = null;
+        try
+        {
+            var uri = await artifacts.WriteFileAsync(key, async output =>
+            {
+                List<string> arguments = ["-v", "error", "-nostdin", "-y"];
+                if (seconds is { } at)
+                {
+                    arguments.AddRange(["-ss", at.ToString("0.###", CultureInfo.InvariantCulture)]);
+                }
+                arguments.AddRange(["-i", path, "-map", "0:v:0", "-frames:v", "1", "-an", "-c:v", "png", "-f", "image2", output]);
+                var run = await tools.FfmpegAsync(arguments, cancellationToken).ConfigureAwait(false);
+                produced = run.ExitCode == 0 && File.Exists(output) && new FileInfo(output).Length > 0;
+                if (!produced)
+                {
+                    error = run.ErrorTail(1);
+                    throw new MediaException("no frame");
+                }
+            }).ConfigureAwait(false);
+            return uri;
+        }
+        catch (MediaException) when (!produced)
+        {
+            logger.LogDebug("No frame from {Path} at {Seconds}: {Error}", path, seconds, error);
+            return null;
+        }
+    }
+
+    /// <summary>Artifacts of a content live under its hash, so the same content always lands in the same place.</summary>
+    private static string MediaFolder(byte[] hash)
+    {
+        var hex = Convert.ToHexStringLower(hash);
+        return $"media/{hex[..2]}/{hex}";
+    }
+
+    private static NewMedia Rejected(byte[] hash, long size, string kind, string? format, string reason)
+        => new(hash, kind, size, format, null, reason, null, []);
+}

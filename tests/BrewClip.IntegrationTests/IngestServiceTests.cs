@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using BrewClip.Media;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// The real Ingest service watching a folder: files made with ffmpeg and espeak-ng become exactly the
+/// expected media, recordings, images, frames, pairs and rejections, and each message is published once.
+/// </summary>
+public sealed class IngestServiceTests : IAsyncLifetime
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("brewclip-ingest-").FullName;
+    private TestDatabase _db = null!;
+
+    private string Inbox => Path.Combine(_work, "inbox");
+
+    private string Made => Path.Combine(_work, "made");
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        Directory.CreateDirectory(Inbox);
+        Directory.CreateDirectory(Made);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
+
+    [Fact]
+    public async Task Audio_images_videos_duplicates_and_bad_files_become_exactly_the_expected_rows_and_messages()
+    {
+        // Made outside the watched folder, then copied in while the service runs.
+        var wav = Speak("speech", "a dog runs on the grass");
+        TestMedia.Ffmpeg("-i", wav, Made + "/speech.mp3");
+        TestMedia.Ffmpeg("-i", wav, Made + "/speech.flac");
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=red:s=64x48", "-frames:v", "1", Made + "/red.png");
+        foreach (var extension in new[] { "jpg", "webp", "gif", "bmp" })
+        {
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=80x60:d=1", "-frames:v", "1", $"{Made}/pattern.{extension}");
+        }
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", "-f", "lavfi", "-i", "sine=d=2", "-shortest", "-pix_fmt", "yuv420p", Made + "/clip.mp4");
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", Made + "/silent.mkv");
+        File.WriteAllBytes(Made + "/outside.png", File.ReadAllBytes(Made + "/red.png")[..^1].Append((byte)0).ToArray());
+
+        var artifacts = Path.Combine(_work, "artifacts");
+        var port = ServiceProcess.FreePort();
+        var settings = Settings(port, artifacts);
+        await using var recorder = await MessageRecorder.StartAsync();
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+
+        // A file written slowly in chunks: read once, after it is complete.
+        var slowWriter = WriteSlowlyAsync(Speak("slow", "two cats sleep on a warm windowsill"), Path.Combine(Inbox, "slow.wav"));
+
+        foreach (var name in new[] { "speech.wav", "speech.mp3", "speech.flac", "red.png", "pattern.jpg", "pattern.webp", "pattern.gif", "pattern.bmp", "clip.mp4", "silent.mkv" })
+        {
+            File.Copy(Path.Combine(Made, name), Path.Combine(Inbox, name));
+        }
+        Directory.CreateDirectory(Path.Combine(Inbox, "sub"));
+        File.Copy(Path.Combine(Made, "red.png"), Path.Combine(Inbox, "sub", "copy-of-red.png")); // the same content again
+        File.WriteAllBytes(Path.Combine(Inbox, "empty.wav"), []);
+        File.WriteAllBytes(Path.Combine(Inbox, "noise.jpg"), RandomBytes(4000, seed: 1));
+        File.WriteAllBytes(Path.Combine(Inbox, "truncated.png"), File.ReadAllBytes(Path.Combine(Made, "red.png"))[..60]);
+        File.WriteAllText(Path.Combine(Inbox, "letter.mp3"), "Dear reader, this is not an MP3 file at all.\n");
+        File.WriteAllText(Path.Combine(Inbox, "notes.txt"), "a sidecar-like text file that is not media");
+        File.CreateSymbolicLink(Path.Combine(Inbox, "link-outside.png"), Path.Combine(Made, "outside.png"));
+        await slowWriter;
+
+        const int accepted = 3 + 1 + 5 + 2; // audio, the slow recording, images, videos
+        const int rejected = 4;
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
+            && await ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
+            && recorder.Messages.Recordings.Count >= 5 && recorder.Messages.Images.Count >= 13, "every file to be ingested", service);
+        await Task.Delay(3000); // anything extra would show up now
+
+        Assert.Equal(accepted + rejected, await ScalarAsync<long>("select count(*) from brewclip.media"));
+        Assert.Equal(["audio:accepted:4", "image:accepted:5", "unknown:rejected:4", "video:accepted:2"],
+            await ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
+        // The duplicate is one media item seen in two places; the text file and the outside link were not read.
+        Assert.Equal(2L, await ScalarAsync<long>("""
+            select count(*) from brewclip.media_sources s join brewclip.media_sources o on o.media_id = s.media_id
+            where s.object_key = 'red.png' and s.source_name = 'inbox'
+            """));
+        Assert.Equal(["sub/copy-of-red.png"], await ColumnAsync<string>("select object_key from brewclip.media_sources where object_key like 'sub/%'"));
+        Assert.Equal(0L, await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key in ('notes.txt', 'link-outside.png')"));
+
+        // Rejections carry reasons a person understands.
+        var reasons = (await ColumnAsync<string>("""
+            select s.object_key || '=' || m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id
+            where m.status = 'rejected' order by s.object_key
+            """)).ToDictionary(row => row[..row.IndexOf('=')], row => row[(row.IndexOf('=') + 1)..]);
+        Assert.Equal(["empty.wav", "letter.mp3", "noise.jpg", "truncated.png"], reasons.Keys.Order());
+        Assert.Equal("the file is empty", reasons["empty.wav"]);
+        Assert.StartsWith("not a media file ffprobe can read", reasons["letter.mp3"], StringComparison.Ordinal);
+        Assert.StartsWith("not a media file ffprobe can read", reasons["noise.jpg"], StringComparison.Ordinal);
+        Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
+
+        // Recordings: 16 kHz mono PCM whose length is the stored duration; the slow file was read whole.
+        Assert.Equal(5L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        foreach (var row in await ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
+        {
+            var parts = row.Split(' ');
+            var samples = PcmAudio.ReadWav(new Uri(parts[0]).LocalPath);
+            Assert.Equal(double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), samples.Length / 16000.0, 3);
+            Assert.True(samples.Length > 8000, $"{parts[0]} has {samples.Length} samples");
+        }
+        Assert.Equal(new FileInfo(Path.Combine(Inbox, "slow.wav")).Length,
+            await ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
+
+        // Video: L = 4 frames at the centres of equal spans; the audio track pairs with each frame.
+        Assert.Equal(13L, await ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await ColumnAsync<string>("""
+            select i.frame_index || ':' || i.frame_time_seconds from brewclip.images i
+            join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'clip.mp4' order by i.frame_index
+            """));
+        Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
+        Assert.Equal(0L, await ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
+        Assert.Equal(["video:4"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin"));
+        foreach (var uri in await ColumnAsync<string>("select image_uri from brewclip.images"))
+        {
+            Assert.True(new FileInfo(new Uri(uri).LocalPath).Length > 0, uri);
+        }
+
+        // Each expected message was published exactly once, naming the stored rows.
+        var recordingIds = await ColumnAsync<long>("select id from brewclip.recordings order by id");
+        var imageIds = await ColumnAsync<long>("select id from brewclip.images order by id");
+        Assert.Equal(recordingIds, recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
+        Assert.Equal(imageIds, recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
+        Assert.Equal(8, recorder.Messages.Images.Count(m => m.FrameIndex is not null));
+
+        // Stopped with SIGTERM, the service ends cleanly.
+        service.Terminate();
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.ToString());
+        Assert.Equal(0, service.ExitCode);
+    }
+
+    [Fact]
+    public async Task Stopping_midway_and_starting_again_ends_with_every_file_once_and_stale_items_published_again()
+    {
+        for (var i = 0; i < 24; i++)
+        {
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color=c=0x{i * 10:X2}40{255 - i * 10:X2}:s=32x32", "-frames:v", "1", Path.Combine(Inbox, $"colour-{i:D2}.png"));
+        }
+        var artifacts = Path.Combine(_work, "artifacts");
+        await using var recorder = await MessageRecorder.StartAsync();
+        var port = ServiceProcess.FreePort();
+        var settings = Settings(port, artifacts);
+        settings["BREWCLIP__Ingest__MaxConcurrency"] = "1";
+
+        await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
+        {
+            Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
+            await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media") >= 4, "a few files to be ingested", first);
+            first.Terminate();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
+        }
+        Assert.InRange(await ScalarAsync<long>("select count(*) from brewclip.media"), 4, 23);
+
+        // Started again with a reconciler that re-publishes whatever waited more than a second.
+        settings["BREWCLIP__Ingest__ReconcileAfterSeconds"] = "1";
+        settings["BREWCLIP__Ingest__ReconcileIntervalSeconds"] = "1";
+        await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
+        Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources") == 24, "every file to be ingested", second);
+
+        Assert.Equal(24L, await ScalarAsync<long>("select count(*) from brewclip.media where status = 'accepted'"));
+        Assert.Equal(24L, await ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(24L, await ScalarAsync<long>("select count(distinct object_key) from brewclip.media_sources"));
+        // Nobody consumes the images here, so they stay ingested: every one is published, and again after the timeout.
+        var imageIds = await ColumnAsync<long>("select id from brewclip.images order by id");
+        await WaitUntilAsync(() => Task.FromResult(imageIds.All(id => recorder.Messages.Images.Count(m => m.ImageId == id) >= 2)),
+            "every image to be published and re-published", second);
+        Assert.Empty(recorder.Messages.Images.Select(m => m.ImageId).Except(imageIds));
+    }
+
+    [Fact]
+    public async Task A_folder_that_does_not_exist_stops_the_service_at_start_naming_the_option()
+    {
+        var settings = Settings(ServiceProcess.FreePort(), Path.Combine(_work, "artifacts"));
+        settings["BREWCLIP__Ingest__Folders__0__Path"] = Path.Combine(_work, "no-such-folder");
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.ToString());
+        Assert.Equal(78, service.ExitCode);
+        Assert.Contains("Ingest:Folders:0:Path (BREWCLIP__Ingest__Folders__0__Path)", service.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no-such-folder' does not exist", service.Stderr, StringComparison.Ordinal);
+    }
+
+    private Dictionary<string, string> Settings(int port, string artifacts)
+    {
+        var settings = StackSettings.For(_db, port);
+        settings["BREWCLIP__Artifacts__Root"] = artifacts;
+        settings["BREWCLIP__Ingest__Folders__0__Name"] = "inbox";
+        settings["BREWCLIP__Ingest__Folders__0__Path"] = Inbox;
+        settings["BREWCLIP__Ingest__StableForMs"] = "1000";
+        settings["BREWCLIP__Ingest__RescanIntervalMs"] = "1000";
+        return settings;
+    }
+
+    private string Speak(string name, string sentence)
+    {
+        var raw = Path.Combine(Made, name + ".espeak.wav");
+        using (var process = Process.Start("espeak-ng", ["-w", raw, sentence])!)
+        {
+            process.WaitForExit();
+            Assert.Equal(0, process.ExitCode);
+        }
+        var path = Path.Combine(Made, name + ".wav");
+        TestMedia.Ffmpeg("-i", raw, "-ar", "22050", "-ac", "1", path);
+        return path;
+    }
+
+    /// <summary>Copies a file in five chunks 600 ms apart, as a slow upload would.</summary>
+    private static async Task WriteSlowlyAsync(string from, string to)
+    {
+        var bytes = await File.ReadAllBytesAsync(from);
+        await using var output = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        var chunk = (bytes.Length + 4) / 5;
+        for (var offset = 0; offset < bytes.Length; offset += chunk)
+        {
+            await output.WriteAsync(bytes.AsMemory(offset, Math.Min(chunk, bytes.Length - offset)));
+            await output.FlushAsync();
+            await Task.Delay(600);
+        }
+    }
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, ServiceProcess service)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.False(service.HasExited, $"the service exited while waiting for {what}.\n{service}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}.\n{service}");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<List<T>> ColumnAsync<T>(string sql)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add((T)Convert.ChangeType(reader.GetValue(0), typeof(T), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return values;
+    }
+}

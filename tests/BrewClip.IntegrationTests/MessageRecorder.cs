@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using BrewClip.Contracts;
+using BrewClip.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// Subscribes a temporary (auto-delete) queue on the test broker to the messages Ingest publishes and
+/// keeps every one received, so a test can check what was published and how often.
+/// </summary>
+internal sealed class MessageRecorder : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private MessageRecorder(IHost host, Log log)
+    {
+        _host = host;
+        Messages = log;
+    }
+
+    public Log Messages { get; }
+
+    public static async Task<MessageRecorder> StartAsync()
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var log = new Log();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(log);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<Consumer>();
+            bus.UsingRabbitMq((context, transport) =>
+            {
+                transport.Host(endpoint.Host, (ushort)endpoint.Port, endpoint.VirtualHost, host =>
+                {
+                    host.Username(endpoint.Username);
+                    host.Password(endpoint.Password);
+                });
+                transport.ConfigureJsonSerializerOptions(json =>
+                {
+                    json.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);
+                    return json;
+                });
+                transport.ReceiveEndpoint("test-recorder-" + Guid.NewGuid().ToString("N")[..8], receive =>
+                {
+                    receive.AutoDelete = true;
+                    receive.Durable = false;
+                    receive.ConfigureConsumer<Consumer>(context);
+                });
+            });
+        });
+        builder.Services.Configure<MassTransitHostOptions>(host => host.WaitUntilStarted = true);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new MessageRecorder(host, log);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    internal sealed class Log
+    {
+        public ConcurrentQueue<RecordingIngested> Recordings { get; } = new();
+
+        public ConcurrentQueue<ImageIngested> Images { get; } = new();
+    }
+
+    private sealed class Consumer(Log log) : IConsumer<RecordingIngested>, IConsumer<ImageIngested>
+    {
+        public Task Consume(ConsumeContext<RecordingIngested> context)
+        {
+            log.Recordings.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }
+
+        public Task Consume(ConsumeContext<ImageIngested> context)
+        {
+            log.Images.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+}
