@@ -27,6 +27,11 @@ up() {
     if [ "$(id -u)" -eq 0 ]; then scripts/infra.sh up >/dev/null; else sudo scripts/infra.sh up >/dev/null; fi
   fi
   settings
+  # Ingest watches ./inbox unless .env or the environment name other folders.
+  if [ -z "${BREWCLIP__Ingest__Folders__0__Path:-}" ] && ! grep -qs "^BREWCLIP__Ingest__Folders__0__Path=" .env; then
+    export BREWCLIP__Ingest__Folders__0__Name=inbox BREWCLIP__Ingest__Folders__0__Path="$ROOT/inbox"
+    mkdir -p "$ROOT/inbox"
+  fi
   mkdir -p "$RUN/logs" "$RUN/pids"
   echo "building"
   dotnet build BrewClip.Pipeline.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
