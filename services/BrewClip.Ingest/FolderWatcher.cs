@@ -18,7 +18,7 @@ public sealed class FolderWatcher(
     // Partial downloads and editors' temporary files: they are renamed into place when complete.
     private static readonly string[] PartialSuffixes = [".part", ".partial", ".tmp", ".crdownload", ".download", ".swp"];
 
-    // Sidecar transcripts and pair lists are not media; reading them is not built yet (see README).
+    // Sidecar transcripts are read with their audio; pair lists are not read yet (see README).
     private static readonly string[] NotMediaSuffixes = [".txt", ".srt", ".vtt", ".csv"];
 
     private readonly IngestOptions _options = options.Value;

@@ -1,4 +1,5 @@
 using BrewClip.Contracts;
+using BrewClip.Media;
 using Npgsql;
 
 namespace BrewClip.Ingest;
@@ -11,7 +12,7 @@ public sealed record NewImage(string ImageUri, int? FrameIndex, double? FrameTim
 
 /// <summary>What one content became: accepted with its recording and images, or rejected with a reason.</summary>
 public sealed record NewMedia(byte[] ContentHash, string Kind, long SizeBytes, string? Format, double? DurationSeconds,
-    string? RejectionReason, NewRecording? Recording, IReadOnlyList<NewImage> Images);
+    string? RejectionReason, NewRecording? Recording, IReadOnlyList<NewImage> Images, SidecarTranscript? Transcript = null);
 
 /// <summary>Where an object was seen: its source, key within the source, and a version tag (size and mtime, or an ETag).</summary>
 public sealed record ObjectRef(string Source, string Key, string? Etag, long SizeBytes);
@@ -50,13 +51,15 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
     public async Task<long?> RecordIfKnownAsync(ObjectRef seen, byte[] contentHash, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("select id from brewclip.media where content_hash = $1", connection);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("select id from brewclip.media where content_hash = $1", connection, transaction);
         command.Parameters.Add(new() { Value = contentHash });
         if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long id)
         {
             return null;
         }
-        await RecordSeenAsync(connection, null, seen, id, cancellationToken).ConfigureAwait(false);
+        await RecordSeenAsync(connection, transaction, seen, id, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return id;
     }
 
@@ -103,7 +106,16 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = recording.PcmUri });
             command.Parameters.Add(new() { Value = recording.DurationSeconds });
             recordingId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            messages.Add(new RecordingIngested(recordingId.Value, mediaId, recording.PcmUri, recording.DurationSeconds, HasSidecarTranscript: false));
+            if (media.Transcript is { } transcript)
+            {
+                await using var sidecar = new NpgsqlCommand(
+                    "insert into brewclip.transcripts (recording_id, source, text, segments) values ($1, 'sidecar', $2, $3::jsonb)", connection, transaction);
+                sidecar.Parameters.Add(new() { Value = recordingId.Value });
+                sidecar.Parameters.Add(new() { Value = transcript.Text });
+                sidecar.Parameters.Add(new() { Value = transcript.CuesJson() });
+                await sidecar.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            messages.Add(new RecordingIngested(recordingId.Value, mediaId, recording.PcmUri, recording.DurationSeconds, HasSidecarTranscript: media.Transcript is not null));
         }
         foreach (var image in media.Images)
         {
@@ -173,7 +185,38 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         return messages;
     }
 
-    private static async Task RecordSeenAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ObjectRef seen, long mediaId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records where a content was seen and pairs it with what shares its stem in the same source: an
+    /// audio recording with still images. Both sides take the same advisory lock on the stem first, so
+    /// whichever commits second sees the other, in either order.
+    /// </summary>
+    private static async Task RecordSeenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ObjectRef seen, long mediaId, CancellationToken cancellationToken)
+    {
+        await using (var lockStem = new NpgsqlCommand(
+            "select pg_advisory_xact_lock(hashtextextended($1 || '/' || regexp_replace($2, '\\.[^./]*$', ''), 7))", connection, transaction))
+        {
+            lockStem.Parameters.Add(new() { Value = seen.Source });
+            lockStem.Parameters.Add(new() { Value = seen.Key });
+            await lockStem.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await UpsertSeenAsync(connection, transaction, seen, mediaId, cancellationToken).ConfigureAwait(false);
+        await using var pair = new NpgsqlCommand("""
+            insert into brewclip.pairs (recording_id, image_id, origin, split)
+            select r.id, i.id, 'stem', 'train'
+            from brewclip.media_sources s
+            join brewclip.media_sources o on o.source_name = s.source_name and o.stem = s.stem and o.object_key <> s.object_key
+            join brewclip.media am on am.id in (s.media_id, o.media_id) and am.kind = 'audio'
+            join brewclip.recordings r on r.media_id = am.id
+            join brewclip.images i on i.media_id in (s.media_id, o.media_id) and i.media_id <> am.id and i.frame_index is null
+            where s.source_name = $1 and s.object_key = $2
+            on conflict (recording_id, image_id) do nothing
+            """, connection, transaction);
+        pair.Parameters.Add(new() { Value = seen.Source });
+        pair.Parameters.Add(new() { Value = seen.Key });
+        await pair.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task UpsertSeenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ObjectRef seen, long mediaId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             insert into brewclip.media_sources (source_name, object_key, media_id, etag, size_bytes) values ($1, $2, $3, $4, $5)

@@ -57,6 +57,10 @@ public sealed class MediaIngestor(
         {
             File.Delete(alias);
         }
+        if (media.Recording is not null && media.Kind == "audio")
+        {
+            media = media with { Transcript = FindSidecar(seen, path) };
+        }
         var messages = await store.SaveAsync(seen, media, cancellationToken).ConfigureAwait(false);
         foreach (var message in messages)
         {
@@ -69,6 +73,30 @@ public sealed class MediaIngestor(
         }
         logger.LogInformation("{Source}:{Key} ingested as {Kind} ({Messages} messages)", seen.Source, seen.Key, media.Kind, messages.Count);
         return messages.Count == 0 ? IngestOutcome.Duplicate : IngestOutcome.Accepted;
+    }
+
+    /// <summary>A transcript beside the audio with its stem (.txt, .srt or .vtt), if one is there and readable.</summary>
+    private SidecarTranscript? FindSidecar(ObjectRef seen, string path)
+    {
+        foreach (var extension in SidecarTranscript.Extensions)
+        {
+            var candidate = Path.ChangeExtension(path, extension);
+            if (!File.Exists(candidate))
+            {
+                continue;
+            }
+            try
+            {
+                var transcript = SidecarTranscript.Parse(Path.GetFileName(candidate), File.ReadAllText(candidate));
+                logger.LogInformation("{Source}:{Key} has the sidecar transcript {Sidecar}", seen.Source, seen.Key, Path.GetFileName(candidate));
+                return transcript;
+            }
+            catch (Exception e) when (e is MediaException or IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("{Source}:{Key}: the sidecar {Sidecar} is not used: {Reason}; Whisper transcribes instead", seen.Source, seen.Key, Path.GetFileName(candidate), e.Message);
+            }
+        }
+        return null;
     }
 
     private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)

@@ -44,6 +44,12 @@ public sealed class IngestServiceTests : IAsyncLifetime
         }
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", "-f", "lavfi", "-i", "sine=d=2", "-shortest", "-pix_fmt", "yuv420p", Made + "/clip.mp4");
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", Made + "/silent.mkv");
+        Speak("dog", "the brown dog fetches a stick");
+        Speak("cat", "an orange cat watches the birds");
+        foreach (var (name, colour) in new[] { ("dog.png", "brown"), ("other-dog.png", "gray"), ("cat.webp", "orange") })
+        {
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color={colour}:s=40x30", "-frames:v", "1", Path.Combine(Made, name));
+        }
         File.WriteAllBytes(Made + "/outside.png", File.ReadAllBytes(Made + "/red.png")[..^1].Append((byte)0).ToArray());
 
         var artifacts = Path.Combine(_work, "artifacts");
@@ -68,17 +74,28 @@ public sealed class IngestServiceTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(Inbox, "letter.mp3"), "Dear reader, this is not an MP3 file at all.\n");
         File.WriteAllText(Path.Combine(Inbox, "notes.txt"), "a sidecar-like text file that is not media");
         File.CreateSymbolicLink(Path.Combine(Inbox, "link-outside.png"), Path.Combine(Made, "outside.png"));
+        // Pairs by stem, in either order, with sidecar transcripts; a same-named image in another folder does not pair.
+        var pets = Directory.CreateDirectory(Path.Combine(Inbox, "pets")).FullName;
+        Directory.CreateDirectory(Path.Combine(pets, "other"));
+        File.Copy(Path.Combine(Made, "dog.png"), Path.Combine(pets, "dog.png"));
+        File.Copy(Path.Combine(Made, "other-dog.png"), Path.Combine(pets, "other", "dog.png"));
+        File.WriteAllText(Path.Combine(pets, "dog.txt"), "The brown dog fetches a stick.\n");
+        File.WriteAllText(Path.Combine(pets, "cat.srt"), "1\n00:00:00,200 --> 00:00:01,900\nTwo cats sleep\n\n2\n00:00:02,000 --> 00:00:03,000\non a warm windowsill\n");
+        File.Copy(Path.Combine(Made, "dog.wav"), Path.Combine(pets, "dog.wav"));
+        File.Copy(Path.Combine(Made, "cat.wav"), Path.Combine(pets, "cat.wav"));
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'pets/cat.wav'") == 1, "the cat's recording", service);
+        File.Copy(Path.Combine(Made, "cat.webp"), Path.Combine(pets, "cat.webp"));
         await slowWriter;
 
-        const int accepted = 3 + 1 + 5 + 2; // audio, the slow recording, images, videos
+        const int accepted = 3 + 1 + 2 + 5 + 3 + 2; // audio, the slow recording, the pets' audio, images, the pets' images, videos
         const int rejected = 4;
         await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
             && await ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
-            && recorder.Messages.Recordings.Count >= 5 && recorder.Messages.Images.Count >= 13, "every file to be ingested", service);
+            && recorder.Messages.Recordings.Count >= 7 && recorder.Messages.Images.Count >= 16, "every file to be ingested", service);
         await Task.Delay(3000); // anything extra would show up now
 
         Assert.Equal(accepted + rejected, await ScalarAsync<long>("select count(*) from brewclip.media"));
-        Assert.Equal(["audio:accepted:4", "image:accepted:5", "unknown:rejected:4", "video:accepted:2"],
+        Assert.Equal(["audio:accepted:6", "image:accepted:8", "unknown:rejected:4", "video:accepted:2"],
             await ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
         // The duplicate is one media item seen in two places; the text file and the outside link were not read.
         Assert.Equal(2L, await ScalarAsync<long>("""
@@ -100,7 +117,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
 
         // Recordings: 16 kHz mono PCM whose length is the stored duration; the slow file was read whole.
-        Assert.Equal(5L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        Assert.Equal(7L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
         foreach (var row in await ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
         {
             var parts = row.Split(' ');
@@ -112,14 +129,28 @@ public sealed class IngestServiceTests : IAsyncLifetime
             await ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
 
         // Video: L = 4 frames at the centres of equal spans; the audio track pairs with each frame.
-        Assert.Equal(13L, await ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(16L, await ScalarAsync<long>("select count(*) from brewclip.images"));
         Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await ColumnAsync<string>("""
             select i.frame_index || ':' || i.frame_time_seconds from brewclip.images i
             join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'clip.mp4' order by i.frame_index
             """));
         Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
         Assert.Equal(0L, await ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
-        Assert.Equal(["video:4"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin"));
+        Assert.Equal(["stem:2", "video:4"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        Assert.Equal(["pets/cat.wav+pets/cat.webp", "pets/dog.wav+pets/dog.png"], await ColumnAsync<string>("""
+            select a.object_key || '+' || b.object_key from brewclip.pairs p
+            join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id
+            join brewclip.images i on i.id = p.image_id join brewclip.media_sources b on b.media_id = i.media_id
+            where p.origin = 'stem' order by 1
+            """));
+        // Sidecar transcripts are kept as the ground truth, with their cues, and the message says so.
+        Assert.Equal(["pets/cat.wav=Two cats sleep on a warm windowsill", "pets/dog.wav=The brown dog fetches a stick."], await ColumnAsync<string>("""
+            select s.object_key || '=' || t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
+            join brewclip.media_sources s on s.media_id = r.media_id where t.source = 'sidecar' order by 1
+            """));
+        Assert.Equal("[{\"end\": 1.9, \"text\": \"Two cats sleep\", \"start\": 0.2}, {\"end\": 3, \"text\": \"on a warm windowsill\", \"start\": 2}]",
+            await ScalarAsync<string>("select t.segments::text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
+        Assert.Equal(2, recorder.Messages.Recordings.Count(m => m.HasSidecarTranscript));
         foreach (var uri in await ColumnAsync<string>("select image_uri from brewclip.images"))
         {
             Assert.True(new FileInfo(new Uri(uri).LocalPath).Length > 0, uri);
