@@ -18,7 +18,7 @@ public sealed class FolderWatcher(
     // Partial downloads and editors' temporary files: they are renamed into place when complete.
     private static readonly string[] PartialSuffixes = [".part", ".partial", ".tmp", ".crdownload", ".download", ".swp"];
 
-    // Sidecar transcripts are read with their audio; pair lists are not read yet (see README).
+    // Sidecar transcripts are read with their audio, pair lists on their own; other CSV files are no media.
     private static readonly string[] NotMediaSuffixes = [".txt", ".srt", ".vtt", ".csv"];
 
     private readonly IngestOptions _options = options.Value;
@@ -95,6 +95,15 @@ public sealed class FolderWatcher(
                     {
                         try
                         {
+                            if (Path.GetFileName(file.Key).Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase))
+                            {
+                                await ReadPairListAsync(folder.Name, file, token).ConfigureAwait(false);
+                                lock (seen)
+                                {
+                                    seen[file.Key] = file.Etag;
+                                }
+                                return;
+                            }
                             await ingestor.IngestFileAsync(new ObjectRef(folder.Name, file.Key, file.Etag, file.Length), file.Path, token).ConfigureAwait(false);
                             lock (seen)
                             {
@@ -115,6 +124,18 @@ public sealed class FolderWatcher(
                 await Task.Delay(100, stoppingToken).ConfigureAwait(false); // let a burst of notifications settle
             }
         }
+    }
+
+    private async Task ReadPairListAsync(string source, ReadyFile file, CancellationToken cancellationToken)
+    {
+        var folderKey = Path.GetDirectoryName(file.Key)?.Replace(Path.DirectorySeparatorChar, '/') ?? "";
+        var list = PairList.Parse(await File.ReadAllTextAsync(file.Path, cancellationToken).ConfigureAwait(false), folderKey);
+        foreach (var problem in list.Problems)
+        {
+            logger.LogWarning("{Source}:{Key} {Problem}; the row is skipped", source, file.Key, problem);
+        }
+        var added = await store.ClaimPairsAsync(source, list.Pairs, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("{Source}:{Key}: {Rows} pairs listed, {Added} new; each pairs once both sides have arrived", source, file.Key, list.Pairs.Count, added);
     }
 
     private readonly record struct Pending(long Length, DateTime Modified, DateTime FirstSeen);
@@ -175,9 +196,10 @@ public sealed class FolderWatcher(
     }
 
     private static bool Skipped(string name)
-        => name.StartsWith('.')
+        => !name.Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase)
+            && (name.StartsWith('.')
             || PartialSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            || NotMediaSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
+            || NotMediaSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Every regular file under the root, keyed by its path relative to the root with '/' separators.</summary>
     private IEnumerable<(string Key, FileInfo File)> Enumerate(string root)

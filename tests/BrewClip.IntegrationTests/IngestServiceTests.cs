@@ -46,7 +46,9 @@ public sealed class IngestServiceTests : IAsyncLifetime
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", Made + "/silent.mkv");
         Speak("dog", "the brown dog fetches a stick");
         Speak("cat", "an orange cat watches the birds");
-        foreach (var (name, colour) in new[] { ("dog.png", "brown"), ("other-dog.png", "gray"), ("cat.webp", "orange") })
+        Speak("talk", "a bird sings in the morning");
+        Speak("late", "the train leaves at noon");
+        foreach (var (name, colour) in new[] { ("dog.png", "brown"), ("other-dog.png", "gray"), ("cat.webp", "orange"), ("photo.jpg", "yellow"), ("late-photo.png", "purple") })
         {
             TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color={colour}:s=40x30", "-frames:v", "1", Path.Combine(Made, name));
         }
@@ -85,17 +87,27 @@ public sealed class IngestServiceTests : IAsyncLifetime
         File.Copy(Path.Combine(Made, "cat.wav"), Path.Combine(pets, "cat.wav"));
         await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'pets/cat.wav'") == 1, "the cat's recording", service);
         File.Copy(Path.Combine(Made, "cat.webp"), Path.Combine(pets, "cat.webp"));
+        // Pairs listed in pairs.csv (keys relative to its folder), in either order; a row naming a file
+        // that never arrives stays an open claim, and a malformed row is skipped.
+        File.WriteAllText(Path.Combine(Inbox, "pairs.csv"),
+            "audio,image\nlisted/talk.flac,listed/photo.jpg\n\"listed/late.wav\",listed/late-photo.png\nlisted/missing.wav,listed/photo.jpg\nthree,fields,here\n");
+        var listed = Directory.CreateDirectory(Path.Combine(Inbox, "listed")).FullName;
+        TestMedia.Ffmpeg("-i", Path.Combine(Made, "talk.wav"), Path.Combine(listed, "talk.flac"));
+        File.Copy(Path.Combine(Made, "photo.jpg"), Path.Combine(listed, "photo.jpg"));
+        File.Copy(Path.Combine(Made, "late-photo.png"), Path.Combine(listed, "late-photo.png"));
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'listed/late-photo.png'") == 1, "the listed photo", service);
+        File.Copy(Path.Combine(Made, "late.wav"), Path.Combine(listed, "late.wav"));
         await slowWriter;
 
-        const int accepted = 3 + 1 + 2 + 5 + 3 + 2; // audio, the slow recording, the pets' audio, images, the pets' images, videos
+        const int accepted = 3 + 1 + 2 + 2 + 5 + 3 + 2 + 2; // audio, the slow recording, the pets' and the listed audio, images, the pets' and the listed images, videos
         const int rejected = 4;
         await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
             && await ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
-            && recorder.Messages.Recordings.Count >= 7 && recorder.Messages.Images.Count >= 16, "every file to be ingested", service);
+            && recorder.Messages.Recordings.Count >= 9 && recorder.Messages.Images.Count >= 18, "every file to be ingested", service);
         await Task.Delay(3000); // anything extra would show up now
 
         Assert.Equal(accepted + rejected, await ScalarAsync<long>("select count(*) from brewclip.media"));
-        Assert.Equal(["audio:accepted:6", "image:accepted:8", "unknown:rejected:4", "video:accepted:2"],
+        Assert.Equal(["audio:accepted:8", "image:accepted:10", "unknown:rejected:4", "video:accepted:2"],
             await ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
         // The duplicate is one media item seen in two places; the text file and the outside link were not read.
         Assert.Equal(2L, await ScalarAsync<long>("""
@@ -117,7 +129,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
 
         // Recordings: 16 kHz mono PCM whose length is the stored duration; the slow file was read whole.
-        Assert.Equal(7L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        Assert.Equal(9L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
         foreach (var row in await ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
         {
             var parts = row.Split(' ');
@@ -129,14 +141,22 @@ public sealed class IngestServiceTests : IAsyncLifetime
             await ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
 
         // Video: L = 4 frames at the centres of equal spans; the audio track pairs with each frame.
-        Assert.Equal(16L, await ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(18L, await ScalarAsync<long>("select count(*) from brewclip.images"));
         Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await ColumnAsync<string>("""
             select i.frame_index || ':' || i.frame_time_seconds from brewclip.images i
             join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'clip.mp4' order by i.frame_index
             """));
         Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
         Assert.Equal(0L, await ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
-        Assert.Equal(["stem:2", "video:4"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") == 2, "the listed pairs", service);
+        Assert.Equal(["pairs_csv:2", "stem:2", "video:4"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        Assert.Equal(["listed/late.wav+listed/late-photo.png:paired", "listed/missing.wav+listed/photo.jpg:open", "listed/talk.flac+listed/photo.jpg:paired"],
+            await ColumnAsync<string>("select audio_key || '+' || image_key || ':' || case when pair_id is null then 'open' else 'paired' end from brewclip.pair_claims order by 1"));
+        Assert.Equal(2L, await ScalarAsync<long>("""
+            select count(*) from brewclip.pair_claims c join brewclip.pairs p on p.id = c.pair_id
+            join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id and a.object_key = c.audio_key
+            join brewclip.images i on i.id = p.image_id join brewclip.media_sources b on b.media_id = i.media_id and b.object_key = c.image_key
+            """));
         Assert.Equal(["pets/cat.wav+pets/cat.webp", "pets/dog.wav+pets/dog.png"], await ColumnAsync<string>("""
             select a.object_key || '+' || b.object_key from brewclip.pairs p
             join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id
