@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using BrewClip.Benchmarks;
 
-// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|images|whisper|all] [--quick]
+// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|images|whisper|ingest|all] [--quick]
 //
 // OpenBLAS 0.3.21 must run its SKYLAKEX kernels on AVX-512 processors to be a fair baseline; machines
 // here may preset OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for older builds' sake. The core type is fixed
@@ -40,5 +40,9 @@ if (what is "images" or "all")
 if (what is "whisper" or "all")
 {
     await WhisperBenchmark.RunAsync();
+}
+if (what is "ingest" or "all")
+{
+    await IngestBenchmark.RunAsync(quick);
 }
 return 0;
