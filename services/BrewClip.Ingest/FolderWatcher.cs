@@ -115,6 +115,11 @@ public sealed class FolderWatcher(
                             // Moved, deleted or locked while being read: the next scan looks again.
                             logger.LogWarning("{Source}:{Key} could not be read ({Reason}); it is retried on the next scan", folder.Name, file.Key, e.Message);
                         }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            // Postgres or the broker away: nothing was recorded as seen, so the next scan tries again.
+                            logger.LogError(e, "{Source}:{Key} was not ingested; it is retried on the next scan", folder.Name, file.Key);
+                        }
                     }).ConfigureAwait(false);
                 continue;
             }
