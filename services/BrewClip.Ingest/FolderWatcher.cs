@@ -15,21 +15,15 @@ public sealed class FolderWatcher(
     IHostApplicationLifetime lifetime,
     ILogger<FolderWatcher> logger) : BackgroundService
 {
-    // Partial downloads and editors' temporary files: they are renamed into place when complete.
-    private static readonly string[] PartialSuffixes = [".part", ".partial", ".tmp", ".crdownload", ".download", ".swp"];
-
-    // Sidecar transcripts are read with their audio, pair lists on their own; other CSV files are no media.
-    private static readonly string[] NotMediaSuffixes = [".txt", ".srt", ".vtt", ".csv"];
-
     private readonly IngestOptions _options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Messages are published from the start, so wait for the host (and its bus) to be up.
         await WaitForStartAsync(stoppingToken).ConfigureAwait(false);
-        if (_options.Folders.Count == 0)
+        if (_options.Folders.Count == 0 && _options.Buckets.Count == 0)
         {
-            logger.LogWarning("No folders to watch: set Ingest:Folders:0:Name and Ingest:Folders:0:Path (BREWCLIP__Ingest__Folders__0__Name, ...)");
+            logger.LogWarning("Nothing to watch: set Ingest:Folders:0:Name and :Path, or Ingest:Buckets:0:Name, :Bucket and :ServiceUrl (BREWCLIP__Ingest__Folders__0__Name, ...)");
             return;
         }
         await Task.WhenAll(_options.Folders.Select(folder => WatchAsync(folder, stoppingToken))).ConfigureAwait(false);
@@ -95,7 +89,7 @@ public sealed class FolderWatcher(
                     {
                         try
                         {
-                            if (Path.GetFileName(file.Key).Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase))
+                            if (ObjectNames.IsPairList(file.Key))
                             {
                                 await ReadPairListAsync(folder.Name, file, token).ConfigureAwait(false);
                                 lock (seen)
@@ -154,7 +148,7 @@ public sealed class FolderWatcher(
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, file) in Enumerate(root))
         {
-            if (Skipped(file.Name))
+            if (ObjectNames.Skipped(file.Name))
             {
                 continue;
             }
@@ -199,12 +193,6 @@ public sealed class FolderWatcher(
         }
         return ready;
     }
-
-    private static bool Skipped(string name)
-        => !name.Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase)
-            && (name.StartsWith('.')
-            || PartialSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            || NotMediaSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Every regular file under the root, keyed by its path relative to the root with '/' separators.</summary>
     private IEnumerable<(string Key, FileInfo File)> Enumerate(string root)

@@ -19,6 +19,7 @@ public static class IngestExtensions
         services.AddSingleton<IngestStore>();
         services.AddSingleton<MediaIngestor>();
         services.AddHostedService<FolderWatcher>();
+        services.AddHostedService<S3Watcher>();
         services.AddHostedService<Reconciler>();
     }
 

@@ -13,11 +13,42 @@ public sealed class FolderSourceOptions
     public string Path { get; set; } = "";
 }
 
+/// <summary>An S3-compatible bucket Ingest watches (configuration "Ingest:Buckets:N").</summary>
+public sealed class S3SourceOptions
+{
+    /// <summary>The source's name, kept with every item it delivers.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The endpoint of an S3-compatible store (MinIO, s3rver); empty means AWS S3 in <see cref="Region"/>.</summary>
+    public string ServiceUrl { get; set; } = "";
+
+    public string Region { get; set; } = "us-east-1";
+
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Only keys under this prefix are read.</summary>
+    public string Prefix { get; set; } = "";
+
+    /// <summary>Path-style addressing (http://host/bucket/key), which MinIO and s3rver need.</summary>
+    public bool ForcePathStyle { get; set; }
+
+    /// <summary>Access key and secret; empty means the SDK's usual credential chain (environment, profile, instance role).</summary>
+    public string AccessKey { get; set; } = "";
+
+    public string SecretKey { get; set; } = "";
+}
+
 public sealed partial class IngestOptions : IValidatableObject
 {
     public const string Section = "Ingest";
 
     public List<FolderSourceOptions> Folders { get; set; } = [];
+
+    public List<S3SourceOptions> Buckets { get; set; } = [];
+
+    /// <summary>How often a bucket is listed for keys after the last one read; a full listing runs every <see cref="RescanIntervalMs"/>.</summary>
+    [Range(100, 86_400_000)]
+    public int PollIntervalMs { get; set; } = 5000;
 
     /// <summary>A file is read once its size and modification time have not changed for this long.</summary>
     [Range(0, 3_600_000)]
@@ -68,6 +99,38 @@ public sealed partial class IngestOptions : IValidatableObject
             if (string.IsNullOrWhiteSpace(folder.Path) || !Directory.Exists(folder.Path))
             {
                 yield return new ValidationResult($"the folder '{folder.Path}' does not exist.", [$"Folders:{i}:Path"]);
+            }
+        }
+        foreach (var result in ValidateBuckets(names))
+        {
+            yield return result;
+        }
+    }
+
+    private IEnumerable<ValidationResult> ValidateBuckets(HashSet<string> names)
+    {
+        for (var i = 0; i < Buckets.Count; i++)
+        {
+            var bucket = Buckets[i];
+            if (!SourceName().IsMatch(bucket.Name))
+            {
+                yield return new ValidationResult($"'{bucket.Name}' is not a source name (lowercase letters, digits, '.', '_', '-', at most 64).", [$"Buckets:{i}:Name"]);
+            }
+            else if (!names.Add(bucket.Name))
+            {
+                yield return new ValidationResult($"the source name '{bucket.Name}' is used twice.", [$"Buckets:{i}:Name"]);
+            }
+            if (string.IsNullOrWhiteSpace(bucket.Bucket))
+            {
+                yield return new ValidationResult("a bucket name is required.", [$"Buckets:{i}:Bucket"]);
+            }
+            if (bucket.ServiceUrl.Length > 0 && !(Uri.TryCreate(bucket.ServiceUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            {
+                yield return new ValidationResult($"'{bucket.ServiceUrl}' is not an http(s) URL.", [$"Buckets:{i}:ServiceUrl"]);
+            }
+            if ((bucket.AccessKey.Length == 0) != (bucket.SecretKey.Length == 0))
+            {
+                yield return new ValidationResult("set both AccessKey and SecretKey, or neither.", [$"Buckets:{i}:SecretKey"]);
             }
         }
     }

@@ -33,6 +33,25 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<string?> CursorAsync(string source, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select cursor from brewclip.sources where name = $1");
+        command.Parameters.Add(new() { Value = source });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>Moves a source's listing cursor forward (never back).</summary>
+    public async Task AdvanceCursorAsync(string source, string cursor, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            update brewclip.sources set cursor = $2, updated_at = now()
+            where name = $1 and (cursor is null or cursor collate "C" < $2 collate "C")
+            """);
+        command.Parameters.Add(new() { Value = source });
+        command.Parameters.Add(new() { Value = cursor });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every key of a source already read, with the version tag it had then.</summary>
     public async Task<Dictionary<string, string?>> SeenAsync(string source, CancellationToken cancellationToken)
     {

@@ -229,6 +229,66 @@ public sealed class IngestServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_s3_bucket_is_read_under_its_prefix_once_with_its_cursor_kept_across_a_restart()
+    {
+        await using var s3 = await S3rverProcess.StartAsync("media");
+        using var client = s3.Client();
+        // s3rver stores aws-chunked bodies as they are, signatures included: upload unchunked.
+        async Task PutAsync(string key, string file) => await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "media", Key = key, FilePath = file, UseChunkEncoding = false });
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=teal:s=48x32", "-frames:v", "1", Made + "/horse.png");
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=navy:s=48x32", "-frames:v", "1", Made + "/early.png");
+        File.WriteAllText(Made + "/horse.txt", "A horse jumps over the fence.");
+        File.WriteAllBytes(Made + "/broken.mp4", RandomBytes(3000, seed: 2));
+        await PutAsync("drop/horse.wav", Speak("horse", "a horse jumps over the fence"));
+        await PutAsync("drop/horse.txt", Made + "/horse.txt");
+        await PutAsync("drop/horse.png", Made + "/horse.png");
+        await PutAsync("drop/deep/copy.png", Made + "/horse.png");
+        await PutAsync("drop/broken.mp4", Made + "/broken.mp4");
+        await PutAsync("elsewhere/not-watched.png", Made + "/early.png");
+
+        var artifacts = Path.Combine(_work, "artifacts");
+        var port = ServiceProcess.FreePort();
+        var settings = Settings(port, artifacts);
+        settings["BREWCLIP__Ingest__Buckets__0__Name"] = "bucket";
+        settings["BREWCLIP__Ingest__Buckets__0__ServiceUrl"] = s3.Url;
+        settings["BREWCLIP__Ingest__Buckets__0__Bucket"] = "media";
+        settings["BREWCLIP__Ingest__Buckets__0__Prefix"] = "drop/";
+        settings["BREWCLIP__Ingest__Buckets__0__ForcePathStyle"] = "true";
+        settings["BREWCLIP__Ingest__Buckets__0__AccessKey"] = S3rverProcess.AccessKey;
+        settings["BREWCLIP__Ingest__Buckets__0__SecretKey"] = S3rverProcess.AccessKey;
+        settings["BREWCLIP__Ingest__PollIntervalMs"] = "300";
+        settings["BREWCLIP__Ingest__RescanIntervalMs"] = "2000";
+        await using var recorder = await MessageRecorder.StartAsync();
+        await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
+        {
+            Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
+            await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4, "the bucket's objects", first);
+            first.Terminate();
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
+        }
+        Assert.Equal(["audio:accepted", "image:accepted", "unknown:rejected"], await ColumnAsync<string>("select kind || ':' || status from brewclip.media order by 1"));
+        Assert.Equal(["drop/broken.mp4", "drop/deep/copy.png", "drop/horse.png", "drop/horse.wav"],
+            await ColumnAsync<string>("select object_key from brewclip.media_sources where source_name = 'bucket' order by 1"));
+        Assert.Equal("s3://media/drop/", await ScalarAsync<string>("select location from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("drop/horse.wav", await ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("A horse jumps over the fence.", await ScalarAsync<string>("select text from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal(["stem"], await ColumnAsync<string>("select origin from brewclip.pairs"));
+        var messagesBefore = recorder.Messages.Recordings.Count + recorder.Messages.Images.Count;
+        Assert.Equal(2, messagesBefore);
+
+        // Restarted, it reads nothing twice, and a key that sorts before the cursor is found by the full listing.
+        await PutAsync("drop/a-early.png", Made + "/early.png");
+        await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
+        Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
+        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 5, "the early key", second);
+        await Task.Delay(2500);
+        Assert.Equal(5L, await ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'"));
+        Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.media"));
+        Assert.Equal(messagesBefore + 1, recorder.Messages.Recordings.Count + recorder.Messages.Images.Count);
+        Assert.Equal("drop/horse.wav", await ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+    }
+
+    [Fact]
     public async Task A_folder_that_does_not_exist_stops_the_service_at_start_naming_the_option()
     {
         var settings = Settings(ServiceProcess.FreePort(), Path.Combine(_work, "artifacts"));

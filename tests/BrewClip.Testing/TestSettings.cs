@@ -21,6 +21,13 @@ public static class TestSettings
     /// <summary>The repository root, found from the test assembly's folder.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>The s3rver command: BREWCLIP_S3RVER, else where scripts/infra.sh installs it.</summary>
+    public static string S3rver { get; } =
+        Environment.GetEnvironmentVariable("BREWCLIP_S3RVER") is { Length: > 0 } s3rver ? s3rver
+        : Directory.Exists("/opt/brewclip") && Directory.GetDirectories("/opt/brewclip", "s3rver-*")
+            .Select(folder => Path.Combine(folder, "node_modules", ".bin", "s3rver")).FirstOrDefault(File.Exists) is { } installed ? installed
+        : throw new InvalidOperationException("s3rver is not installed; `sudo scripts/infra.sh up` installs it (or set BREWCLIP_S3RVER).");
+
     private static RabbitMqEndpoint ParseRabbitMq(string text)
     {
         var parts = new DbConnectionStringBuilder { ConnectionString = text };

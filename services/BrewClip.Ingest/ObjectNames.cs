@@ -1,0 +1,26 @@
+namespace BrewClip.Ingest;
+
+/// <summary>Which names in a source are not read as media, whatever the source.</summary>
+public static class ObjectNames
+{
+    // Partial downloads and editors' temporary files: they are renamed into place when complete.
+    private static readonly string[] PartialSuffixes = [".part", ".partial", ".tmp", ".crdownload", ".download", ".swp"];
+
+    // Sidecar transcripts are read with their audio, pair lists on their own; other CSV files are no media.
+    private static readonly string[] NotMediaSuffixes = [".txt", ".srt", ".vtt", ".csv"];
+
+    public static bool IsPairList(string key) => FileName(key).Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Hidden files, partial downloads, sidecars and CSV files other than a pair list.</summary>
+    public static bool Skipped(string key)
+    {
+        var name = FileName(key);
+        return !IsPairList(name)
+            && (name.Length == 0
+                || name.StartsWith('.')
+                || PartialSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                || NotMediaSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    private static string FileName(string key) => key[(key.LastIndexOf('/') + 1)..];
+}

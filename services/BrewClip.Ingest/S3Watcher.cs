@@ -1,0 +1,176 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using BrewClip.Media;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Ingest;
+
+/// <summary>
+/// Watches the configured S3-compatible buckets. Every <see cref="IngestOptions.PollIntervalMs"/> it
+/// lists the keys after its cursor (persisted in <c>brewclip.sources</c>), and every
+/// <see cref="IngestOptions.RescanIntervalMs"/> the whole prefix, since a key written later can sort
+/// before the cursor. An object is read when its key is new or its ETag changed: streamed to a temporary
+/// file (never held in memory), with a sidecar transcript beside it when the bucket has one.
+/// </summary>
+public sealed class S3Watcher(
+    IngestStore store,
+    MediaIngestor ingestor,
+    IOptions<IngestOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<S3Watcher> logger) : BackgroundService
+{
+    private readonly IngestOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        await Task.WhenAll(_options.Buckets.Select(bucket => WatchAsync(bucket, stoppingToken))).ConfigureAwait(false);
+    }
+
+    public static AmazonS3Client CreateClient(S3SourceOptions bucket)
+    {
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = bucket.ForcePathStyle,
+            // Checksums only where S3 requires them: S3-compatible stores do not all accept the newer trailers.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        if (bucket.ServiceUrl.Length > 0)
+        {
+            config.ServiceURL = bucket.ServiceUrl;
+            config.AuthenticationRegion = bucket.Region;
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(bucket.Region);
+        }
+        return bucket.AccessKey.Length > 0
+            ? new AmazonS3Client(new BasicAWSCredentials(bucket.AccessKey, bucket.SecretKey), config)
+            : new AmazonS3Client(config);
+    }
+
+    private async Task WatchAsync(S3SourceOptions bucket, CancellationToken stoppingToken)
+    {
+        using var client = CreateClient(bucket);
+        var location = $"s3://{bucket.Bucket}/{bucket.Prefix}";
+        await store.EnsureSourceAsync(bucket.Name, "s3", location, stoppingToken).ConfigureAwait(false);
+        var seen = await store.SeenAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
+        var pairLists = new Dictionary<string, string>(StringComparer.Ordinal);
+        logger.LogInformation("Watching {Location} as source {Source} ({Known} objects already read)", location, bucket.Name, seen.Count);
+        var lastFullListing = DateTime.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var full = DateTime.UtcNow - lastFullListing >= TimeSpan.FromMilliseconds(_options.RescanIntervalMs);
+                var cursor = full ? null : await store.CursorAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
+                await ListAndReadAsync(client, bucket, cursor, seen, pairLists, stoppingToken).ConfigureAwait(false);
+                if (full)
+                {
+                    lastFullListing = DateTime.UtcNow;
+                }
+            }
+            catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+            {
+                logger.LogError("Listing or reading {Location} failed: {Reason}; trying again in {Interval} ms", location, e.Message, _options.PollIntervalMs);
+            }
+            await Task.Delay(_options.PollIntervalMs, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ListAndReadAsync(AmazonS3Client client, S3SourceOptions bucket, string? cursor,
+        Dictionary<string, string?> seen, Dictionary<string, string> pairLists, CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = bucket.Bucket, Prefix = bucket.Prefix, StartAfter = cursor };
+        do
+        {
+            var page = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var objects = page.S3Objects ?? [];
+            var keys = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+            var lists = objects.Where(o => ObjectNames.IsPairList(o.Key) && (!pairLists.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList();
+            foreach (var list in lists)
+            {
+                await ReadPairListAsync(client, bucket, list, cancellationToken).ConfigureAwait(false);
+                pairLists[list.Key] = list.ETag;
+            }
+            var fresh = objects.Where(o => !o.Key.EndsWith('/') && !ObjectNames.Skipped(o.Key) && !ObjectNames.IsPairList(o.Key)
+                && !(seen.TryGetValue(o.Key, out var known) && known == o.ETag)).ToList();
+            await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+                async (item, token) =>
+                {
+                    if (await ReadObjectAsync(client, bucket, item, keys, token).ConfigureAwait(false))
+                    {
+                        lock (seen)
+                        {
+                            seen[item.Key] = item.ETag;
+                        }
+                    }
+                }).ConfigureAwait(false);
+            if (objects.Count > 0)
+            {
+                await store.AdvanceCursorAsync(bucket.Name, objects[^1].Key, cancellationToken).ConfigureAwait(false);
+            }
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+    }
+
+    /// <summary>Streams one object (and its sidecar transcript, if listed beside it) to a temporary folder and ingests it.</summary>
+    private async Task<bool> ReadObjectAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, HashSet<string> listed, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("brewclip-s3-").FullName;
+        try
+        {
+            var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
+            var path = Path.Combine(folder, name);
+            await DownloadAsync(client, bucket.Bucket, item.Key, path, cancellationToken).ConfigureAwait(false);
+            var stem = item.Key[..^Path.GetExtension(name).Length];
+            foreach (var extension in SidecarTranscript.Extensions)
+            {
+                if (listed.Contains(stem + extension))
+                {
+                    await DownloadAsync(client, bucket.Bucket, stem + extension, Path.ChangeExtension(path, extension), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            await ingestor.IngestFileAsync(new ObjectRef(bucket.Name, item.Key, item.ETag, new FileInfo(path).Length), path, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "{Source}:{Key} was not ingested; it is retried on a later listing", bucket.Name, item.Key);
+            return false;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task DownloadAsync(AmazonS3Client client, string bucket, string key, string path, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+        await using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        await response.ResponseStream.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReadPairListAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object list, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetObjectAsync(bucket.Bucket, list.Key, cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(response.ResponseStream);
+        var content = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        var slash = list.Key.LastIndexOf('/');
+        var parsed = PairList.Parse(content, slash < 0 ? "" : list.Key[..slash]);
+        foreach (var problem in parsed.Problems)
+        {
+            logger.LogWarning("{Source}:{Key} {Problem}; the row is skipped", bucket.Name, list.Key, problem);
+        }
+        var added = await store.ClaimPairsAsync(bucket.Name, parsed.Pairs, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("{Source}:{Key}: {Rows} pairs listed, {Added} new", bucket.Name, list.Key, parsed.Pairs.Count, added);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>An s3rver on loopback with one bucket, its data in a temporary folder; credentials S3RVER/S3RVER.</summary>
+internal sealed class S3rverProcess : IAsyncDisposable
+{
+    public const string AccessKey = "S3RVER";
+    private readonly Process _process;
+    private readonly string _data;
+
+    private S3rverProcess(Process process, string data, int port)
+    {
+        _process = process;
+        _data = data;
+        Url = $"http://127.0.0.1:{port}";
+    }
+
+    public string Url { get; }
+
+    public static async Task<S3rverProcess> StartAsync(string bucket)
+    {
+        var data = Directory.CreateTempSubdirectory("brewclip-s3rver-").FullName;
+        var port = ServiceProcess.FreePort();
+        var info = new ProcessStartInfo(TestSettings.S3rver) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-d", data, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", bucket })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException("s3rver did not start");
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                break;
+            }
+            catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            {
+                await Task.Delay(200);
+            }
+        }
+        await Task.Delay(300); // the bucket is configured just after the port opens
+        return new S3rverProcess(process, data, port);
+    }
+
+    public AmazonS3Client Client() => new(new BasicAWSCredentials(AccessKey, AccessKey), new AmazonS3Config
+    {
+        ServiceURL = Url,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Directory.Delete(_data, recursive: true);
+    }
+}
