@@ -86,3 +86,13 @@ internal sealed class MessageRecorder : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// Tests that count the messages on the shared test broker run alone: other test classes publish the
+/// same message types, which a recorder's queue would otherwise receive too.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrokerObservers
+{
+    public const string Name = "broker observers";
+}
