@@ -41,11 +41,11 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));
         }
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.images where stage in ('embedded', 'failed')") == 50,
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.images where stage in ('embedded', 'failed')") == 50,
             service, "all 50 images to be embedded or failed");
 
-        Assert.Equal(48L, await ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
-        Assert.Equal(48L, await ScalarAsync<long>("select count(*) from brewclip.image_features"));
+        Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
+        Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_features"));
         var failed = await RowsAsync("select image_uri, failure_reason from brewclip.images where stage = 'failed' order by image_uri");
         Assert.Equal([Path.Combine(_folder, "corrupt.jpg"), Path.Combine(_folder, "truncated.png")], failed.Select(r => new Uri(r[0]).LocalPath));
         Assert.All(failed, r => Assert.StartsWith("not a readable image", r[1], StringComparison.Ordinal));
@@ -63,15 +63,15 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
 
         // An image's own vector finds that image first.
         var probe = ids[7];
-        var vector = await ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where image_id = {probe}");
+        var vector = await _db.ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where image_id = {probe}");
         await using var search = _db.DataSource.CreateCommand("select image_id from brewclip.search_images($1, 3)");
         search.Parameters.Add(new NpgsqlParameter { Value = vector, DataTypeName = PgVectorTypes.Vector });
         Assert.Equal(probe, (long)(await search.ExecuteScalarAsync())!);
 
         // The EXIF-rotated JPEG was embedded upright: it matches its unrotated twin, not its stored layout.
-        var rotated = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%rotated.jpg'");
-        var upright = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%upright.jpg'");
-        var stored = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%stored.jpg'");
+        var rotated = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%rotated.jpg'");
+        var upright = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%upright.jpg'");
+        var stored = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%stored.jpg'");
         Assert.True(Cosine(rotated, upright) > Cosine(rotated, stored), $"rotated~upright {Cosine(rotated, upright)}, rotated~stored {Cosine(rotated, stored)}");
 
         // Promotion: every image is re-embedded with the new head from the cached embeddings.
@@ -80,16 +80,16 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         bias[3] = 5f;
         SafetensorsFile.Write(Path.Combine(headFolder, "image_head.safetensors"),
             [new("adapter.weight", Tensor.Zeros(512, 512)), new("adapter.bias", Tensor.FromArray(bias, 512))]);
-        await ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test head', '{new Uri(headFolder).AbsoluteUri}')");
+        await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test head', '{new Uri(headFolder).AbsoluteUri}')");
         await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));
-        await WaitUntilAsync(async () => await ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'image'), false)"),
+        await WaitUntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'image'), false)"),
             service, "the re-embedding to finish");
-        Assert.Equal(48L, await ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'image'"));
-        Assert.Equal(48L, await ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
-        var feature = await ScalarAsync<float[]>($"select image_embeds from brewclip.image_features where image_id = {probe}");
+        Assert.Equal(48L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'image'"));
+        Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
+        var feature = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features where image_id = {probe}");
         var expected = feature.Select((v, i) => v + bias[i]).ToArray();
         var norm = MathF.Sqrt(expected.Sum(v => v * v));
-        var v1 = await ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where model_version = 1 and image_id = {probe}");
+        var v1 = await _db.ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where model_version = 1 and image_id = {probe}");
         for (var i = 0; i < 512; i++)
         {
             Assert.Equal(expected[i] / norm, v1[i], 2);
@@ -165,9 +165,9 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
 
     private async Task<string> SnapshotAsync()
     {
-        var vectors = await ScalarAsync<string>("select string_agg(xmin::text || ':' || image_id, ',' order by model_version, image_id) from brewclip.image_vectors");
-        var features = await ScalarAsync<string>("select string_agg(xmin::text, ',' order by image_id) from brewclip.image_features");
-        var stages = await ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text || coalesce(failure_reason, ''), ',' order by id) from brewclip.images");
+        var vectors = await _db.ScalarAsync<string>("select string_agg(xmin::text || ':' || image_id, ',' order by model_version, image_id) from brewclip.image_vectors");
+        var features = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by image_id) from brewclip.image_features");
+        var stages = await _db.ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text || coalesce(failure_reason, ''), ',' order by id) from brewclip.images");
         return $"{vectors}|{features}|{stages}";
     }
 
@@ -180,18 +180,6 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(180), $"timed out waiting for {what}.\n{service}");
             await Task.Delay(250);
         }
-    }
-
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<List<string[]>> RowsAsync(string sql)

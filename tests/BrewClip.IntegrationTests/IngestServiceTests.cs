@@ -86,7 +86,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(pets, "cat.srt"), "1\n00:00:00,200 --> 00:00:01,900\nTwo cats sleep\n\n2\n00:00:02,000 --> 00:00:03,000\non a warm windowsill\n");
         File.Copy(Path.Combine(Made, "dog.wav"), Path.Combine(pets, "dog.wav"));
         File.Copy(Path.Combine(Made, "cat.wav"), Path.Combine(pets, "cat.wav"));
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'pets/cat.wav'") == 1, "the cat's recording", service);
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'pets/cat.wav'") == 1, "the cat's recording", service);
         File.Copy(Path.Combine(Made, "cat.webp"), Path.Combine(pets, "cat.webp"));
         // Pairs listed in pairs.csv (keys relative to its folder), in either order; a row naming a file
         // that never arrives stays an open claim, and a malformed row is skipped.
@@ -96,30 +96,30 @@ public sealed class IngestServiceTests : IAsyncLifetime
         TestMedia.Ffmpeg("-i", Path.Combine(Made, "talk.wav"), Path.Combine(listed, "talk.flac"));
         File.Copy(Path.Combine(Made, "photo.jpg"), Path.Combine(listed, "photo.jpg"));
         File.Copy(Path.Combine(Made, "late-photo.png"), Path.Combine(listed, "late-photo.png"));
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'listed/late-photo.png'") == 1, "the listed photo", service);
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'listed/late-photo.png'") == 1, "the listed photo", service);
         File.Copy(Path.Combine(Made, "late.wav"), Path.Combine(listed, "late.wav"));
         await slowWriter;
 
         const int accepted = 3 + 1 + 2 + 2 + 5 + 3 + 2 + 2; // audio, the slow recording, the pets' and the listed audio, images, the pets' and the listed images, videos
         const int rejected = 4;
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
-            && await ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
+            && await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
             && recorder.Messages.Recordings.Count >= 9 && recorder.Messages.Images.Count >= 18, "every file to be ingested", service);
         await Task.Delay(3000); // anything extra would show up now
 
-        Assert.Equal(accepted + rejected, await ScalarAsync<long>("select count(*) from brewclip.media"));
+        Assert.Equal(accepted + rejected, await _db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(["audio:accepted:8", "image:accepted:10", "unknown:rejected:4", "video:accepted:2"],
-            await ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
+            await _db.ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
         // The duplicate is one media item seen in two places; the text file and the outside link were not read.
-        Assert.Equal(2L, await ScalarAsync<long>("""
+        Assert.Equal(2L, await _db.ScalarAsync<long>("""
             select count(*) from brewclip.media_sources s join brewclip.media_sources o on o.media_id = s.media_id
             where s.object_key = 'red.png' and s.source_name = 'inbox'
             """));
-        Assert.Equal(["sub/copy-of-red.png"], await ColumnAsync<string>("select object_key from brewclip.media_sources where object_key like 'sub/%'"));
-        Assert.Equal(0L, await ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key in ('notes.txt', 'link-outside.png')"));
+        Assert.Equal(["sub/copy-of-red.png"], await _db.ColumnAsync<string>("select object_key from brewclip.media_sources where object_key like 'sub/%'"));
+        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key in ('notes.txt', 'link-outside.png')"));
 
         // Rejections carry reasons a person understands.
-        var reasons = (await ColumnAsync<string>("""
+        var reasons = (await _db.ColumnAsync<string>("""
             select s.object_key || '=' || m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id
             where m.status = 'rejected' order by s.object_key
             """)).ToDictionary(row => row[..row.IndexOf('=')], row => row[(row.IndexOf('=') + 1)..]);
@@ -130,8 +130,8 @@ public sealed class IngestServiceTests : IAsyncLifetime
         Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
 
         // Recordings: 16 kHz mono PCM whose length is the stored duration; the slow file was read whole.
-        Assert.Equal(9L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
-        foreach (var row in await ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
+        Assert.Equal(9L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        foreach (var row in await _db.ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
         {
             var parts = row.Split(' ');
             var samples = PcmAudio.ReadWav(new Uri(parts[0]).LocalPath);
@@ -139,47 +139,47 @@ public sealed class IngestServiceTests : IAsyncLifetime
             Assert.True(samples.Length > 8000, $"{parts[0]} has {samples.Length} samples");
         }
         Assert.Equal(new FileInfo(Path.Combine(Inbox, "slow.wav")).Length,
-            await ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
+            await _db.ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
 
         // Video: L = 4 frames at the centres of equal spans; the audio track pairs with each frame.
-        Assert.Equal(18L, await ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await ColumnAsync<string>("""
+        Assert.Equal(18L, await _db.ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await _db.ColumnAsync<string>("""
             select i.frame_index || ':' || i.frame_time_seconds from brewclip.images i
             join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'clip.mp4' order by i.frame_index
             """));
-        Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
-        Assert.Equal(0L, await ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") == 2, "the listed pairs", service);
-        Assert.Equal(["pairs_csv:2", "stem:2", "video:4"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        Assert.Equal(4L, await _db.ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
+        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") == 2, "the listed pairs", service);
+        Assert.Equal(["pairs_csv:2", "stem:2", "video:4"], await _db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
         Assert.Equal(["listed/late.wav+listed/late-photo.png:paired", "listed/missing.wav+listed/photo.jpg:open", "listed/talk.flac+listed/photo.jpg:paired"],
-            await ColumnAsync<string>("select audio_key || '+' || image_key || ':' || case when pair_id is null then 'open' else 'paired' end from brewclip.pair_claims order by 1"));
-        Assert.Equal(2L, await ScalarAsync<long>("""
+            await _db.ColumnAsync<string>("select audio_key || '+' || image_key || ':' || case when pair_id is null then 'open' else 'paired' end from brewclip.pair_claims order by 1"));
+        Assert.Equal(2L, await _db.ScalarAsync<long>("""
             select count(*) from brewclip.pair_claims c join brewclip.pairs p on p.id = c.pair_id
             join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id and a.object_key = c.audio_key
             join brewclip.images i on i.id = p.image_id join brewclip.media_sources b on b.media_id = i.media_id and b.object_key = c.image_key
             """));
-        Assert.Equal(["pets/cat.wav+pets/cat.webp", "pets/dog.wav+pets/dog.png"], await ColumnAsync<string>("""
+        Assert.Equal(["pets/cat.wav+pets/cat.webp", "pets/dog.wav+pets/dog.png"], await _db.ColumnAsync<string>("""
             select a.object_key || '+' || b.object_key from brewclip.pairs p
             join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id
             join brewclip.images i on i.id = p.image_id join brewclip.media_sources b on b.media_id = i.media_id
             where p.origin = 'stem' order by 1
             """));
         // Sidecar transcripts are kept as the ground truth, with their cues, and the message says so.
-        Assert.Equal(["pets/cat.wav=Two cats sleep on a warm windowsill", "pets/dog.wav=The brown dog fetches a stick."], await ColumnAsync<string>("""
+        Assert.Equal(["pets/cat.wav=Two cats sleep on a warm windowsill", "pets/dog.wav=The brown dog fetches a stick."], await _db.ColumnAsync<string>("""
             select s.object_key || '=' || t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
             join brewclip.media_sources s on s.media_id = r.media_id where t.source = 'sidecar' order by 1
             """));
         Assert.Equal("[{\"end\": 1.9, \"text\": \"Two cats sleep\", \"start\": 0.2}, {\"end\": 3, \"text\": \"on a warm windowsill\", \"start\": 2}]",
-            await ScalarAsync<string>("select t.segments::text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
+            await _db.ScalarAsync<string>("select t.segments::text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
         Assert.Equal(2, recorder.Messages.Recordings.Count(m => m.HasSidecarTranscript));
-        foreach (var uri in await ColumnAsync<string>("select image_uri from brewclip.images"))
+        foreach (var uri in await _db.ColumnAsync<string>("select image_uri from brewclip.images"))
         {
             Assert.True(new FileInfo(new Uri(uri).LocalPath).Length > 0, uri);
         }
 
         // Each expected message was published exactly once, naming the stored rows.
-        var recordingIds = await ColumnAsync<long>("select id from brewclip.recordings order by id");
-        var imageIds = await ColumnAsync<long>("select id from brewclip.images order by id");
+        var recordingIds = await _db.ColumnAsync<long>("select id from brewclip.recordings order by id");
+        var imageIds = await _db.ColumnAsync<long>("select id from brewclip.images order by id");
         Assert.Equal(recordingIds, recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
         Assert.Equal(imageIds, recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
         Assert.Equal(8, recorder.Messages.Images.Count(m => m.FrameIndex is not null));
@@ -206,24 +206,24 @@ public sealed class IngestServiceTests : IAsyncLifetime
         await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
         {
             Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
-            await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media") >= 4, "a few files to be ingested", first);
+            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media") >= 4, "a few files to be ingested", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
         }
-        Assert.InRange(await ScalarAsync<long>("select count(*) from brewclip.media"), 4, 23);
+        Assert.InRange(await _db.ScalarAsync<long>("select count(*) from brewclip.media"), 4, 23);
 
         // Started again with a reconciler that re-publishes whatever waited more than a second.
         settings["BREWCLIP__Ingest__ReconcileAfterSeconds"] = "1";
         settings["BREWCLIP__Ingest__ReconcileIntervalSeconds"] = "1";
         await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources") == 24, "every file to be ingested", second);
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == 24, "every file to be ingested", second);
 
-        Assert.Equal(24L, await ScalarAsync<long>("select count(*) from brewclip.media where status = 'accepted'"));
-        Assert.Equal(24L, await ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(24L, await ScalarAsync<long>("select count(distinct object_key) from brewclip.media_sources"));
+        Assert.Equal(24L, await _db.ScalarAsync<long>("select count(*) from brewclip.media where status = 'accepted'"));
+        Assert.Equal(24L, await _db.ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(24L, await _db.ScalarAsync<long>("select count(distinct object_key) from brewclip.media_sources"));
         // Nobody consumes the images here, so they stay ingested: every one is published, and again after the timeout.
-        var imageIds = await ColumnAsync<long>("select id from brewclip.images order by id");
+        var imageIds = await _db.ColumnAsync<long>("select id from brewclip.images order by id");
         await WaitUntilAsync(() => Task.FromResult(imageIds.All(id => recorder.Messages.Images.Count(m => m.ImageId == id) >= 2)),
             "every image to be published and re-published", second);
         Assert.Empty(recorder.Messages.Images.Select(m => m.ImageId).Except(imageIds));
@@ -234,8 +234,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
     {
         await using var s3 = await S3rverProcess.StartAsync("media");
         using var client = s3.Client();
-        // s3rver stores aws-chunked bodies as they are, signatures included: upload unchunked.
-        async Task PutAsync(string key, string file) => await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "media", Key = key, FilePath = file, UseChunkEncoding = false });
+        Task PutAsync(string key, string file) => s3.PutAsync(client, "media", key, file);
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=teal:s=48x32", "-frames:v", "1", Made + "/horse.png");
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=navy:s=48x32", "-frames:v", "1", Made + "/early.png");
         File.WriteAllText(Made + "/horse.txt", "A horse jumps over the fence.");
@@ -250,30 +249,24 @@ public sealed class IngestServiceTests : IAsyncLifetime
         var artifacts = Path.Combine(_work, "artifacts");
         var port = ServiceProcess.FreePort();
         var settings = Settings(port, artifacts);
-        settings["BREWCLIP__Ingest__Buckets__0__Name"] = "bucket";
-        settings["BREWCLIP__Ingest__Buckets__0__ServiceUrl"] = s3.Url;
-        settings["BREWCLIP__Ingest__Buckets__0__Bucket"] = "media";
-        settings["BREWCLIP__Ingest__Buckets__0__Prefix"] = "drop/";
-        settings["BREWCLIP__Ingest__Buckets__0__ForcePathStyle"] = "true";
-        settings["BREWCLIP__Ingest__Buckets__0__AccessKey"] = S3rverProcess.AccessKey;
-        settings["BREWCLIP__Ingest__Buckets__0__SecretKey"] = S3rverProcess.AccessKey;
+        WatchBucket(settings, s3);
         settings["BREWCLIP__Ingest__PollIntervalMs"] = "300";
         settings["BREWCLIP__Ingest__RescanIntervalMs"] = "2000";
         await using var recorder = await MessageRecorder.StartAsync();
         await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
         {
             Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
-            await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4, "the bucket's objects", first);
+            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4, "the bucket's objects", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
         }
-        Assert.Equal(["audio:accepted", "image:accepted", "unknown:rejected"], await ColumnAsync<string>("select kind || ':' || status from brewclip.media order by 1"));
+        Assert.Equal(["audio:accepted", "image:accepted", "unknown:rejected"], await _db.ColumnAsync<string>("select kind || ':' || status from brewclip.media order by 1"));
         Assert.Equal(["drop/broken.mp4", "drop/deep/copy.png", "drop/horse.png", "drop/horse.wav"],
-            await ColumnAsync<string>("select object_key from brewclip.media_sources where source_name = 'bucket' order by 1"));
-        Assert.Equal("s3://media/drop/", await ScalarAsync<string>("select location from brewclip.sources where name = 'bucket'"));
-        Assert.Equal("drop/horse.wav", await ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
-        Assert.Equal("A horse jumps over the fence.", await ScalarAsync<string>("select text from brewclip.transcripts where source = 'sidecar'"));
-        Assert.Equal(["stem"], await ColumnAsync<string>("select origin from brewclip.pairs"));
+            await _db.ColumnAsync<string>("select object_key from brewclip.media_sources where source_name = 'bucket' order by 1"));
+        Assert.Equal("s3://media/drop/", await _db.ScalarAsync<string>("select location from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("drop/horse.wav", await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("A horse jumps over the fence.", await _db.ScalarAsync<string>("select text from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal(["stem"], await _db.ColumnAsync<string>("select origin from brewclip.pairs"));
         var messagesBefore = recorder.Messages.Recordings.Count + recorder.Messages.Images.Count;
         Assert.Equal(2, messagesBefore);
 
@@ -281,12 +274,12 @@ public sealed class IngestServiceTests : IAsyncLifetime
         await PutAsync("drop/a-early.png", Made + "/early.png");
         await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 5, "the early key", second);
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 5, "the early key", second);
         await Task.Delay(2500);
-        Assert.Equal(5L, await ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'"));
-        Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.media"));
+        Assert.Equal(5L, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'"));
+        Assert.Equal(4L, await _db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(messagesBefore + 1, recorder.Messages.Recordings.Count + recorder.Messages.Images.Count);
-        Assert.Equal("drop/horse.wav", await ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("drop/horse.wav", await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
     }
 
     [Fact]
@@ -401,13 +394,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         var artifacts = Path.Combine(_work, "artifacts");
         var port = ServiceProcess.FreePort();
         var settings = Settings(port, artifacts);
-        settings["BREWCLIP__Ingest__Buckets__0__Name"] = "bucket";
-        settings["BREWCLIP__Ingest__Buckets__0__ServiceUrl"] = s3.Url;
-        settings["BREWCLIP__Ingest__Buckets__0__Bucket"] = "media";
-        settings["BREWCLIP__Ingest__Buckets__0__Prefix"] = "drop/";
-        settings["BREWCLIP__Ingest__Buckets__0__ForcePathStyle"] = "true";
-        settings["BREWCLIP__Ingest__Buckets__0__AccessKey"] = S3rverProcess.AccessKey;
-        settings["BREWCLIP__Ingest__Buckets__0__SecretKey"] = S3rverProcess.AccessKey;
+        WatchBucket(settings, s3);
         settings["BREWCLIP__Ingest__PollIntervalMs"] = "500";
         settings["BREWCLIP__Ingest__MaxDurationSeconds"] = "60";
         await using var recorder = await MessageRecorder.StartAsync();
@@ -419,7 +406,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         {
             if (bucket)
             {
-                await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "media", Key = "drop/" + key, FilePath = file, UseChunkEncoding = false });
+                await s3.PutAsync(client, "media", "drop/" + key, file);
             }
             else
             {
@@ -429,29 +416,29 @@ public sealed class IngestServiceTests : IAsyncLifetime
         }
 
         var mediaObjects = objects.Count - 1; // all but pairs.csv
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.media_sources") >= mediaObjects
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= mediaObjects
             && recorder.Messages.Recordings.Count >= 56 && recorder.Messages.Images.Count >= 179
-            && await ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") >= 3, "all 200 objects", service, TimeSpan.FromMinutes(5));
+            && await _db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") >= 3, "all 200 objects", service, TimeSpan.FromMinutes(5));
         await Task.Delay(3000);
 
-        Assert.Equal(mediaObjects, await ScalarAsync<long>("select count(*) from brewclip.media_sources"));
+        Assert.Equal(mediaObjects, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
         Assert.Equal(["audio:accepted:46", "audio:rejected:3", "image:accepted:99", "unknown:rejected:17", "video:accepted:20"],
-            await ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
-        Assert.Equal(56L, await ScalarAsync<long>("select count(*) from brewclip.recordings"));
-        Assert.Equal(179L, await ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(80L, await ScalarAsync<long>("select count(*) from brewclip.images where frame_index is not null"));
-        Assert.Equal(["pairs_csv:3", "stem:10", "video:40"], await ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
-        Assert.Equal(1L, await ScalarAsync<long>("select count(*) from brewclip.pair_claims where pair_id is null"));
-        Assert.Equal(12L, await ScalarAsync<long>("select count(*) from brewclip.transcripts where source = 'sidecar'"));
-        Assert.Equal(10L, await ScalarAsync<long>("select count(*) from (select media_id from brewclip.media_sources group by media_id having count(*) = 2 and count(distinct source_name) = 2) d"));
+            await _db.ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
+        Assert.Equal(56L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        Assert.Equal(179L, await _db.ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(80L, await _db.ScalarAsync<long>("select count(*) from brewclip.images where frame_index is not null"));
+        Assert.Equal(["pairs_csv:3", "stem:10", "video:40"], await _db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        Assert.Equal(1L, await _db.ScalarAsync<long>("select count(*) from brewclip.pair_claims where pair_id is null"));
+        Assert.Equal(12L, await _db.ScalarAsync<long>("select count(*) from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal(10L, await _db.ScalarAsync<long>("select count(*) from (select media_id from brewclip.media_sources group by media_id having count(*) = 2 and count(distinct source_name) = 2) d"));
         foreach (var (key, reason) in bad)
         {
             var source = objects.Single(o => o.Key == key).Bucket ? "bucket" : "inbox";
-            var stored = await ScalarAsync<string>($"select m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.source_name = '{source}' and s.object_key = '{(source == "bucket" ? "drop/" : "")}{key}'");
+            var stored = await _db.ScalarAsync<string>($"select m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.source_name = '{source}' and s.object_key = '{(source == "bucket" ? "drop/" : "")}{key}'");
             Assert.True(stored.Contains(reason, StringComparison.Ordinal), $"{key}: '{stored}' does not say '{reason}'");
         }
-        Assert.Equal(await ColumnAsync<long>("select id from brewclip.recordings order by id"), recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
-        Assert.Equal(await ColumnAsync<long>("select id from brewclip.images order by id"), recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
+        Assert.Equal(await _db.ColumnAsync<long>("select id from brewclip.recordings order by id"), recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
+        Assert.Equal(await _db.ColumnAsync<long>("select id from brewclip.images order by id"), recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
         Assert.Equal(12, recorder.Messages.Recordings.Count(m => m.HasSidecarTranscript));
     }
 
@@ -466,6 +453,18 @@ public sealed class IngestServiceTests : IAsyncLifetime
         Assert.Equal(78, service.ExitCode);
         Assert.Contains("Ingest:Folders:0:Path (BREWCLIP__Ingest__Folders__0__Path)", service.Stderr, StringComparison.Ordinal);
         Assert.Contains("no-such-folder' does not exist", service.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Ingest also watches the s3rver bucket "media" under drop/, as source "bucket".</summary>
+    private static void WatchBucket(Dictionary<string, string> settings, S3rverProcess s3)
+    {
+        settings["BREWCLIP__Ingest__Buckets__0__Name"] = "bucket";
+        settings["BREWCLIP__Ingest__Buckets__0__ServiceUrl"] = s3.Url;
+        settings["BREWCLIP__Ingest__Buckets__0__Bucket"] = "media";
+        settings["BREWCLIP__Ingest__Buckets__0__Prefix"] = "drop/";
+        settings["BREWCLIP__Ingest__Buckets__0__ForcePathStyle"] = "true";
+        settings["BREWCLIP__Ingest__Buckets__0__AccessKey"] = S3rverProcess.AccessKey;
+        settings["BREWCLIP__Ingest__Buckets__0__SecretKey"] = S3rverProcess.AccessKey;
     }
 
     private Dictionary<string, string> Settings(int port, string artifacts)
@@ -524,21 +523,4 @@ public sealed class IngestServiceTests : IAsyncLifetime
         }
     }
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task<List<T>> ColumnAsync<T>(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            values.Add((T)Convert.ChangeType(reader.GetValue(0), typeof(T), System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return values;
-    }
 }

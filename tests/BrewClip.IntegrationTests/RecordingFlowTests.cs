@@ -39,7 +39,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
             ids[name] = await RegisterAsync(path);
         }
         const string sidecar = "A dog runs on the grass.";
-        await ExecuteAsync($"insert into brewclip.transcripts (recording_id, source, language, text) values ({ids["dog"]}, 'sidecar', 'en', '{sidecar}')");
+        await _db.ExecuteAsync($"insert into brewclip.transcripts (recording_id, source, language, text) values ({ids["dog"]}, 'sidecar', 'en', '{sidecar}')");
 
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
         var (transcription, transcriptionQueue) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested");
@@ -52,17 +52,17 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: id == ids["dog"]));
         }
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.recordings where stage in ('embedded', 'failed')") == 5,
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage in ('embedded', 'failed')") == 5,
             "every recording to be embedded or failed", transcription, acoustic);
 
         // The corrupt file failed with a reason; the rest went on.
-        Assert.Equal("failed", await ScalarAsync<string>($"select stage from brewclip.recordings where id = {ids["corrupt"]}"));
-        Assert.Contains("WAV", await ScalarAsync<string>($"select failure_reason from brewclip.recordings where id = {ids["corrupt"]}"), StringComparison.Ordinal);
-        Assert.Equal(4L, await ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'"));
+        Assert.Equal("failed", await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {ids["corrupt"]}"));
+        Assert.Contains("WAV", await _db.ScalarAsync<string>($"select failure_reason from brewclip.recordings where id = {ids["corrupt"]}"), StringComparison.Ordinal);
+        Assert.Equal(4L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'"));
 
         // 70 s: three windows, encoder states cached as float16 and trimmed to 50 frames a second.
-        Assert.Equal([1500L, 1500L, 500L], await ColumnAsync<long>($"select encoder_frames from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"));
-        foreach (var uri in await ColumnAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"))
+        Assert.Equal([1500L, 1500L, 500L], await _db.ColumnAsync<long>($"select encoder_frames from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"));
+        foreach (var uri in await _db.ColumnAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"))
         {
             var (tensors, metadata) = SafetensorsFile.Read(new Uri(uri).LocalPath);
             var states = tensors["encoder_states"];
@@ -70,14 +70,14 @@ public sealed class RecordingFlowTests : IAsyncLifetime
             Assert.Equal("50", metadata["frames_per_second"]);
         }
         // One vector per segment for every embedded recording.
-        Assert.Equal(await ScalarAsync<long>("select count(*) from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id where r.stage = 'embedded'"),
-            await ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 0"));
-        Assert.Equal(3L, await ScalarAsync<long>($"select count(*) from brewclip.audio_vectors where recording_id = {ids["long"]}"));
+        Assert.Equal(await _db.ScalarAsync<long>("select count(*) from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id where r.stage = 'embedded'"),
+            await _db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 0"));
+        Assert.Equal(3L, await _db.ScalarAsync<long>($"select count(*) from brewclip.audio_vectors where recording_id = {ids["long"]}"));
         // The sidecar transcript is the text, verbatim; the others were decoded by Whisper.
-        Assert.Equal(sidecar, await ScalarAsync<string>($"select text from brewclip.recording_segments where recording_id = {ids["dog"]}"));
-        Assert.Equal("sidecar", await ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["dog"]}"));
-        Assert.Equal("whisper", await ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["cats"]}"));
-        Assert.NotNull(await ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids["cats"]}"));
+        Assert.Equal(sidecar, await _db.ScalarAsync<string>($"select text from brewclip.recording_segments where recording_id = {ids["dog"]}"));
+        Assert.Equal("sidecar", await _db.ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["dog"]}"));
+        Assert.Equal("whisper", await _db.ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["cats"]}"));
+        Assert.NotNull(await _db.ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids["cats"]}"));
 
         // Every message again: nothing is rewritten.
         var before = await SnapshotAsync();
@@ -106,7 +106,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: false));
         }
-        await WaitUntilAsync(async () => await ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 2,
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 2,
             "both recordings to be embedded", transcription, acoustic);
 
         // A version-1 head whose channels are switched on (zero output projections would change nothing).
@@ -115,17 +115,17 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         head.TextOut.Weight.Load(BrewClip.Autograd.Tensor.RandomNormal(new Random(2), 0.3f, 512, 16).ToArray());
         head.AudioOut.Weight.Load(BrewClip.Autograd.Tensor.RandomNormal(new Random(3), 0.3f, 512, 8).ToArray());
         head.Save(headFolder);
-        await ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test', '{new Uri(headFolder).AbsoluteUri}')");
+        await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test', '{new Uri(headFolder).AbsoluteUri}')");
         await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));
-        await WaitUntilAsync(async () => await ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'audio'), false)"),
+        await WaitUntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'audio'), false)"),
             "the audio re-embedding to finish", transcription, acoustic);
 
-        Assert.Equal(2L, await ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'audio'"));
-        Assert.Equal(2L, await ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
+        Assert.Equal(2L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'audio'"));
+        Assert.Equal(2L, await _db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
         // The stored vector is the head's output on the cached features (to float16 precision).
-        var textStates = await ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
-        var encoderStates = await ScalarAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
-        var embeds = await ScalarAsync<float[]>($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
+        var textStates = await _db.ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
+        var encoderStates = await _db.ScalarAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
+        var embeds = await _db.ScalarAsync<float[]>($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
         var (tokens, metadata) = SafetensorsFile.Read(new Uri(textStates).LocalPath);
         var (encoder, _) = SafetensorsFile.Read(new Uri(encoderStates).LocalPath);
         float[] expected;
@@ -134,8 +134,8 @@ public sealed class RecordingFlowTests : IAsyncLifetime
             expected = head.Forward(tokens["token_states"], int.Parse(metadata["length"], System.Globalization.CultureInfo.InvariantCulture),
                 BrewClip.Autograd.Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"]).ToArray();
         }
-        var stored = await ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 1 and recording_id = {ids[0]}");
-        var v0 = await ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 0 and recording_id = {ids[0]}");
+        var stored = await _db.ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 1 and recording_id = {ids[0]}");
+        var v0 = await _db.ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 0 and recording_id = {ids[0]}");
         for (var i = 0; i < 512; i++)
         {
             Assert.Equal(expected[i], stored[i], 2);
@@ -157,12 +157,12 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await using var publisher = await TestPublisher.StartAsync();
 
         await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 70, HasSidecarTranscript: false));
-        await WaitUntilAsync(async () => await ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",
+        await WaitUntilAsync(async () => await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",
             "the recording to be transcribed", transcription);
 
-        Assert.Equal("transcribed", await ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}"));
-        Assert.Equal(3L, await ScalarAsync<long>($"select count(*) from brewclip.recording_segments where recording_id = {id}"));
-        using var segments = System.Text.Json.JsonDocument.Parse(await ScalarAsync<string>($"select segments::text from brewclip.transcripts where recording_id = {id}"));
+        Assert.Equal("transcribed", await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}"));
+        Assert.Equal(3L, await _db.ScalarAsync<long>($"select count(*) from brewclip.recording_segments where recording_id = {id}"));
+        using var segments = System.Text.Json.JsonDocument.Parse(await _db.ScalarAsync<string>($"select segments::text from brewclip.transcripts where recording_id = {id}"));
         var previous = 0.0;
         foreach (var segment in segments.RootElement.EnumerateArray())
         {
@@ -217,10 +217,10 @@ public sealed class RecordingFlowTests : IAsyncLifetime
 
     private async Task<string> SnapshotAsync()
     {
-        var vectors = await ScalarAsync<string>("select string_agg(xmin::text || ':' || recording_id || ':' || segment_index, ',' order by recording_id, segment_index) from brewclip.audio_vectors");
-        var segments = await ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id, segment_index) from brewclip.recording_segments");
-        var transcripts = await ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id) from brewclip.transcripts");
-        var stages = await ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text, ',' order by id) from brewclip.recordings");
+        var vectors = await _db.ScalarAsync<string>("select string_agg(xmin::text || ':' || recording_id || ':' || segment_index, ',' order by recording_id, segment_index) from brewclip.audio_vectors");
+        var segments = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id, segment_index) from brewclip.recording_segments");
+        var transcripts = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id) from brewclip.transcripts");
+        var stages = await _db.ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text, ',' order by id) from brewclip.recordings");
         return $"{vectors}|{segments}|{transcripts}|{stages}";
     }
 
@@ -238,27 +238,4 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         }
     }
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task<List<T>> ColumnAsync<T>(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            values.Add((T)Convert.ChangeType(reader.GetValue(0), typeof(T), System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return values;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = _db.DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -59,6 +59,10 @@ internal sealed class S3rverProcess : IAsyncDisposable
         ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
     });
 
+    /// <summary>Uploads a file. s3rver stores aws-chunked bodies as they are, signatures included, so the upload is unchunked.</summary>
+    public Task PutAsync(AmazonS3Client client, string bucket, string key, string file)
+        => client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = key, FilePath = file, UseChunkEncoding = false });
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

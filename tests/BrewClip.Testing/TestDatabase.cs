@@ -21,6 +21,32 @@ public sealed class TestDatabase : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>Creates an empty database, migrated to this build's schema unless <paramref name="migrate"/> is false.</summary>
+    /// <summary>The first column of the first row, cast to <typeparamref name="T"/>.</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The first column of every row, converted to <typeparamref name="T"/>.</summary>
+    public async Task<List<T>> ColumnAsync<T>(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add((T)Convert.ChangeType(reader.GetValue(0), typeof(T), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return values;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public static async Task<TestDatabase> CreateAsync(bool migrate = true)
     {
         var name = "brewclip_t_" + Guid.NewGuid().ToString("N")[..16];
