@@ -64,7 +64,20 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await AdminAsync($"drop database if exists {Name} with (force)");
+        // FORCE cannot end an autovacuum worker that just started on the new tables (it is not our role's
+        // backend: 42501), and the database is in use until it ends (55006); it ends in moments.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await AdminAsync($"drop database if exists {Name} with (force)");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is "42501" or "55006" && attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     private static async Task AdminAsync(string sql)
