@@ -256,7 +256,9 @@ public sealed class IngestServiceTests : IAsyncLifetime
         await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
         {
             Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
-            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4, "the bucket's objects", first);
+            // Messages follow the commit, so wait for them too before stopping the service.
+            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4
+                && recorder.Messages.Recordings.Count + recorder.Messages.Images.Count >= 2, "the bucket's objects and their messages", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
         }
