@@ -16,7 +16,7 @@ public static class AcousticEmbeddingExtensions
     {
         var services = builder.Services;
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
-        services.AddValidatedOptions<ArtifactOptions>(builder.Configuration, ArtifactOptions.Section);
+        services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
         services.AddSingleton(sp =>
         {
@@ -25,7 +25,6 @@ public static class AcousticEmbeddingExtensions
             return new ClipTextTower(sp.GetRequiredService<OnnxEnvironment>(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
                 options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
         });
-        services.AddSingleton(sp => FileSystemArtifactStore.FromEnvironment(NullIfEmpty(sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.Root)));
         services.AddSingleton<SegmentStore>();
         services.AddSingleton<ModelVersionStore>();
         services.AddSingleton<VectorIndexWriter>();

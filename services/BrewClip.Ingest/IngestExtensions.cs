@@ -1,7 +1,5 @@
 using BrewClip.Hosting.Options;
 using BrewClip.Media;
-using BrewClip.Storage;
-using Microsoft.Extensions.Options;
 
 namespace BrewClip.Ingest;
 
@@ -12,8 +10,7 @@ public static class IngestExtensions
     {
         var services = builder.Services;
         services.AddValidatedOptions<IngestOptions>(builder.Configuration, IngestOptions.Section);
-        services.AddValidatedOptions<ArtifactOptions>(builder.Configuration, ArtifactOptions.Section);
-        services.AddSingleton(sp => FileSystemArtifactStore.FromEnvironment(NullIfEmpty(sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.Root)));
+        services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<IngestStore>();
@@ -22,6 +19,4 @@ public static class IngestExtensions
         services.AddHostedService<S3Watcher>();
         services.AddHostedService<Reconciler>();
     }
-
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -16,7 +16,7 @@ public static class TranscriptionExtensions
         var services = builder.Services;
         services.AddValidatedOptions<TranscriptionOptions>(builder.Configuration, TranscriptionOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
-        services.AddValidatedOptions<ArtifactOptions>(builder.Configuration, ArtifactOptions.Section);
+        services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
         services.AddSingleton(sp =>
         {
@@ -25,7 +25,6 @@ public static class TranscriptionExtensions
             return new WhisperModel(sp.GetRequiredService<OnnxEnvironment>(), folder, options.SessionOptions(), sp.GetRequiredService<ILogger<WhisperModel>>());
         });
         services.AddSingleton(sp => new WhisperLogMel(sp.GetRequiredService<WhisperModel>().MelBins));
-        services.AddSingleton(sp => FileSystemArtifactStore.FromEnvironment(NullIfEmpty(sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.Root)));
         services.AddSingleton<RecordingStore>();
         services.AddSingleton<RecordingTranscriber>();
         services.AddHostedService<WhisperWarmup>();
