@@ -90,19 +90,34 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
         await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(wrong, new ModelStore(_store)));
     }
 
-    [Fact]
-    public void Whisper_base_is_pinned_by_hash()
+    [Theory]
+    [InlineData(ModelStore.ClipName)]
+    [InlineData(ModelStore.WhisperName)]
+    public void Every_known_model_is_pinned_by_hash_at_https(string name)
     {
-        var whisper = ModelManifest.Known[ModelStore.WhisperName];
-        Assert.All(whisper.Files, f => Assert.Matches("^[0-9a-f]{64}$", f.Sha256!));
+        var manifest = ModelManifest.Known[name];
+        Assert.StartsWith("https://", manifest.BaseUrl, StringComparison.Ordinal);
+        Assert.All(manifest.Files, f => Assert.Matches("^[0-9a-f]{64}$", f.Sha256!));
+    }
+
+    [Fact]
+    public async Task The_pinned_clip_manifest_refuses_files_that_are_not_the_published_ones()
+    {
+        // The fixture files stand in for the published ones: they have other sizes and hashes, so nothing is placed.
+        var clip = ModelManifest.Known[ModelStore.ClipName] with { Files = [.. ModelManifest.Known[ModelStore.ClipName].Files.Where(f => f.LocalName == "vision_model.onnx")] };
+        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(clip, new ModelStore(_store), _server.BaseUrl));
+        Assert.Contains("vision_model.onnx", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Stored("vision_model.onnx")));
     }
 
     [Fact]
     public async Task A_model_without_pinned_checksums_is_not_downloaded()
     {
-        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(
-            () => Downloader().PullAsync(ModelManifest.Known[ModelStore.ClipName], new ModelStore(_store), _server.BaseUrl));
+        var manifest = Manifest();
+        manifest = manifest with { Files = [manifest.Files[0], manifest.Files[1] with { Sha256 = null }] };
+        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(manifest, new ModelStore(_store), _server.BaseUrl));
         Assert.Contains("no pinned SHA-256", e.Message, StringComparison.Ordinal);
+        Assert.Contains("vocab.json", e.Message, StringComparison.Ordinal);
         Assert.Empty(_server.Requests);
     }
 

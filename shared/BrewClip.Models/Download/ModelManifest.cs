@@ -6,14 +6,15 @@ public sealed record ModelManifest(string Name, string BaseUrl, IReadOnlyList<Mo
     /// <summary>The models `brewclip models pull` knows.</summary>
     public static IReadOnlyDictionary<string, ModelManifest> Known { get; } = new Dictionary<string, ModelManifest>
     {
-        // The transformers.js export of openai/clip-vit-base-patch32: its checksums are not pinned yet; they
-        // have to be read from the hub by someone who can reach it (until then ModelDownloader refuses).
-        [ModelStore.ClipName] = new(ModelStore.ClipName, "https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/main/",
+        // The transformers.js export of openai/clip-vit-base-patch32, pinned to one revision of that repository
+        // so the files cannot change under their checksums. Sizes and SHA-256s are the published files' as
+        // pinned, identically, by several independent public projects.
+        [ModelStore.ClipName] = new(ModelStore.ClipName, "https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/d15189d7028b43f1d3e65039190477f6af591c2a/",
         [
-            new("onnx/vision_model.onnx", "vision_model.onnx", 0, null),
-            new("onnx/text_model.onnx", "text_model.onnx", 0, null),
-            new("vocab.json", "vocab.json", 0, null),
-            new("merges.txt", "merges.txt", 0, null),
+            new("onnx/vision_model.onnx", "vision_model.onnx", 351_685_709, "fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40"),
+            new("onnx/text_model.onnx", "text_model.onnx", 254_058_553, "3f6571f5bad13a97c469c1622e1cfc4d9aef78b79fdbfcff804ca357bfada8cc"),
+            new("vocab.json", "vocab.json", 862_328, "5047b556ce86ccaf6aa22b3ffccfc52d391ea4accdab9c2f2407da5b742d4363"),
+            new("merges.txt", "merges.txt", 524_619, "9fd691f7c8039210e0fced15865466c65820d09b63988b0174bfe25de299051a"),
         ]),
         // onnx-community/whisper-base (Optimum export). The SHA-256s are the published files' as pinned by
         // two independent public projects; sizes are not pinned (0), so only the hash is checked.
