@@ -11,7 +11,7 @@ namespace BrewClip.Ingest;
 /// lists the keys after its cursor (persisted in <c>brewclip.sources</c>), and every
 /// <see cref="IngestOptions.RescanIntervalMs"/> the whole prefix, since a key written later can sort
 /// before the cursor. An object is read when its key is new or its ETag changed: streamed to a temporary
-/// file (never held in memory), with a sidecar transcript beside it when the bucket has one.
+/// file (never held in memory), with a sidecar transcript beside it when the bucket has one under its stem.
 /// </summary>
 public sealed class S3Watcher(
     IngestStore store,
@@ -92,7 +92,6 @@ public sealed class S3Watcher(
         {
             var page = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             var objects = page.S3Objects ?? [];
-            var keys = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
             var lists = objects.Where(o => ObjectNames.IsPairList(o.Key) && (!pairLists.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList();
             foreach (var list in lists)
             {
@@ -104,7 +103,7 @@ public sealed class S3Watcher(
             await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
                 async (item, token) =>
                 {
-                    if (await ReadObjectAsync(client, bucket, item, keys, token).ConfigureAwait(false))
+                    if (await ReadObjectAsync(client, bucket, item, token).ConfigureAwait(false))
                     {
                         lock (seen)
                         {
@@ -122,7 +121,7 @@ public sealed class S3Watcher(
     }
 
     /// <summary>Streams one object (and its sidecar transcript, if listed beside it) to a temporary folder and ingests it.</summary>
-    private async Task<bool> ReadObjectAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, HashSet<string> listed, CancellationToken cancellationToken)
+    private async Task<bool> ReadObjectAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("brewclip-s3-").FullName;
         try
@@ -130,14 +129,11 @@ public sealed class S3Watcher(
             var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
             var path = Path.Combine(folder, name);
             await DownloadAsync(client, bucket.Bucket, item.Key, path, cancellationToken).ConfigureAwait(false);
+            // A sidecar is asked for by name rather than looked up in the listing: it was usually uploaded first,
+            // so it can sit before the cursor or on another page of the listing than its audio.
             var stem = item.Key[..^Path.GetExtension(name).Length];
-            foreach (var extension in SidecarTranscript.Extensions)
-            {
-                if (listed.Contains(stem + extension))
-                {
-                    await DownloadAsync(client, bucket.Bucket, stem + extension, Path.ChangeExtension(path, extension), cancellationToken).ConfigureAwait(false);
-                }
-            }
+            await Task.WhenAll(SidecarTranscript.Extensions.Select(
+                extension => TryDownloadAsync(client, bucket.Bucket, stem + extension, Path.ChangeExtension(path, extension), cancellationToken))).ConfigureAwait(false);
             await ingestor.IngestFileAsync(new ObjectRef(bucket.Name, item.Key, item.ETag, new FileInfo(path).Length), path, cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -149,6 +145,19 @@ public sealed class S3Watcher(
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Downloads the object if the bucket has it; a missing key is not an error.</summary>
+    private static async Task TryDownloadAsync(AmazonS3Client client, string bucket, string key, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DownloadAsync(client, bucket, key, path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // No sidecar by that name.
         }
     }
 

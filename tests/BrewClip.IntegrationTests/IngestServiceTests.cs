@@ -282,6 +282,18 @@ public sealed class IngestServiceTests : IAsyncLifetime
         Assert.Equal(4L, await _db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(messagesBefore + 1, recorder.Messages.Recordings.Count + recorder.Messages.Images.Count);
         Assert.Equal("drop/horse.wav", await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+
+        // A sidecar listed on its own, the cursor moved past it, and then its audio: the audio still takes it.
+        File.WriteAllText(Made + "/zebra.txt", "A zebra crosses the plain.");
+        await PutAsync("drop/zebra.txt", Made + "/zebra.txt");
+        await WaitUntilAsync(async () => await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'") == "drop/zebra.txt",
+            "the cursor to pass the sidecar", second);
+        await PutAsync("drop/zebra.wav", Speak("zebra", "a zebra crosses the plain"));
+        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 6, "the zebra audio", second);
+        Assert.Equal("A zebra crosses the plain.", await _db.ScalarAsync<string>("""
+            select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
+            join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/zebra.wav' and t.source = 'sidecar'
+            """));
     }
 
     [Fact]
