@@ -45,7 +45,11 @@ internal static class IngestBenchmark
             await bus.StartAsync();
             try
             {
-                foreach (var (kind, files) in new[] { ("small images (320x240 PNG)", images), ("short audio (3 s WAV)", audio) })
+                // Images twice: with CLIP's crop written beside each PNG (the default) and without, to show what the crop adds.
+                foreach (var (kind, files, crops) in new[]
+                {
+                    ("small images (320x240 PNG)", images, true), ("  the same, no CLIP crops", images, false), ("short audio (3 s WAV)", audio, true),
+                })
                 {
                     var tools = new ToolRunner(new MediaToolOptions());
                     var probe = new MediaProbe(tools);
@@ -61,8 +65,9 @@ internal static class IngestBenchmark
                     await using var database = await TestDatabase.CreateAsync();
                     var store = new IngestStore(database.DataSource);
                     await store.EnsureSourceAsync("bench", "folder", folder, CancellationToken.None);
-                    var ingestor = new MediaIngestor(store, probe, tools, new FileSystemArtifactStore(Path.Combine(folder, "artifacts-" + Guid.NewGuid().ToString("N")[..6])),
-                        bus, Microsoft.Extensions.Options.Options.Create(new IngestOptions()), NullLogger<MediaIngestor>.Instance);
+                    var ingestor = new MediaIngestor(store, probe, tools, new FrameExporter(tools),
+                        new FileSystemArtifactStore(Path.Combine(folder, "artifacts-" + Guid.NewGuid().ToString("N")[..6])),
+                        bus, Microsoft.Extensions.Options.Options.Create(new IngestOptions { ClipCrops = crops }), NullLogger<MediaIngestor>.Instance);
                     var outcomes = new System.Collections.Concurrent.ConcurrentBag<IngestOutcome>();
                     var ingest = await TimeAsync(files, async (path, token) =>
                         outcomes.Add(await ingestor.IngestFileAsync(new ObjectRef("bench", Path.GetFileName(path), null, new FileInfo(path).Length), path, token)));

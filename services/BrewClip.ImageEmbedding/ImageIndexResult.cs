@@ -1,3 +1,5 @@
 namespace BrewClip.ImageEmbedding;
 
-internal sealed record ImageIndexResult(int Embedded, int Failed, int VectorsWritten, int ModelVersion);
+/// <summary>What one batch did: images embedded (from the cache or by CLIP), of those run through CLIP how many
+/// were read from Ingest's stored crops and how many decoded, failures, and vector rows changed.</summary>
+internal sealed record ImageIndexResult(int Embedded, int FromCrops, int Decoded, int Failed, int VectorsWritten, int ModelVersion);

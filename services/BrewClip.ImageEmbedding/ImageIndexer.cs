@@ -27,13 +27,14 @@ internal sealed class ImageIndexer(
         }
         var embeddings = await images.CachedEmbeddingsAsync(ids, cancellationToken).ConfigureAwait(false);
         var failures = new Dictionary<long, string>();
+        var (fromCrops, decoded) = (0, 0);
 
-        var toEmbed = new List<(ImageRow Row, string Path)>();
+        var toEmbed = new List<(ImageRow Row, ImageInput Input)>();
         foreach (var row in rows.Where(r => !embeddings.ContainsKey(r.Id)))
         {
             try
             {
-                toEmbed.Add((row, ArtifactPaths.ToLocalPath(row.ImageUri)));
+                toEmbed.Add((row, new ImageInput(ArtifactPaths.ToLocalPath(row.ImageUri), CropPath(row))));
             }
             catch (NotSupportedException e)
             {
@@ -42,7 +43,13 @@ internal sealed class ImageIndexer(
         }
         if (toEmbed.Count > 0)
         {
-            var batch = await preprocessor.PreprocessAsync(toEmbed.Select(t => t.Path).ToList(), cancellationToken).ConfigureAwait(false);
+            var batch = await preprocessor.PreprocessAsync(toEmbed.Select(t => t.Input).ToList(), cancellationToken).ConfigureAwait(false);
+            var withCrop = toEmbed.Count(t => t.Input.CropPath is not null);
+            (fromCrops, decoded) = (batch.CropsRead, toEmbed.Count - batch.CropsRead);
+            if (batch.CropsRead < withCrop)
+            {
+                logger.LogWarning("{Unreadable} of {WithCrop} stored CLIP crops were missing or malformed; those images were decoded instead", withCrop - batch.CropsRead, withCrop);
+            }
             foreach (var failure in batch.Failures)
             {
                 failures[toEmbed[failure.Index].Row.Id] = failure.Reason;
@@ -68,7 +75,24 @@ internal sealed class ImageIndexer(
             logger.LogWarning("Image {ImageId} failed: {Reason}", id, reason);
             await images.MarkFailedAsync(id, reason, cancellationToken).ConfigureAwait(false);
         }
-        return new ImageIndexResult(embedded.Length, failures.Count, written, version.Version);
+        return new ImageIndexResult(embedded.Length, fromCrops, decoded, failures.Count, written, version.Version);
+    }
+
+    /// <summary>The local path of the row's stored crop; null when it has none or it is not in a local store.</summary>
+    private static string? CropPath(ImageRow row)
+    {
+        if (row.ClipCropUri is null)
+        {
+            return null;
+        }
+        try
+        {
+            return ArtifactPaths.ToLocalPath(row.ClipCropUri);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies a version's head to cached embeddings and upserts the vectors; returns rows changed.</summary>

@@ -8,13 +8,13 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
 {
     public async Task<List<ImageRow>> LoadAsync(long[] ids, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select id, image_uri, stage from brewclip.images where id = any($1)");
+        await using var command = dataSource.CreateCommand("select id, image_uri, clip_crop_uri, stage from brewclip.images where id = any($1)");
         command.Parameters.Add(new() { Value = ids });
         var rows = new List<ImageRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new ImageRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            rows.Add(new ImageRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3)));
         }
         return rows;
     }

@@ -12,6 +12,7 @@ public static class IngestExtensions
         services.AddValidatedOptions<IngestOptions>(builder.Configuration, IngestOptions.Section);
         services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
+        services.AddSingleton(sp => new FrameExporter(sp.GetRequiredService<ToolRunner>()));
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<IngestStore>();
         services.AddSingleton<MediaIngestor>();

@@ -70,6 +70,12 @@ public sealed partial class IngestOptions : IValidatableObject
     [Range(1, 64)]
     public int VideoFrames { get; set; } = 4;
 
+    /// <summary>
+    /// Beside each image and video frame, also store CLIP's 224x224 centre crop as raw RGB, made by the
+    /// same ffmpeg process that writes the PNG, so ImageEmbedding does not decode the image again.
+    /// </summary>
+    public bool ClipCrops { get; set; } = true;
+
     /// <summary>Files being hashed and decoded at once; scanning waits while this many are in flight.</summary>
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 4;

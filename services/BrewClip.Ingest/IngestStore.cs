@@ -8,7 +8,7 @@ namespace BrewClip.Ingest;
 public sealed record NewRecording(string PcmUri, double DurationSeconds);
 
 /// <summary>A still image, or one of a video's frames (index and time set).</summary>
-public sealed record NewImage(string ImageUri, int? FrameIndex, double? FrameTimeSeconds, int? Width, int? Height);
+public sealed record NewImage(string ImageUri, string? ClipCropUri, int? FrameIndex, double? FrameTimeSeconds, int? Width, int? Height);
 
 /// <summary>What one content became: accepted with its recording and images, or rejected with a reason.</summary>
 public sealed record NewMedia(byte[] ContentHash, string Kind, long SizeBytes, string? Format, double? DurationSeconds,
@@ -139,13 +139,14 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         foreach (var image in media.Images)
         {
             await using var command = new NpgsqlCommand("""
-                insert into brewclip.images (media_id, frame_index, frame_time_seconds, image_uri, width, height)
-                values ($1, $2, $3, $4, $5, $6) returning id
+                insert into brewclip.images (media_id, frame_index, frame_time_seconds, image_uri, clip_crop_uri, width, height)
+                values ($1, $2, $3, $4, $5, $6, $7) returning id
                 """, connection, transaction);
             command.Parameters.Add(new() { Value = mediaId });
             command.Parameters.Add(new() { Value = (object?)image.FrameIndex ?? DBNull.Value });
             command.Parameters.Add(new() { Value = (object?)image.FrameTimeSeconds ?? DBNull.Value });
             command.Parameters.Add(new() { Value = image.ImageUri });
+            command.Parameters.Add(new() { Value = (object?)image.ClipCropUri ?? DBNull.Value });
             command.Parameters.Add(new() { Value = (object?)image.Width ?? DBNull.Value });
             command.Parameters.Add(new() { Value = (object?)image.Height ?? DBNull.Value });
             var imageId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;

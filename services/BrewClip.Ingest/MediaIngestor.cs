@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using BrewClip.Media;
 using BrewClip.Storage;
@@ -24,6 +23,7 @@ public sealed class MediaIngestor(
     IngestStore store,
     MediaProbe probe,
     ToolRunner tools,
+    FrameExporter frames,
     FileSystemArtifactStore artifacts,
     IBus publisher,
     IOptions<IngestOptions> options,
@@ -137,10 +137,12 @@ public sealed class MediaIngestor(
             }
             case MediaKind.Image:
             {
-                var uri = await ExtractFrameAsync(path, null, $"{folder}/image.png", cancellationToken).ConfigureAwait(false)
+                var frame = await ExtractFrameAsync(path, null, $"{folder}/image", cancellationToken).ConfigureAwait(false)
                     ?? throw new MediaException($"the {probed.VideoCodec} image cannot be decoded; the file is truncated or corrupt");
+                // The PNG is stored upright, so its sides are swapped when the EXIF orientation turns it.
+                var (width, height) = ImageOrientation.SwapsSides(ImageOrientation.Read(path)) ? (probed.Height, probed.Width) : (probed.Width, probed.Height);
                 return new NewMedia(hash, kindName, size, probed.Format, null, null, null,
-                    [new NewImage(uri, null, null, probed.Width, probed.Height)]);
+                    [new NewImage(frame.Png, frame.Crop, null, null, width, height)]);
             }
             default:
                 return await DecodeVideoAsync(path, hash, size, probed, folder, cancellationToken).ConfigureAwait(false);
@@ -170,10 +172,9 @@ public sealed class MediaIngestor(
             {
                 // The centre of the i-th of L equal spans.
                 var time = duration.Value * (2 * i + 1) / (2.0 * count);
-                var uri = await ExtractFrameAsync(path, time, $"{folder}/frame-{i}.png", cancellationToken).ConfigureAwait(false);
-                if (uri is not null)
+                if (await ExtractFrameAsync(path, time, $"{folder}/frame-{i}", cancellationToken).ConfigureAwait(false) is { } frame)
                 {
-                    images.Add(new NewImage(uri, i, Math.Round(time, 3), probed.Width, probed.Height));
+                    images.Add(new NewImage(frame.Png, frame.Crop, i, Math.Round(time, 3), probed.Width, probed.Height));
                 }
             }
         }
@@ -206,32 +207,40 @@ public sealed class MediaIngestor(
         return new NewRecording(uri, Math.Round((length - header) / (2.0 * PcmAudio.SampleRate), 4));
     }
 
-    /// <summary>One frame as PNG in the artifact store (the first, or the one at <paramref name="seconds"/>); null when none decodes.</summary>
-    private async Task<string?> ExtractFrameAsync(string path, double? seconds, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// One frame (the first, or the one at <paramref name="seconds"/>) as an upright PNG in the artifact store,
+    /// with CLIP's crop beside it unless <see cref="IngestOptions.ClipCrops"/> is off; null when no frame decodes.
+    /// </summary>
+    private async Task<(string Png, string? Crop)?> ExtractFrameAsync(string path, double? seconds, string name, CancellationToken cancellationToken)
     {
-        var produced = false;
         string? error = null;
+        string? crop = null;
+        async Task Export(string pngPath, string? cropPath)
+        {
+            error = seconds is { } at
+                ? await frames.ExportVideoFrameAsync(path, at, pngPath, cropPath, cancellationToken).ConfigureAwait(false)
+                : await frames.ExportImageAsync(path, pngPath, cropPath, cancellationToken).ConfigureAwait(false);
+            if (error is not null)
+            {
+                throw new MediaException(error);
+            }
+        }
         try
         {
-            var uri = await artifacts.WriteFileAsync(key, async output =>
+            var png = await artifacts.WriteFileAsync($"{name}.png", async pngPath =>
             {
-                List<string> arguments = ["-v", "error", "-nostdin", "-y"];
-                if (seconds is { } at)
+                if (_options.ClipCrops)
                 {
-                    arguments.AddRange(["-ss", at.ToString("0.###", CultureInfo.InvariantCulture)]);
+                    crop = await artifacts.WriteFileAsync($"{name}.clip{frames.CropSize}.rgb", cropPath => Export(pngPath, cropPath)).ConfigureAwait(false);
                 }
-                arguments.AddRange(["-i", path, "-map", "0:v:0", "-frames:v", "1", "-an", "-c:v", "png", "-f", "image2", output]);
-                var run = await tools.FfmpegAsync(arguments, cancellationToken).ConfigureAwait(false);
-                produced = run.ExitCode == 0 && File.Exists(output) && new FileInfo(output).Length > 0;
-                if (!produced)
+                else
                 {
-                    error = run.ErrorTail(1);
-                    throw new MediaException("no frame");
+                    await Export(pngPath, null).ConfigureAwait(false);
                 }
             }).ConfigureAwait(false);
-            return uri;
+            return (png, crop);
         }
-        catch (MediaException) when (!produced)
+        catch (MediaException) when (error is not null)
         {
             logger.LogDebug("No frame from {Path} at {Seconds}: {Error}", path, seconds, error);
             return null;

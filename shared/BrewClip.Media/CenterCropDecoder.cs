@@ -74,6 +74,17 @@ public sealed class CenterCropDecoder(ToolRunner tools, int size = 224)
 
     private static string Describe(ToolRun run) => run.ErrorTail() is { Length: > 0 } tail ? tail : $"ffmpeg exited with {run.ExitCode}";
 
+    /// <summary>
+    /// The filter chain that makes CLIP's crop of an upright frame: shortest side to <paramref name="size"/>
+    /// (the other truncated, as CLIP's resize does) with bicubic filtering, then the centred square, as rgb24.
+    /// </summary>
+    public static string CropFilter(int size)
+    {
+        var s = size.ToString(CultureInfo.InvariantCulture);
+        return $"scale=w='if(lte(iw,ih),{s},trunc({s}*iw/ih))':h='if(lte(iw,ih),trunc({s}*ih/iw),{s})':flags=bicubic+accurate_rnd+full_chroma_int," +
+            $"crop={s}:{s}:round((in_w-{s})/2):round((in_h-{s})/2),setsar=1,format=rgb24";
+    }
+
     private List<string> Arguments(IReadOnlyList<string> paths)
     {
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-v", "error" };
@@ -82,7 +93,6 @@ public sealed class CenterCropDecoder(ToolRunner tools, int size = 224)
             // ffmpeg rotates JPEGs by their EXIF on its own but not PNG or WebP; we apply every format's ourselves.
             arguments.AddRange(["-noautorotate", "-i", path]);
         }
-        var s = Size.ToString(CultureInfo.InvariantCulture);
         var graph = new System.Text.StringBuilder();
         for (var i = 0; i < paths.Count; i++)
         {
@@ -92,10 +102,7 @@ public sealed class CenterCropDecoder(ToolRunner tools, int size = 224)
             {
                 graph.Append(upright).Append(',');
             }
-            // Shortest side to `size` (the other truncated, as CLIP's resize does), bicubic, then the centred square.
-            graph.Append(CultureInfo.InvariantCulture,
-                $"scale=w='if(lte(iw,ih),{s},trunc({s}*iw/ih))':h='if(lte(iw,ih),trunc({s}*ih/iw),{s})':flags=bicubic+accurate_rnd+full_chroma_int,");
-            graph.Append(CultureInfo.InvariantCulture, $"crop={s}:{s}:round((in_w-{s})/2):round((in_h-{s})/2),setsar=1,format=rgb24[v{i}];");
+            graph.Append(CropFilter(Size)).Append(CultureInfo.InvariantCulture, $"[v{i}];");
         }
         for (var i = 0; i < paths.Count; i++)
         {

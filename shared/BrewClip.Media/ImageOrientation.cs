@@ -48,6 +48,9 @@ public static class ImageOrientation
         return Normal;
     }
 
+    /// <summary>Whether turning an image with this orientation upright swaps its width and height (5-8).</summary>
+    public static bool SwapsSides(int orientation) => orientation is >= 5 and <= 8;
+
     /// <summary>ffmpeg filters that turn a stored image with this orientation upright (empty for 1).</summary>
     public static string Filters(int orientation) => orientation switch
     {

@@ -176,6 +176,13 @@ public sealed class IngestServiceTests : IAsyncLifetime
         {
             Assert.True(new FileInfo(new Uri(uri).LocalPath).Length > 0, uri);
         }
+        // Beside every image and frame, CLIP's 224x224 crop of it as raw RGB, which ImageEmbedding reads instead of decoding.
+        var crops = await _db.ColumnAsync<string>("select coalesce(clip_crop_uri, '(none) ' || image_uri) from brewclip.images");
+        Assert.All(crops, uri => Assert.Equal(224 * 224 * 3, new FileInfo(new Uri(uri).LocalPath).Length));
+        var redCrop = File.ReadAllBytes(new Uri(await _db.ScalarAsync<string>(
+            "select i.clip_crop_uri from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'red.png'")).LocalPath);
+        var centre = (112 * 224 + 112) * 3;
+        Assert.True(redCrop[centre] > 250 && redCrop[centre + 1] < 5 && redCrop[centre + 2] < 5, $"{redCrop[centre]},{redCrop[centre + 1]},{redCrop[centre + 2]}");
 
         // Each expected message was published exactly once, naming the stored rows.
         var recordingIds = await _db.ColumnAsync<long>("select id from brewclip.recordings order by id");

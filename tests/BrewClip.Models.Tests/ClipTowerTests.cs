@@ -48,6 +48,34 @@ public sealed class ClipTowerTests : IDisposable
     }
 
     [Fact]
+    public async Task Ready_made_crops_are_used_and_a_missing_or_malformed_one_falls_back_to_decoding()
+    {
+        var red = MakeImage("red.png", "red");
+        var blue = MakeImage("blue.jpg", "blue");
+        var bad = Path.Combine(_folder, "bad.png");
+        File.WriteAllText(bad, "nope");
+        // A green crop stands for the red image: if it is used, the pixels are green, which proves no decode happened.
+        var green = Path.Combine(_folder, "green.rgb");
+        File.WriteAllBytes(green, Enumerable.Range(0, ClipImagePreprocessor.ValuesPerImage).Select(i => (byte)(i % 3 == 1 ? 255 : 0)).ToArray());
+        var shortCrop = Path.Combine(_folder, "short.rgb");
+        File.WriteAllBytes(shortCrop, new byte[1000]);
+        var preprocessor = new ClipImagePreprocessor(new CenterCropDecoder(new ToolRunner(new MediaToolOptions())), parallelism: 2);
+
+        var batch = await preprocessor.PreprocessAsync([
+            new ImageInput(red, green), new ImageInput(blue, shortCrop), new ImageInput(bad, Path.Combine(_folder, "missing.rgb")), new ImageInput(red, null)]);
+
+        Assert.Equal(1, batch.CropsRead);
+        Assert.Equal([0, 1, 3], batch.SourceIndex);
+        Assert.Equal(2, Assert.Single(batch.Failures).Index);
+        const int plane = ClipImagePreprocessor.Size * ClipImagePreprocessor.Size;
+        var expected = new float[ClipImagePreprocessor.ValuesPerImage];
+        ClipImagePreprocessor.ToPixelValues(File.ReadAllBytes(green), expected);
+        Assert.Equal(expected, batch.PixelValues[..ClipImagePreprocessor.ValuesPerImage]);
+        Assert.True(batch.PixelValues[ClipImagePreprocessor.ValuesPerImage + 2 * plane] > 1.5f, "the blue image, decoded: high blue channel");
+        Assert.True(batch.PixelValues[2 * ClipImagePreprocessor.ValuesPerImage] > 1.5f, "the red image, decoded: high red channel");
+    }
+
+    [Fact]
     public void Vision_tower_embeds_a_batch_as_single_runs_do()
     {
         using var tower = new ClipVisionTower(Environment, _store.Clip().VisionModel);

@@ -31,6 +31,34 @@ public static class TestMedia
         return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload, .. jpeg[2..]];
     }
 
+    /// <summary>A PNG with an eXIf chunk carrying an orientation tag, inserted after its IHDR chunk (with a valid CRC).</summary>
+    public static byte[] PngWithOrientation(byte[] png, int orientation)
+    {
+        const int afterHeader = 8 + 8 + 13 + 4;
+        var tiff = Tiff(orientation, bigEndian: true);
+        var chunk = new byte[12 + tiff.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)tiff.Length);
+        "eXIf"u8.CopyTo(chunk.AsSpan(4));
+        tiff.CopyTo(chunk, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + tiff.Length), Crc32(chunk.AsSpan(4, 4 + tiff.Length)));
+        return [.. png[..afterHeader], .. chunk, .. png[afterHeader..]];
+    }
+
+    /// <summary>The CRC-32 PNG chunks carry (reflected polynomial 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+
     /// <summary>A minimal TIFF structure: header and IFD0 with one Orientation (0x0112) SHORT entry.</summary>
     public static byte[] Tiff(int orientation, bool bigEndian)
     {

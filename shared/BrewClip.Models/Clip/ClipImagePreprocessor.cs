@@ -4,7 +4,7 @@ namespace BrewClip.Models.Clip;
 
 /// <summary>
 /// CLIP's image preprocessing: decoded upright, shortest side to 224 (bicubic), centre 224x224 crop
-/// (by <see cref="CenterCropDecoder"/>), scaled to [0, 1] and normalised with CLIP's mean and standard
+/// (by <see cref="CenterCropDecoder"/>, or read ready-made from Ingest's crop), scaled to [0, 1] and normalised with CLIP's mean and standard
 /// deviation into CHW float32. A batch is split across concurrent ffmpeg processes.
 /// </summary>
 public sealed class ClipImagePreprocessor(CenterCropDecoder decoder, int parallelism = 0)
@@ -17,24 +17,62 @@ public sealed class ClipImagePreprocessor(CenterCropDecoder decoder, int paralle
 
     private readonly int _parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
 
-    public async Task<PreprocessedImages> PreprocessAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    public Task<PreprocessedImages> PreprocessAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+        => PreprocessAsync(paths.Select(p => new ImageInput(p, null)).ToList(), cancellationToken);
+
+    /// <summary>
+    /// Pixel values for a batch. An input whose ready-made crop (<see cref="ImageInput.CropPath"/>) reads back
+    /// as exactly one 224x224 RGB image uses it; every other input is decoded from its image file.
+    /// </summary>
+    public async Task<PreprocessedImages> PreprocessAsync(IReadOnlyList<ImageInput> inputs, CancellationToken cancellationToken = default)
     {
         if (decoder.Size != Size)
         {
             throw new InvalidOperationException($"CLIP needs {Size}x{Size} crops; the decoder makes {decoder.Size}x{decoder.Size}.");
         }
-        var chunkSize = Math.Max(1, (paths.Count + _parallelism - 1) / _parallelism);
-        var chunks = paths.Chunk(chunkSize).ToList();
-        var decoded = await Task.WhenAll(chunks.Select(chunk => decoder.DecodeAsync(chunk, cancellationToken))).ConfigureAwait(false);
-        var images = decoded.SelectMany(d => d).ToList();
+        var rgb = await Task.WhenAll(inputs.Select(input => ReadCropAsync(input.CropPath, cancellationToken))).ConfigureAwait(false);
+        var cropsRead = rgb.Count(r => r is not null);
+        var errors = new string?[inputs.Count];
 
-        var succeeded = images.Select((image, index) => (image, index)).Where(p => p.image.Succeeded).ToList();
-        var pixels = new float[succeeded.Count * ValuesPerImage];
-        Parallel.For(0, succeeded.Count, i => ToPixelValues(succeeded[i].image.Rgb!, pixels.AsSpan(i * ValuesPerImage, ValuesPerImage)));
+        var toDecode = Enumerable.Range(0, inputs.Count).Where(i => rgb[i] is null).ToList();
+        if (toDecode.Count > 0)
+        {
+            var chunkSize = Math.Max(1, (toDecode.Count + _parallelism - 1) / _parallelism);
+            var chunks = toDecode.Chunk(chunkSize).ToList();
+            var decoded = await Task.WhenAll(chunks.Select(chunk => decoder.DecodeAsync(chunk.Select(i => inputs[i].Path).ToList(), cancellationToken))).ConfigureAwait(false);
+            foreach (var (index, image) in chunks.SelectMany(c => c).Zip(decoded.SelectMany(d => d)))
+            {
+                rgb[index] = image.Rgb;
+                errors[index] = image.Error;
+            }
+        }
+
+        var succeeded = Enumerable.Range(0, inputs.Count).Where(i => rgb[i] is not null).ToArray();
+        var pixels = new float[succeeded.Length * ValuesPerImage];
+        Parallel.For(0, succeeded.Length, i => ToPixelValues(rgb[succeeded[i]]!, pixels.AsSpan(i * ValuesPerImage, ValuesPerImage)));
         return new PreprocessedImages(
             pixels,
-            succeeded.Select(p => p.index).ToArray(),
-            images.Select((image, index) => (image, index)).Where(p => !p.image.Succeeded).Select(p => new ImageFailure(p.index, p.image.Error!)).ToList());
+            succeeded,
+            Enumerable.Range(0, inputs.Count).Where(i => rgb[i] is null).Select(i => new ImageFailure(i, errors[i] ?? "the image did not decode")).ToList(),
+            cropsRead);
+    }
+
+    /// <summary>A stored crop's bytes, or null when there is none or it is not one whole crop (the image is decoded instead).</summary>
+    private static async Task<byte[]?> ReadCropAsync(string? path, CancellationToken cancellationToken)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            return bytes.Length == ValuesPerImage ? bytes : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>RGB bytes (HWC, 224x224) to CLIP's normalised CHW floats.</summary>

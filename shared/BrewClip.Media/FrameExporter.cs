@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace BrewClip.Media;
+
+/// <summary>
+/// Writes one frame of an image or a video as an upright PNG and, when asked, CLIP's centre crop of that
+/// same frame as raw RGB (see <see cref="CenterCropDecoder.CropFilter"/>), both from one ffmpeg process
+/// that decodes the frame once. An image is turned upright by its EXIF orientation (ffmpeg 5.1 would do
+/// so for JPEG only); a video frame by the stream's rotation, which ffmpeg applies itself.
+/// </summary>
+public sealed class FrameExporter(ToolRunner tools, int cropSize = 224)
+{
+    public int CropSize { get; } = cropSize;
+
+    public int CropBytes => CropSize * CropSize * 3;
+
+    /// <summary>The first frame of an image file. Returns null when the files were written, else why not.</summary>
+    public Task<string?> ExportImageAsync(string input, string pngPath, string? cropPath = null, CancellationToken cancellationToken = default)
+        => ExportAsync(input, null, ImageOrientation.Read(input), pngPath, cropPath, cancellationToken);
+
+    /// <summary>The frame of a video at <paramref name="seconds"/>. Returns null when the files were written, else why not.</summary>
+    public Task<string?> ExportVideoFrameAsync(string input, double seconds, string pngPath, string? cropPath = null, CancellationToken cancellationToken = default)
+        => ExportAsync(input, seconds, ImageOrientation.Normal, pngPath, cropPath, cancellationToken);
+
+    private async Task<string?> ExportAsync(string input, double? seconds, int orientation, string pngPath, string? cropPath, CancellationToken cancellationToken)
+    {
+        List<string> arguments = ["-hide_banner", "-nostdin", "-v", "error", "-y"];
+        if (seconds is { } at)
+        {
+            arguments.AddRange(["-ss", at.ToString("0.###", CultureInfo.InvariantCulture)]);
+        }
+        else
+        {
+            arguments.Add("-noautorotate");
+        }
+        arguments.AddRange(["-i", input]);
+
+        // The automatic conversion to the PNG's pixel format interpolates chroma as the crop's scale does.
+        var graph = "sws_flags=bicubic+accurate_rnd+full_chroma_int;[0:v:0]trim=end_frame=1";
+        if (ImageOrientation.Filters(orientation) is { Length: > 0 } upright)
+        {
+            graph += "," + upright;
+        }
+        graph += cropPath is null ? "[png]" : $",split=2[png][c];[c]{CenterCropDecoder.CropFilter(CropSize)}[crop]";
+        arguments.AddRange(["-filter_complex", graph, "-map", "[png]", "-frames:v", "1", "-c:v", "png", "-f", "image2", pngPath]);
+        if (cropPath is not null)
+        {
+            arguments.AddRange(["-map", "[crop]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", cropPath]);
+        }
+
+        var run = await tools.FfmpegAsync(arguments, cancellationToken).ConfigureAwait(false);
+        if (run.ExitCode != 0)
+        {
+            return run.ErrorTail(1) is { Length: > 0 } tail ? tail : $"ffmpeg exited with {run.ExitCode}";
+        }
+        if (!File.Exists(pngPath) || new FileInfo(pngPath).Length == 0)
+        {
+            return "no frame decodes";
+        }
+        if (cropPath is not null && (!File.Exists(cropPath) || new FileInfo(cropPath).Length != CropBytes))
+        {
+            return $"the {CropSize}x{CropSize} crop came out as {(File.Exists(cropPath) ? new FileInfo(cropPath).Length : 0)} bytes instead of {CropBytes}";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using BrewClip.Media;
+using BrewClip.Models.Clip;
+using BrewClip.Onnx;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// Images and a video dropped into a watched folder go through the real Ingest and ImageEmbedding services
+/// (tiny CLIP-shaped fixture model): ImageEmbedding reads the crops Ingest stored instead of decoding again,
+/// and the embeddings are exactly those of CLIP's preprocessing of the original files.
+/// </summary>
+[Collection(BrokerObservers.Name)]
+public sealed class ImageFlowTests : IAsyncLifetime
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("brewclip-image-flow-").FullName;
+    private TestDatabase _db = null!;
+
+    private string Inbox => Path.Combine(_work, "inbox");
+
+    private string Made => Path.Combine(_work, "made");
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        Directory.CreateDirectory(Inbox);
+        Directory.CreateDirectory(Made);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
+
+    [Fact]
+    public async Task Dropped_images_are_embedded_from_ingests_crops_as_from_the_original_files()
+    {
+        var stills = new List<string>();
+        foreach (var (name, source) in new[]
+        {
+            ("grid.png", "testsrc2=size=320x240"), ("wide.jpg", "testsrc=size=640x200"), ("tall.webp", "testsrc2=size=180x400"),
+            ("mandel.bmp", "mandelbrot=size=300x300"), ("bars.gif", "smptebars=size=256x192"),
+        })
+        {
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", source, "-frames:v", "1", Path.Combine(Made, name));
+            stills.Add(name);
+        }
+        // Stored sideways with EXIF orientation 6, in both formats whose orientation ffmpeg would not apply alike.
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=448x224", "-frames:v", "1", Path.Combine(Made, "stored.jpg"));
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=448x224", "-frames:v", "1", Path.Combine(Made, "stored.png"));
+        File.WriteAllBytes(Path.Combine(Made, "turned.jpg"), TestMedia.JpegWithOrientation(File.ReadAllBytes(Path.Combine(Made, "stored.jpg")), 6));
+        File.WriteAllBytes(Path.Combine(Made, "turned.png"), TestMedia.PngWithOrientation(File.ReadAllBytes(Path.Combine(Made, "stored.png")), 6));
+        stills.AddRange(["turned.jpg", "turned.png"]);
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:duration=2:rate=10", "-c:v", "ffv1", Path.Combine(Made, "clip.mkv"));
+
+        var port = ServiceProcess.FreePort();
+        var settings = StackSettings.For(_db, port);
+        settings["BREWCLIP__Artifacts__Root"] = Path.Combine(_work, "artifacts");
+        settings["BREWCLIP__Ingest__Folders__0__Name"] = "inbox";
+        settings["BREWCLIP__Ingest__Folders__0__Path"] = Inbox;
+        settings["BREWCLIP__Ingest__StableForMs"] = "500";
+        await using var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
+        Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
+        var embedPort = ServiceProcess.FreePort();
+        var embedSettings = new Dictionary<string, string>(settings) { ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{embedPort}" };
+        embedSettings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
+        await using var embedding = ServiceProcess.Start("BrewClip.ImageEmbedding", embedSettings);
+        Assert.True(await embedding.WaitForReadyAsync(embedPort) is not null, embedding.ToString());
+
+        foreach (var name in stills.Append("clip.mkv"))
+        {
+            File.Copy(Path.Combine(Made, name), Path.Combine(Inbox, name));
+        }
+        var expected = stills.Count + 4;
+        var clock = Stopwatch.StartNew();
+        while (await _db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") < expected)
+        {
+            Assert.False(ingest.HasExited || embedding.HasExited, $"a service exited.\n{ingest}\n{embedding}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {expected} embedded images.\n{ingest}\n{embedding}");
+            await Task.Delay(250);
+        }
+        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is null"));
+        Assert.Equal(expected, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
+        Assert.DoesNotContain("missing or malformed", embedding.Stdout + embedding.Stderr, StringComparison.Ordinal);
+        // Every image went through CLIP from its stored crop; none was decoded again.
+        var batches = System.Text.RegularExpressions.Regex.Matches(embedding.Stdout, @"(\d+) from stored crops, (\d+) decoded");
+        Assert.Equal(expected, batches.Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.All(batches, m => Assert.Equal("0", m.Groups[2].Value));
+
+        // Each still's cached embedding is CLIP's preprocessing of the original file (EXIF applied) through the same model.
+        using var tower = new ClipVisionTower(OnnxEnvironment.Shared(),
+            Path.Combine(TestSettings.RepositoryRoot, "tests", "fixtures", "models", "clip-vit-base-patch32", "vision_model.onnx"));
+        var preprocessor = new ClipImagePreprocessor(new CenterCropDecoder(new ToolRunner(new MediaToolOptions())));
+        var originals = await preprocessor.PreprocessAsync(stills.Select(name => Path.Combine(Made, name)).ToList());
+        Assert.Equal(stills.Count, originals.Count);
+        var reference = tower.Embed(originals.PixelValues, originals.Count);
+        for (var i = 0; i < stills.Count; i++)
+        {
+            var cached = await _db.ScalarAsync<float[]>($"""
+                select f.image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id
+                join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = '{stills[i]}'
+                """);
+            var want = reference.ProjectedRow(i).ToArray();
+            Assert.Equal(want.Length, cached.Length);
+            Assert.True(want.Zip(cached, (a, b) => Math.Abs(a - b)).Max() < 1e-4f, $"{stills[i]}: the service's embedding differs from the original's");
+        }
+    }
+}
