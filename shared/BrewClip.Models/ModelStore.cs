@@ -34,7 +34,8 @@ public sealed class ModelStore(string root)
             {
                 throw new ModelMissingException(
                     $"The model file {file} is missing. Put the ONNX export of openai/{ClipName} (vision_model.onnx and text_model.onnx, " +
-                    $"as published by transformers.js/Optimum, with vocab.json and merges.txt) into {folder}, or point Models:Root or {EnvironmentVariable} at a model store that has them.");
+                    $"as published by transformers.js/Optimum, with vocab.json and merges.txt) into {folder} " +
+                    $"(`brewclip models pull {ClipName}` downloads them), or point Models:Root or {EnvironmentVariable} at a model store that has them.");
             }
         }
         return files;

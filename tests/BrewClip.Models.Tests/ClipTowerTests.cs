@@ -136,6 +136,7 @@ public sealed class ClipTowerTests : IDisposable
         var e = Assert.Throws<ModelMissingException>(() => new ModelStore(_folder).Clip());
         Assert.Contains(Path.Combine(_folder, "clip-vit-base-patch32", "vision_model.onnx"), e.Message, StringComparison.Ordinal);
         Assert.Contains("BREWCLIP_MODELS", e.Message, StringComparison.Ordinal);
+        Assert.Contains("brewclip models pull clip-vit-base-patch32", e.Message, StringComparison.Ordinal);
     }
 
     private string MakeImage(string name, string colour)
