@@ -20,6 +20,14 @@ settings() {
   done < <(scripts/infra.sh env)
 }
 
+# A setting from the environment, else from .env (the services read .env themselves; this script needs a few).
+setting() {
+  if [ -n "${!1+set}" ]; then printf '%s' "${!1}"; return; fi
+  { grep -s "^$1=" .env || true; } | tail -n 1 | cut -d= -f2-
+}
+
+has_setting() { [ -n "${!1+set}" ] || grep -qs "^$1=" .env; }
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 up() {
@@ -36,6 +44,16 @@ up() {
   echo "building"
   dotnet build BrewClip.Pipeline.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
   dotnet "services/BrewClip.Cli/bin/Release/net10.0/brewclip.dll" db migrate
+  # The embedding services' models, each file checked against its pinned SHA-256 (verified files are kept).
+  # BREWCLIP_PULL_MODELS= (empty) skips this, for a model store filled by hand.
+  pull="clip-vit-base-patch32 whisper-base"
+  if has_setting BREWCLIP_PULL_MODELS; then pull=$(setting BREWCLIP_PULL_MODELS); fi
+  store=$(setting BREWCLIP__Models__Root)
+  if [ -n "$pull" ]; then
+    # shellcheck disable=SC2086
+    dotnet "services/BrewClip.Cli/bin/Release/net10.0/brewclip.dll" models pull $pull ${store:+--models "$store"} \
+      || echo "warning: the models were not pulled; Transcription, AcousticEmbedding and ImageEmbedding will stop at start naming the missing file" >&2
+  fi
   for s in "${SERVICES[@]}"; do
     pidfile="$RUN/pids/$s.pid"
     if pid_alive "$pidfile"; then echo "$s already running (pid $(cat "$pidfile"))"; continue; fi

@@ -4,45 +4,58 @@ using BrewClip.Models.Download;
 
 namespace BrewClip.Cli;
 
-/// <summary><c>brewclip models pull NAME</c>: downloads a model's published files into the model store, verified.</summary>
+/// <summary><c>brewclip models pull NAME...</c>: downloads models' published files into the model store, verified.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = $"The model: {string.Join(", ", ModelManifest.Known.Keys)}." };
+        var names = new Argument<string[]>("names")
+        {
+            Description = $"One or more models: {string.Join(", ", ModelManifest.Known.Keys)}.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var baseUrl = new Option<string?>("--base-url") { Description = "Download from this mirror instead of the model's published location." };
         var root = new Option<string?>("--models") { Description = "The model store (default: BREWCLIP_MODELS, else ./models)." };
-        var pull = new Command("pull", "Download a model's files with resume, checking each against its pinned SHA-256.") { name, baseUrl, root };
-        pull.SetAction((result, cancellationToken) => PullAsync(result.GetValue(name)!, result.GetValue(baseUrl), result.GetValue(root), cancellationToken));
+        var pull = new Command("pull", "Download models' files with resume, checking each against its pinned size and SHA-256; files already verified in place are kept.")
+        {
+            names, baseUrl, root,
+        };
+        pull.SetAction((result, cancellationToken) => PullAsync(result.GetValue(names)!, result.GetValue(baseUrl), result.GetValue(root), cancellationToken));
         return new Command("models", "The model store.") { pull };
     }
 
-    private static async Task<int> PullAsync(string name, string? baseUrl, string? root, CancellationToken cancellationToken)
+    private static async Task<int> PullAsync(string[] names, string? baseUrl, string? root, CancellationToken cancellationToken)
     {
-        if (!ModelManifest.Known.TryGetValue(name, out var manifest))
+        var unknown = names.Where(n => !ModelManifest.Known.ContainsKey(n)).ToList();
+        if (unknown.Count > 0)
         {
-            Console.Error.WriteLine($"brewclip: no model named '{name}'; known: {string.Join(", ", ModelManifest.Known.Keys)}.");
+            Console.Error.WriteLine($"brewclip: no model named {string.Join(", ", unknown.Select(n => $"'{n}'"))}; known: {string.Join(", ", ModelManifest.Known.Keys)}.");
             return ExitCodes.Configuration;
         }
         var store = ModelStore.FromEnvironment(root);
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var bar = new ProgressBar();
-        try
+        // No overall timeout (a model is hundreds of MB), but an unreachable host fails within half a minute.
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
+        foreach (var name in names.Distinct())
         {
-            var files = await new ModelDownloader(http, bar).PullAsync(manifest, store, baseUrl, cancellationToken);
-            bar.Finish();
-            foreach (var file in files)
+            Console.WriteLine($"{name} -> {Path.Combine(store.Root, name)}");
+            var bar = new ProgressBar();
+            try
             {
-                Console.WriteLine($"verified {file}");
+                var files = await new ModelDownloader(http, bar).PullAsync(ModelManifest.Known[name], store, baseUrl, cancellationToken);
+                bar.Finish();
+                foreach (var file in files)
+                {
+                    Console.WriteLine($"verified {file}");
+                }
             }
-            return ExitCodes.Ok;
+            catch (Exception e) when (e is ChecksumMismatchException or HttpRequestException or IOException)
+            {
+                bar.Finish();
+                Console.Error.WriteLine($"brewclip: {name}: {e.Message}");
+                return ExitCodes.Failed;
+            }
         }
-        catch (Exception e) when (e is ChecksumMismatchException or HttpRequestException or IOException)
-        {
-            bar.Finish();
-            Console.Error.WriteLine($"brewclip: {e.Message}");
-            return ExitCodes.Failed;
-        }
+        return ExitCodes.Ok;
     }
 
     /// <summary>One line on stderr, redrawn at most ten times a second.</summary>

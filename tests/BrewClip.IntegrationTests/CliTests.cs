@@ -49,6 +49,31 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Models_pull_checks_every_name_before_downloading_and_reports_an_unreachable_mirror()
+    {
+        var store = Directory.CreateTempSubdirectory("brewclip-cli-models-").FullName;
+        try
+        {
+            await using var unknown = await ServiceProcess.RunAsync("BrewClip.Cli", new Dictionary<string, string>(),
+                "models", "pull", "clip-vit-base-patch32", "no-such-model", "--models", store);
+            Assert.Equal(78, unknown.ExitCode);
+            Assert.Contains("no model named 'no-such-model'; known: clip-vit-base-patch32, whisper-base", unknown.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(store));
+
+            var closed = $"http://127.0.0.1:{ServiceProcess.FreePort()}/";
+            await using var unreachable = await ServiceProcess.RunAsync("BrewClip.Cli", new Dictionary<string, string>(),
+                "models", "pull", "whisper-base", "clip-vit-base-patch32", "--models", store, "--base-url", closed);
+            Assert.Equal(1, unreachable.ExitCode);
+            Assert.Contains("brewclip: whisper-base:", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(store, "*.onnx", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Missing_connection_string_is_a_configuration_error()
     {
         await using var migrate = await ServiceProcess.RunAsync("BrewClip.Cli", new Dictionary<string, string>(), "db", "migrate");

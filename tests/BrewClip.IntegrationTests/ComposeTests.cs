@@ -53,6 +53,7 @@ public sealed partial class ComposeTests
         Assert.Contains("rabbitmq", services);
         Assert.Contains("minio", services);
         Assert.Contains("migrate", services);
+        Assert.Contains("models", services);
     }
 
     private static async Task<(int ExitCode, string Output)> ComposeAsync(params string[] args)
