@@ -98,7 +98,15 @@ public sealed class FolderWatcher(
                                 }
                                 return;
                             }
-                            await ingestor.IngestFileAsync(new ObjectRef(folder.Name, file.Key, file.Etag, file.Length), file.Path, token).ConfigureAwait(false);
+                            var seenAs = new ObjectRef(folder.Name, file.Key, file.Etag, file.Length);
+                            if (ObjectNames.IsSidecar(file.Key))
+                            {
+                                await ingestor.ApplySidecarFileAsync(seenAs, file.Path, token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await ingestor.IngestFileAsync(seenAs, file.Path, token).ConfigureAwait(false);
+                            }
                             lock (seen)
                             {
                                 seen[file.Key] = file.Etag;
@@ -148,7 +156,7 @@ public sealed class FolderWatcher(
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, file) in Enumerate(root))
         {
-            if (ObjectNames.Skipped(file.Name))
+            if (ObjectNames.Skipped(file.Name) && !ObjectNames.IsSidecar(file.Name))
             {
                 continue;
             }

@@ -168,6 +168,72 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// A sidecar transcript seen after its audio (or beside a second copy of it): the recordings of audio media
+    /// seen in <paramref name="source"/> under the sidecar's stem, whose transcript is not already this one,
+    /// take it as their ground truth and go back to the ingested stage, so they are transcribed and embedded
+    /// again from it. Returns their RecordingIngested messages, to publish after the commit.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> ApplySidecarAsync(string source, string sidecarKey, SidecarTranscript transcript, CancellationToken cancellationToken)
+    {
+        var cues = transcript.CuesJson();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var targets = new List<long>();
+        await using (var find = new NpgsqlCommand("""
+            select r.id from brewclip.media_sources s
+            join brewclip.media m on m.id = s.media_id and m.kind = 'audio'
+            join brewclip.recordings r on r.media_id = m.id
+            where s.source_name = $1 and s.stem = regexp_replace($2, '\.[^./]*$', '') and r.stage <> 'failed'
+              and not exists (select 1 from brewclip.transcripts t
+                              where t.recording_id = r.id and t.source = 'sidecar' and t.text = $3 and t.segments = $4::jsonb)
+            order by r.id
+            for update of r
+            """, connection, transaction))
+        {
+            find.Parameters.Add(new() { Value = source });
+            find.Parameters.Add(new() { Value = sidecarKey });
+            find.Parameters.Add(new() { Value = transcript.Text });
+            find.Parameters.Add(new() { Value = cues });
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                targets.Add(reader.GetInt64(0));
+            }
+        }
+        var messages = new List<object>();
+        if (targets.Count == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return messages;
+        }
+        await using (var upsert = new NpgsqlCommand("""
+            insert into brewclip.transcripts (recording_id, source, language, text, segments)
+            select id, 'sidecar', null, $2, $3::jsonb from unnest($1::bigint[]) as id
+            on conflict (recording_id) do update set source = 'sidecar', language = null, text = excluded.text, segments = excluded.segments
+            """, connection, transaction))
+        {
+            upsert.Parameters.Add(new() { Value = targets.ToArray() });
+            upsert.Parameters.Add(new() { Value = transcript.Text });
+            upsert.Parameters.Add(new() { Value = cues });
+            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using (var reset = new NpgsqlCommand("""
+            update brewclip.recordings set stage = 'ingested', failure_reason = null, stage_changed_at = now()
+            where id = any($1) returning id, media_id, pcm_uri, duration_seconds
+            """, connection, transaction))
+        {
+            reset.Parameters.Add(new() { Value = targets.ToArray() });
+            await using var reader = await reset.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), HasSidecarTranscript: true));
+            }
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return messages;
+    }
+
+    /// <summary>
     /// Items that sat at their ingested stage longer than <paramref name="after"/>: their messages, to
     /// publish again. Their stage time is renewed so each is re-published once per timeout, not in a loop.
     /// </summary>

@@ -37,6 +37,11 @@ public sealed class MediaIngestor(
         if (await store.RecordIfKnownAsync(seen, hash, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             logger.LogInformation("{Source}:{Key} is media {MediaId} already; recorded where it was seen", seen.Source, seen.Key, existing);
+            if (FindSidecar(seen, path) is { } transcript)
+            {
+                // A second copy of known audio may come with the transcript the first lacked.
+                await PublishSidecarAsync(seen, transcript, cancellationToken).ConfigureAwait(false);
+            }
             return IngestOutcome.Duplicate;
         }
 
@@ -73,6 +78,40 @@ public sealed class MediaIngestor(
         }
         logger.LogInformation("{Source}:{Key} ingested as {Kind} ({Messages} messages)", seen.Source, seen.Key, media.Kind, messages.Count);
         return messages.Count == 0 ? IngestOutcome.Duplicate : IngestOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// A sidecar transcript file seen on its own: audio already ingested under its stem in the same source takes
+    /// it (and is transcribed and embedded again from it); with no such audio yet, nothing happens here and the
+    /// audio finds the sidecar beside it when it arrives.
+    /// </summary>
+    public async Task ApplySidecarFileAsync(ObjectRef seen, string path, CancellationToken cancellationToken)
+    {
+        SidecarTranscript transcript;
+        try
+        {
+            transcript = SidecarTranscript.Parse(Path.GetFileName(seen.Key), await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false));
+        }
+        catch (MediaException e)
+        {
+            logger.LogWarning("{Source}:{Key}: the sidecar is not used: {Reason}", seen.Source, seen.Key, e.Message);
+            return;
+        }
+        await PublishSidecarAsync(seen, transcript, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PublishSidecarAsync(ObjectRef seen, SidecarTranscript transcript, CancellationToken cancellationToken)
+    {
+        var messages = await store.ApplySidecarAsync(seen.Source, seen.Key, transcript, cancellationToken).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            await publisher.Publish(message, message.GetType(), cancellationToken).ConfigureAwait(false);
+        }
+        if (messages.Count > 0)
+        {
+            logger.LogInformation("{Source}:{Key}: {Count} recording(s) under its stem take this sidecar transcript and are transcribed again from it",
+                seen.Source, seen.Key, messages.Count);
+        }
     }
 
     /// <summary>A transcript beside the audio with its stem (.txt, .srt or .vtt), if one is there and readable.</summary>

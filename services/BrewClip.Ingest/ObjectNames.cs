@@ -9,6 +9,13 @@ public static class ObjectNames
     // Sidecar transcripts are read with their audio, pair lists on their own; other CSV files are no media.
     private static readonly string[] NotMediaSuffixes = [".txt", ".srt", ".vtt", ".csv"];
 
+    /// <summary>A transcript beside an audio file (.txt, .srt, .vtt), not hidden and not a partial download.</summary>
+    public static bool IsSidecar(string key)
+    {
+        var name = FileName(key);
+        return !name.StartsWith('.') && BrewClip.Media.SidecarTranscript.Extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+    }
+
     public static bool IsPairList(string key) => FileName(key).Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Hidden files, partial downloads, sidecars and CSV files other than a pair list.</summary>

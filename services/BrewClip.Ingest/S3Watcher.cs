@@ -61,7 +61,7 @@ public sealed class S3Watcher(
         var location = $"s3://{bucket.Bucket}/{bucket.Prefix}";
         await store.EnsureSourceAsync(bucket.Name, "s3", location, stoppingToken).ConfigureAwait(false);
         var seen = await store.SeenAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
-        var pairLists = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sideFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         logger.LogInformation("Watching {Location} as source {Source} ({Known} objects already read)", location, bucket.Name, seen.Count);
         var lastFullListing = DateTime.MinValue;
         while (!stoppingToken.IsCancellationRequested)
@@ -70,7 +70,7 @@ public sealed class S3Watcher(
             {
                 var full = DateTime.UtcNow - lastFullListing >= TimeSpan.FromMilliseconds(_options.RescanIntervalMs);
                 var cursor = full ? null : await store.CursorAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
-                await ListAndReadAsync(client, bucket, cursor, seen, pairLists, stoppingToken).ConfigureAwait(false);
+                await ListAndReadAsync(client, bucket, cursor, seen, sideFiles, stoppingToken).ConfigureAwait(false);
                 if (full)
                 {
                     lastFullListing = DateTime.UtcNow;
@@ -85,18 +85,18 @@ public sealed class S3Watcher(
     }
 
     private async Task ListAndReadAsync(AmazonS3Client client, S3SourceOptions bucket, string? cursor,
-        Dictionary<string, string?> seen, Dictionary<string, string> pairLists, CancellationToken cancellationToken)
+        Dictionary<string, string?> seen, Dictionary<string, string> sideFiles, CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = bucket.Bucket, Prefix = bucket.Prefix, StartAfter = cursor };
         do
         {
             var page = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             var objects = page.S3Objects ?? [];
-            var lists = objects.Where(o => ObjectNames.IsPairList(o.Key) && (!pairLists.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList();
+            var lists = objects.Where(o => ObjectNames.IsPairList(o.Key) && (!sideFiles.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList();
             foreach (var list in lists)
             {
                 await ReadPairListAsync(client, bucket, list, cancellationToken).ConfigureAwait(false);
-                pairLists[list.Key] = list.ETag;
+                sideFiles[list.Key] = list.ETag;
             }
             var fresh = objects.Where(o => !o.Key.EndsWith('/') && !ObjectNames.Skipped(o.Key) && !ObjectNames.IsPairList(o.Key)
                 && !(seen.TryGetValue(o.Key, out var known) && known == o.ETag)).ToList();
@@ -111,6 +111,14 @@ public sealed class S3Watcher(
                         }
                     }
                 }).ConfigureAwait(false);
+            // Sidecars after the media of the same page: audio listed with its sidecar has taken it already.
+            foreach (var sidecar in objects.Where(o => ObjectNames.IsSidecar(o.Key) && (!sideFiles.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList())
+            {
+                if (await ReadSidecarAsync(client, bucket, sidecar, cancellationToken).ConfigureAwait(false))
+                {
+                    sideFiles[sidecar.Key] = sidecar.ETag;
+                }
+            }
             if (objects.Count > 0)
             {
                 await store.AdvanceCursorAsync(bucket.Name, objects[^1].Key, cancellationToken).ConfigureAwait(false);
@@ -140,6 +148,28 @@ public sealed class S3Watcher(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "{Source}:{Key} was not ingested; it is retried on a later listing", bucket.Name, item.Key);
+            return false;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A sidecar transcript listed on its own, for audio already ingested under its stem.</summary>
+    private async Task<bool> ReadSidecarAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("brewclip-s3-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, item.Key[(item.Key.LastIndexOf('/') + 1)..]);
+            await DownloadAsync(client, bucket.Bucket, item.Key, path, cancellationToken).ConfigureAwait(false);
+            await ingestor.ApplySidecarFileAsync(new ObjectRef(bucket.Name, item.Key, item.ETag, new FileInfo(path).Length), path, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "{Source}:{Key} (a sidecar) was not read; it is retried on a later listing", bucket.Name, item.Key);
             return false;
         }
         finally

@@ -35,8 +35,13 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
         return new SidecarTranscript(reader.GetString(0), timed);
     }
 
-    /// <summary>Writes the windows (and Whisper's transcript, when it decoded) and moves the recording to 'transcribed', in one transaction.</summary>
-    public async Task SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, string? language, bool decoded,
+    /// <summary>
+    /// Writes the windows (and Whisper's transcript, when it decoded) and moves the recording to 'transcribed', in
+    /// one transaction. A window whose text changed loses its cached CLIP text features, so they are computed again.
+    /// Returns false, writing nothing, when Whisper decoded but a sidecar transcript arrived meanwhile: the message
+    /// Ingest published with it transcribes the recording again from the sidecar.
+    /// </summary>
+    public async Task<bool> SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, string? language, bool decoded,
         IReadOnlyList<TimedText>? timedSegments, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -48,7 +53,9 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
                 values ($1, $2, $3, $4, $5, $6, $7, $8)
                 on conflict (recording_id, segment_index) do update set
                     start_seconds = excluded.start_seconds, end_seconds = excluded.end_seconds, text = excluded.text,
-                    encoder_states_uri = excluded.encoder_states_uri, encoder_frames = excluded.encoder_frames, encoder_width = excluded.encoder_width
+                    encoder_states_uri = excluded.encoder_states_uri, encoder_frames = excluded.encoder_frames, encoder_width = excluded.encoder_width,
+                    text_states_uri = case when brewclip.recording_segments.text is distinct from excluded.text then null else brewclip.recording_segments.text_states_uri end,
+                    text_embeds = case when brewclip.recording_segments.text is distinct from excluded.text then null else brewclip.recording_segments.text_embeds end
                 """, connection, transaction);
             command.Parameters.Add(new() { Value = recordingId });
             command.Parameters.Add(new() { Value = window.Index });
@@ -73,7 +80,11 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
             transcript.Parameters.Add(new() { Value = (object?)language ?? DBNull.Value });
             transcript.Parameters.Add(new() { Value = string.Join(' ', windows.Select(w => w.Text).Where(t => t.Length > 0)) });
             transcript.Parameters.Add(new() { Value = segments });
-            await transcript.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (await transcript.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return false;
+            }
         }
         await using (var stage = new NpgsqlCommand(
             "update brewclip.recordings set stage = 'transcribed', failure_reason = null, stage_changed_at = now() where id = $1 and stage = 'ingested'",
@@ -83,6 +94,7 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
             await stage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public async Task MarkFailedAsync(long recordingId, string reason, CancellationToken cancellationToken)

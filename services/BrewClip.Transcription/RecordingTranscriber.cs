@@ -108,7 +108,11 @@ internal sealed partial class RecordingTranscriber(
         }
         windows = windows.Select((w, k) => w with { Text = texts[k] }).ToList();
 
-        await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, timed, cancellationToken).ConfigureAwait(false);
+        if (!await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, timed, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("A sidecar transcript for recording {RecordingId} arrived while Whisper decoded it; it is transcribed again from the sidecar", recordingId);
+            return TranscriptionOutcome.NotTranscribed;
+        }
         logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");
         return new TranscriptionOutcome(true, windowCount, language ?? await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
     }
