@@ -301,6 +301,17 @@ public sealed class IngestServiceTests : IAsyncLifetime
             select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
             join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/zebra.wav' and t.source = 'sidecar'
             """));
+
+        // A sidecar rewritten after its audio was read: the recording takes the new text and is published again.
+        var horseMessages = recorder.Messages.Recordings.Count;
+        File.WriteAllText(Made + "/horse.txt", "A horse leaps over a low fence.");
+        await PutAsync("drop/horse.txt", Made + "/horse.txt");
+        await WaitUntilAsync(async () => await _db.ScalarAsync<string>("""
+            select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
+            join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/horse.wav'
+            """) == "A horse leaps over a low fence.", "the rewritten sidecar", second);
+        await WaitUntilAsync(() => Task.FromResult(recorder.Messages.Recordings.Count > horseMessages), "the recording to be published again", second);
+        Assert.True(recorder.Messages.Recordings.Last().HasSidecarTranscript);
     }
 
     [Fact]
