@@ -128,48 +128,38 @@ public sealed class S3Watcher(
         while (request.ContinuationToken is not null);
     }
 
-    /// <summary>Streams one object (and its sidecar transcript, if listed beside it) to a temporary folder and ingests it.</summary>
-    private async Task<bool> ReadObjectAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, CancellationToken cancellationToken)
-    {
-        var folder = Directory.CreateTempSubdirectory("brewclip-s3-").FullName;
-        try
+    /// <summary>Streams one object (and its sidecar transcript, if the bucket has one) to a temporary folder and ingests it.</summary>
+    private Task<bool> ReadObjectAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, CancellationToken cancellationToken)
+        => WithDownloadAsync(client, bucket, item, "was not ingested", async path =>
         {
-            var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
-            var path = Path.Combine(folder, name);
-            await DownloadAsync(client, bucket.Bucket, item.Key, path, cancellationToken).ConfigureAwait(false);
             // A sidecar is asked for by name rather than looked up in the listing: it was usually uploaded first,
             // so it can sit before the cursor or on another page of the listing than its audio.
-            var stem = item.Key[..^Path.GetExtension(name).Length];
+            var stem = item.Key[..^Path.GetExtension(path).Length];
             await Task.WhenAll(SidecarTranscript.Extensions.Select(
                 extension => TryDownloadAsync(client, bucket.Bucket, stem + extension, Path.ChangeExtension(path, extension), cancellationToken))).ConfigureAwait(false);
             await ingestor.IngestFileAsync(new ObjectRef(bucket.Name, item.Key, item.ETag, new FileInfo(path).Length), path, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "{Source}:{Key} was not ingested; it is retried on a later listing", bucket.Name, item.Key);
-            return false;
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>A sidecar transcript listed on its own, for audio already ingested under its stem.</summary>
-    private async Task<bool> ReadSidecarAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, CancellationToken cancellationToken)
+    private Task<bool> ReadSidecarAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, CancellationToken cancellationToken)
+        => WithDownloadAsync(client, bucket, item, "(a sidecar) was not read", path =>
+            ingestor.ApplySidecarFileAsync(new ObjectRef(bucket.Name, item.Key, item.ETag, new FileInfo(path).Length), path, cancellationToken), cancellationToken);
+
+    /// <summary>Downloads the object into a temporary folder of its own and reads it there; false (logged) when that fails.</summary>
+    private async Task<bool> WithDownloadAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, string failure,
+        Func<string, Task> read, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("brewclip-s3-").FullName;
         try
         {
             var path = Path.Combine(folder, item.Key[(item.Key.LastIndexOf('/') + 1)..]);
             await DownloadAsync(client, bucket.Bucket, item.Key, path, cancellationToken).ConfigureAwait(false);
-            await ingestor.ApplySidecarFileAsync(new ObjectRef(bucket.Name, item.Key, item.ETag, new FileInfo(path).Length), path, cancellationToken).ConfigureAwait(false);
+            await read(path).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "{Source}:{Key} (a sidecar) was not read; it is retried on a later listing", bucket.Name, item.Key);
+            logger.LogError(e, "{Source}:{Key} {Failure}; it is retried on a later listing", bucket.Name, item.Key, failure);
             return false;
         }
         finally
