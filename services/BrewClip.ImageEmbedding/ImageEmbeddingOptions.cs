@@ -14,6 +14,13 @@ public sealed class ImageEmbeddingOptions
     [Range(1, 60_000)]
     public int BatchWaitMs { get; set; } = 500;
 
+    /// <summary>
+    /// Keep the 224x224 crops Ingest stored once an image's CLIP embedding is cached. By default they are
+    /// deleted then (150 KB an image): promotions re-embed from the cached embeddings, and a CLIP rerun
+    /// would decode the stored image instead.
+    /// </summary>
+    public bool KeepClipCrops { get; set; }
+
     /// <summary>Cached embeddings re-embedded per step when a model version is promoted.</summary>
     [Range(1, 100_000)]
     public int ReembedBatchSize { get; set; } = 1000;

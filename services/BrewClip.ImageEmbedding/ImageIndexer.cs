@@ -1,6 +1,7 @@
 using BrewClip.Models.Clip;
 using BrewClip.Storage;
 using BrewClip.Storage.Vectors;
+using Microsoft.Extensions.Options;
 
 namespace BrewClip.ImageEmbedding;
 
@@ -15,6 +16,7 @@ internal sealed class ImageIndexer(
     ImageHeads heads,
     ModelVersionStore versions,
     VectorIndexWriter writer,
+    IOptions<ImageEmbeddingOptions> options,
     ILogger<ImageIndexer> logger)
 {
     public async Task<ImageIndexResult> IndexAsync(IReadOnlyCollection<long> imageIds, CancellationToken cancellationToken)
@@ -64,6 +66,11 @@ internal sealed class ImageIndexer(
                 fresh.Add((id, embedding));
             }
             await images.SaveEmbeddingsAsync(fresh, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!options.Value.KeepClipCrops)
+        {
+            await images.ReleaseCropsAsync(rows.Where(r => embeddings.ContainsKey(r.Id)).ToList(), logger, cancellationToken).ConfigureAwait(false);
         }
 
         var version = await versions.ActiveAsync(cancellationToken).ConfigureAwait(false);

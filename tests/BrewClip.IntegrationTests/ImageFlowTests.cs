@@ -81,7 +81,10 @@ public sealed class ImageFlowTests : IAsyncLifetime
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {expected} embedded images.\n{ingest}\n{embedding}");
             await Task.Delay(250);
         }
-        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is null"));
+        // Once an embedding is cached its crop is no longer needed: the file is deleted and the row forgets it.
+        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_work, "artifacts"), "*.rgb", SearchOption.AllDirectories));
+        Assert.Equal(expected, Directory.GetFiles(Path.Combine(_work, "artifacts"), "*.png", SearchOption.AllDirectories).Length);
         Assert.Equal(expected, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
         Assert.DoesNotContain("missing or malformed", embedding.Stdout + embedding.Stderr, StringComparison.Ordinal);
         // Every image went through CLIP from its stored crop; none was decoded again.
