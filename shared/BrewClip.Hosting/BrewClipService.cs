@@ -138,8 +138,8 @@ public static class BrewClipService
     {
         OptionsValidationException v => new("invalid configuration: " + string.Join(" ", v.Failures), ConfigurationErrorExitCode),
         // The configuration binder names the key it could not convert.
-        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
-            => new("invalid configuration: " + m, ConfigurationErrorExitCode),
+        InvalidOperationException i when OptionsRegistration.ConversionFailure(i) is { } conversion
+            => new("invalid configuration: " + conversion.Message, ConfigurationErrorExitCode),
         FormatException f when f.Message.Contains(".env", StringComparison.Ordinal) => new("invalid configuration: " + f.Message, ConfigurationErrorExitCode),
         SchemaOutOfDateException or MigrationException or PostgresUnavailableException or ServiceStartException => new(e.Message, StartFailureExitCode),
         BrokerUnreachableException or RabbitMqConnectionException => new(

@@ -59,11 +59,24 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public void Value_of_the_wrong_type_names_the_key()
+    public void Value_of_the_wrong_type_names_the_option_and_what_it_takes()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("RabbitMq:Port", "five")]).Build();
-        var e = Assert.Throws<InvalidOperationException>(() => configuration.BindValidated<RabbitMqOptions>(RabbitMqOptions.Section));
-        Assert.Contains("RabbitMq:Port", e.Message, StringComparison.Ordinal);
+        var port = new ConfigurationBuilder().AddInMemoryCollection([new("RabbitMq:Port", "five")]).Build();
+        var e = Assert.Throws<OptionsValidationException>(() => port.BindValidated<RabbitMqOptions>(RabbitMqOptions.Section));
+        Assert.Equal("option RabbitMq:Port (BREWCLIP__RabbitMq__Port): 'five' is not a whole number", Assert.Single(e.Failures));
+
+        var migrate = new ConfigurationBuilder().AddInMemoryCollection([new("Postgres:ConnectionString", "Host=x"), new("Postgres:MigrateOnStart", "maybe")]).Build();
+        e = Assert.Throws<OptionsValidationException>(() => migrate.BindValidated<PostgresOptions>(PostgresOptions.Section));
+        Assert.Equal("option Postgres:MigrateOnStart (BREWCLIP__Postgres__MigrateOnStart): 'maybe' is not true or false", Assert.Single(e.Failures));
+    }
+
+    [Fact]
+    public void A_service_option_of_the_wrong_type_stops_the_build_naming_it()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Service:ShutdownTimeoutSeconds", "soon")]).Build();
+        var e = Assert.Throws<OptionsValidationException>(() => services.AddValidatedOptions<ServiceOptions>(configuration, ServiceOptions.Section));
+        Assert.Equal("option Service:ShutdownTimeoutSeconds (BREWCLIP__Service__ShutdownTimeoutSeconds): 'soon' is not a whole number", Assert.Single(e.Failures));
     }
 
     [Fact]
