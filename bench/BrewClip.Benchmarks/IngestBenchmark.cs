@@ -26,6 +26,7 @@ internal static class IngestBenchmark
         try
         {
             var images = Make(folder, "image", quick ? 24 : 96, i => ["-f", "lavfi", "-i", $"color=c=0x{i * 37 % 256:X2}{i * 11 % 256:X2}{i * 5 % 256:X2}:s=320x240", "-frames:v", "1"], "png");
+            var photos = Make(folder, "photo", quick ? 8 : 24, i => ["-f", "lavfi", "-i", $"testsrc2=size=4000x3000,hue=h={i * 15},noise=alls=12:allf=t", "-frames:v", "1", "-q:v", "3"], "jpg");
             var audio = Make(folder, "audio", quick ? 12 : 48, i => ["-f", "lavfi", "-i", $"sine=frequency={200 + i * 7}:duration=3", "-ac", "1"], "wav");
 
             var rabbit = TestSettings.RabbitMq;
@@ -45,10 +46,15 @@ internal static class IngestBenchmark
             await bus.StartAsync();
             try
             {
-                // Images twice: with CLIP's crop written beside each PNG (the default) and without, to show what the crop adds.
-                foreach (var (kind, files, crops) in new[]
+                // Small images twice: with CLIP's crop beside each PNG (the default) and without, to show what the crop adds;
+                // camera-size photos with the stored PNG bounded to 1024 px (the default) and at full size.
+                foreach (var (kind, files, options) in new[]
                 {
-                    ("small images (320x240 PNG)", images, true), ("  the same, no CLIP crops", images, false), ("short audio (3 s WAV)", audio, true),
+                    ("small images (320x240 PNG)", images, new IngestOptions()),
+                    ("  the same, no CLIP crops", images, new IngestOptions { ClipCrops = false }),
+                    ("photos (4000x3000 JPEG)", photos, new IngestOptions()),
+                    ("  the same, full-size PNG", photos, new IngestOptions { StoredImageMaxSide = 0 }),
+                    ("short audio (3 s WAV)", audio, new IngestOptions()),
                 })
                 {
                     var tools = new ToolRunner(new MediaToolOptions());
@@ -65,9 +71,9 @@ internal static class IngestBenchmark
                     await using var database = await TestDatabase.CreateAsync();
                     var store = new IngestStore(database.DataSource);
                     await store.EnsureSourceAsync("bench", "folder", folder, CancellationToken.None);
-                    var ingestor = new MediaIngestor(store, probe, tools, new FrameExporter(tools),
-                        new FileSystemArtifactStore(Path.Combine(folder, "artifacts-" + Guid.NewGuid().ToString("N")[..6])),
-                        bus, Microsoft.Extensions.Options.Options.Create(new IngestOptions { ClipCrops = crops }), NullLogger<MediaIngestor>.Instance);
+                    var artifacts = Path.Combine(folder, "artifacts-" + Guid.NewGuid().ToString("N")[..6]);
+                    var ingestor = new MediaIngestor(store, probe, tools, new FrameExporter(tools, pngMaxSide: options.StoredImageMaxSide),
+                        new FileSystemArtifactStore(artifacts), bus, Microsoft.Extensions.Options.Options.Create(options), NullLogger<MediaIngestor>.Instance);
                     var outcomes = new System.Collections.Concurrent.ConcurrentBag<IngestOutcome>();
                     var ingest = await TimeAsync(files, async (path, token) =>
                         outcomes.Add(await ingestor.IngestFileAsync(new ObjectRef("bench", Path.GetFileName(path), null, new FileInfo(path).Length), path, token)));
@@ -78,7 +84,10 @@ internal static class IngestBenchmark
 
                     var rawRate = files.Count / raw.TotalSeconds;
                     var ingestRate = files.Count / ingest.TotalSeconds;
-                    Console.WriteLine($"{kind,-28} {files.Count,4} files  raw {rawRate,7:F1} files/s  ingest {ingestRate,7:F1} files/s  ratio {ingestRate / rawRate:F2}");
+                    var stored = Directory.EnumerateFiles(artifacts, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+                    var input = files.Sum(f => new FileInfo(f).Length);
+                    Console.WriteLine($"{kind,-28} {files.Count,4} files  raw {rawRate,7:F1} files/s  ingest {ingestRate,7:F1} files/s  ratio {ingestRate / rawRate:F2}  " +
+                        $"stored {stored / (double)input:F2}x the input");
                 }
             }
             finally

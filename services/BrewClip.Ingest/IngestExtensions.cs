@@ -1,5 +1,6 @@
 using BrewClip.Hosting.Options;
 using BrewClip.Media;
+using Microsoft.Extensions.Options;
 
 namespace BrewClip.Ingest;
 
@@ -12,7 +13,8 @@ public static class IngestExtensions
         services.AddValidatedOptions<IngestOptions>(builder.Configuration, IngestOptions.Section);
         services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
-        services.AddSingleton(sp => new FrameExporter(sp.GetRequiredService<ToolRunner>()));
+        services.AddSingleton(sp => new FrameExporter(sp.GetRequiredService<ToolRunner>(),
+            pngMaxSide: sp.GetRequiredService<IOptions<IngestOptions>>().Value.StoredImageMaxSide));
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<IngestStore>();
         services.AddSingleton<MediaIngestor>();

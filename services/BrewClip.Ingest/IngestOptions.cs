@@ -76,6 +76,14 @@ public sealed partial class IngestOptions : IValidatableObject
     /// </summary>
     public bool ClipCrops { get; set; } = true;
 
+    /// <summary>
+    /// The longest side of the PNG stored for each image and video frame (scaled down, aspect kept; 0 keeps
+    /// full size). The original stays where it was found; the stored copy is for previews and for decoding
+    /// again, and a full-size PNG of a camera photo is several times its JPEG and slow to encode.
+    /// </summary>
+    [Range(0, 65_535)]
+    public int StoredImageMaxSide { get; set; } = 1024;
+
     /// <summary>Files being hashed and decoded at once; scanning waits while this many are in flight.</summary>
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 4;

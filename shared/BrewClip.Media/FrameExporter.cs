@@ -6,11 +6,16 @@ namespace BrewClip.Media;
 /// Writes one frame of an image or a video as an upright PNG and, when asked, CLIP's centre crop of that
 /// same frame as raw RGB (see <see cref="CenterCropDecoder.CropFilter"/>), both from one ffmpeg process
 /// that decodes the frame once. An image is turned upright by its EXIF orientation (ffmpeg 5.1 would do
-/// so for JPEG only); a video frame by the stream's rotation, which ffmpeg applies itself.
+/// so for JPEG only); a video frame by the stream's rotation, which ffmpeg applies itself. With
+/// <paramref name="pngMaxSide"/> above 0 the PNG is scaled down (aspect kept) so neither side exceeds it:
+/// a full-size PNG of a camera photo is several times the JPEG and slow to encode; the crop is always made
+/// from the full frame.
 /// </summary>
-public sealed class FrameExporter(ToolRunner tools, int cropSize = 224)
+public sealed class FrameExporter(ToolRunner tools, int cropSize = 224, int pngMaxSide = 0)
 {
     public int CropSize { get; } = cropSize;
+
+    public int PngMaxSide { get; } = pngMaxSide;
 
     public int CropBytes => CropSize * CropSize * 3;
 
@@ -41,7 +46,13 @@ public sealed class FrameExporter(ToolRunner tools, int cropSize = 224)
         {
             graph += "," + upright;
         }
-        graph += cropPath is null ? "[png]" : $",split=2[png][c];[c]{CenterCropDecoder.CropFilter(CropSize)}[crop]";
+        var bound = "";
+        if (PngMaxSide > 0)
+        {
+            var m = PngMaxSide.ToString(CultureInfo.InvariantCulture);
+            bound = $",scale=w='if(gte(iw,ih),min({m},iw),-1)':h='if(gte(iw,ih),-1,min({m},ih))':flags=bicubic";
+        }
+        graph += cropPath is null ? $"{bound}[png]" : $",split=2[p][c];[p]null{bound}[png];[c]{CenterCropDecoder.CropFilter(CropSize)}[crop]";
         arguments.AddRange(["-filter_complex", graph, "-map", "[png]", "-frames:v", "1", "-c:v", "png", "-f", "image2", pngPath]);
         if (cropPath is not null)
         {

@@ -53,6 +53,22 @@ public sealed class FrameExporterTests : IDisposable
         Assert.Equal((320, 240), (probed.Width, probed.Height));
     }
 
+    [Theory]
+    [InlineData(3000, 1000, 1024, 341)]
+    [InlineData(600, 1500, 410, 1024)]
+    [InlineData(800, 600, 800, 600)]
+    public async Task A_large_image_is_stored_scaled_down_to_the_bound_and_its_crop_is_still_from_the_full_image(int width, int height, int pngWidth, int pngHeight)
+    {
+        var source = Path.Combine(_images.Folder, $"big-{width}x{height}.jpg");
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", $"testsrc2=size={width}x{height}", "-frames:v", "1", source);
+
+        Assert.Null(await new FrameExporter(_tools, pngMaxSide: 1024).ExportImageAsync(source, Out("big.png"), Out("big.rgb")));
+
+        var probed = await new MediaProbe(_tools).ProbeAsync(Out("big.png"));
+        Assert.Equal((pngWidth, pngHeight), (probed.Width, probed.Height));
+        Assert.Equal((await new CenterCropDecoder(_tools).DecodeAsync([source]))[0].Rgb, File.ReadAllBytes(Out("big.rgb")));
+    }
+
     [Fact]
     public async Task Without_a_crop_path_only_the_png_is_written()
     {
