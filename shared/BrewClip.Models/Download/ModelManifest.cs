@@ -16,14 +16,14 @@ public sealed record ModelManifest(string Name, string BaseUrl, IReadOnlyList<Mo
             new("vocab.json", "vocab.json", 862_328, "5047b556ce86ccaf6aa22b3ffccfc52d391ea4accdab9c2f2407da5b742d4363"),
             new("merges.txt", "merges.txt", 524_619, "9fd691f7c8039210e0fced15865466c65820d09b63988b0174bfe25de299051a"),
         ]),
-        // onnx-community/whisper-base (Optimum export). The SHA-256s are the published files' as pinned by
-        // two independent public projects; sizes are not pinned (0), so only the hash is checked.
-        [ModelStore.WhisperName] = new(ModelStore.WhisperName, "https://huggingface.co/onnx-community/whisper-base/resolve/main/",
+        // onnx-community/whisper-base (Optimum export), pinned to one revision. Sizes and SHA-256s are the
+        // published files' as pinned, identically, by several independent public projects (at this revision or at main).
+        [ModelStore.WhisperName] = new(ModelStore.WhisperName, "https://huggingface.co/onnx-community/whisper-base/resolve/1846881b6b3a3024392c1eea3ad983695bc23925/",
         [
-            new("onnx/encoder_model.onnx", "encoder_model.onnx", 0, "a9f3b752833b49e880dec91ee5b6d936112be7c3ea07c221024ba493439f46fe"),
-            new("onnx/decoder_model_merged.onnx", "decoder_model_merged.onnx", 0, "514903744bb1b45803ec571af99b31110491c6f77b0a154825866995fb124b73"),
-            new("tokenizer.json", "tokenizer.json", 0, "27fc476bfe7f17299480be2273fc0608e4d5a99aba2ab5dec5374b4482d1a566"),
-            new("generation_config.json", "generation_config.json", 0, "61070cf8de25b1e9256e8e102ded49d8d24a8369ed36ef84fdf21549e68125a0"),
+            new("onnx/encoder_model.onnx", "encoder_model.onnx", 82_468_078, "a9f3b752833b49e880dec91ee5b6d936112be7c3ea07c221024ba493439f46fe"),
+            new("onnx/decoder_model_merged.onnx", "decoder_model_merged.onnx", 208_521_528, "514903744bb1b45803ec571af99b31110491c6f77b0a154825866995fb124b73"),
+            new("tokenizer.json", "tokenizer.json", 2_480_466, "27fc476bfe7f17299480be2273fc0608e4d5a99aba2ab5dec5374b4482d1a566"),
+            new("generation_config.json", "generation_config.json", 3_832, "61070cf8de25b1e9256e8e102ded49d8d24a8369ed36ef84fdf21549e68125a0"),
         ]),
     };
 }
