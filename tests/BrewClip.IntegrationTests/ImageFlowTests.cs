@@ -12,28 +12,8 @@ namespace BrewClip.IntegrationTests;
 /// and the embeddings are exactly those of CLIP's preprocessing of the original files.
 /// </summary>
 [Collection(BrokerObservers.Name)]
-public sealed class ImageFlowTests : IAsyncLifetime
+public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("brewclip-image-flow-").FullName;
-    private TestDatabase _db = null!;
-
-    private string Inbox => Path.Combine(_work, "inbox");
-
-    private string Made => Path.Combine(_work, "made");
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        Directory.CreateDirectory(Inbox);
-        Directory.CreateDirectory(Made);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
     [Fact]
     public async Task Dropped_images_are_embedded_from_ingests_crops_as_from_the_original_files()
     {
@@ -56,10 +36,7 @@ public sealed class ImageFlowTests : IAsyncLifetime
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:duration=2:rate=10", "-c:v", "ffv1", Path.Combine(Made, "clip.mkv"));
 
         var port = ServiceProcess.FreePort();
-        var settings = StackSettings.For(_db, port);
-        settings["BREWCLIP__Artifacts__Root"] = Path.Combine(_work, "artifacts");
-        settings["BREWCLIP__Ingest__Folders__0__Name"] = "inbox";
-        settings["BREWCLIP__Ingest__Folders__0__Path"] = Inbox;
+        var settings = IngestSettings(port);
         settings["BREWCLIP__Ingest__StableForMs"] = "500";
         await using var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
@@ -75,17 +52,17 @@ public sealed class ImageFlowTests : IAsyncLifetime
         }
         var expected = stills.Count + 4;
         var clock = Stopwatch.StartNew();
-        while (await _db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") < expected)
+        while (await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") < expected)
         {
             Assert.False(ingest.HasExited || embedding.HasExited, $"a service exited.\n{ingest}\n{embedding}");
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {expected} embedded images.\n{ingest}\n{embedding}");
             await Task.Delay(250);
         }
         // Once an embedding is cached its crop is no longer needed: the file is deleted and the row forgets it.
-        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null"));
-        Assert.Empty(Directory.GetFiles(Path.Combine(_work, "artifacts"), "*.rgb", SearchOption.AllDirectories));
-        Assert.Equal(expected, Directory.GetFiles(Path.Combine(_work, "artifacts"), "*.png", SearchOption.AllDirectories).Length);
-        Assert.Equal(expected, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.rgb", SearchOption.AllDirectories));
+        Assert.Equal(expected, Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.png", SearchOption.AllDirectories).Length);
+        Assert.Equal(expected, await Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
         Assert.DoesNotContain("missing or malformed", embedding.Stdout + embedding.Stderr, StringComparison.Ordinal);
         // Every image went through CLIP from its stored crop; none was decoded again.
         var batches = System.Text.RegularExpressions.Regex.Matches(embedding.Stdout, @"(\d+) from stored crops, (\d+) decoded");
@@ -101,7 +78,7 @@ public sealed class ImageFlowTests : IAsyncLifetime
         var reference = tower.Embed(originals.PixelValues, originals.Count);
         for (var i = 0; i < stills.Count; i++)
         {
-            var cached = await _db.ScalarAsync<float[]>($"""
+            var cached = await Db.ScalarAsync<float[]>($"""
                 select f.image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id
                 join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = '{stills[i]}'
                 """);

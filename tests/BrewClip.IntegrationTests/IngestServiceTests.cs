@@ -9,33 +9,13 @@ namespace BrewClip.IntegrationTests;
 /// expected media, recordings, images, frames, pairs and rejections, and each message is published once.
 /// </summary>
 [Collection(BrokerObservers.Name)]
-public sealed class IngestServiceTests : IAsyncLifetime
+public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("brewclip-ingest-").FullName;
-    private TestDatabase _db = null!;
-
-    private string Inbox => Path.Combine(_work, "inbox");
-
-    private string Made => Path.Combine(_work, "made");
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestDatabase.CreateAsync();
-        Directory.CreateDirectory(Inbox);
-        Directory.CreateDirectory(Made);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
     [Fact]
     public async Task Audio_images_videos_duplicates_and_bad_files_become_exactly_the_expected_rows_and_messages()
     {
         // Made outside the watched folder, then copied in while the service runs.
-        var wav = Speak("speech", "a dog runs on the grass");
+        var wav = TestMedia.Speak(Made, "speech", "a dog runs on the grass", 22_050);
         TestMedia.Ffmpeg("-i", wav, Made + "/speech.mp3");
         TestMedia.Ffmpeg("-i", wav, Made + "/speech.flac");
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=red:s=64x48", "-frames:v", "1", Made + "/red.png");
@@ -45,25 +25,24 @@ public sealed class IngestServiceTests : IAsyncLifetime
         }
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", "-f", "lavfi", "-i", "sine=d=2", "-shortest", "-pix_fmt", "yuv420p", Made + "/clip.mp4");
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=64x48:d=2", Made + "/silent.mkv");
-        Speak("dog", "the brown dog fetches a stick");
-        Speak("cat", "an orange cat watches the birds");
-        Speak("talk", "a bird sings in the morning");
-        Speak("late", "the train leaves at noon");
+        TestMedia.Speak(Made, "dog", "the brown dog fetches a stick", 22_050);
+        TestMedia.Speak(Made, "cat", "an orange cat watches the birds", 22_050);
+        TestMedia.Speak(Made, "talk", "a bird sings in the morning", 22_050);
+        TestMedia.Speak(Made, "late", "the train leaves at noon", 22_050);
         foreach (var (name, colour) in new[] { ("dog.png", "brown"), ("other-dog.png", "gray"), ("cat.webp", "orange"), ("photo.jpg", "yellow"), ("late-photo.png", "purple") })
         {
             TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color={colour}:s=40x30", "-frames:v", "1", Path.Combine(Made, name));
         }
         File.WriteAllBytes(Made + "/outside.png", File.ReadAllBytes(Made + "/red.png")[..^1].Append((byte)0).ToArray());
 
-        var artifacts = Path.Combine(_work, "artifacts");
         var port = ServiceProcess.FreePort();
-        var settings = Settings(port, artifacts);
+        var settings = IngestSettings(port);
         await using var recorder = await MessageRecorder.StartAsync();
         await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
 
         // A file written slowly in chunks: read once, after it is complete.
-        var slowWriter = WriteSlowlyAsync(Speak("slow", "two cats sleep on a warm windowsill"), Path.Combine(Inbox, "slow.wav"));
+        var slowWriter = WriteSlowlyAsync(TestMedia.Speak(Made, "slow", "two cats sleep on a warm windowsill", 22_050), Path.Combine(Inbox, "slow.wav"));
 
         foreach (var name in new[] { "speech.wav", "speech.mp3", "speech.flac", "red.png", "pattern.jpg", "pattern.webp", "pattern.gif", "pattern.bmp", "clip.mp4", "silent.mkv" })
         {
@@ -86,7 +65,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(pets, "cat.srt"), "1\n00:00:00,200 --> 00:00:01,900\nTwo cats sleep\n\n2\n00:00:02,000 --> 00:00:03,000\non a warm windowsill\n");
         File.Copy(Path.Combine(Made, "dog.wav"), Path.Combine(pets, "dog.wav"));
         File.Copy(Path.Combine(Made, "cat.wav"), Path.Combine(pets, "cat.wav"));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'pets/cat.wav'") == 1, "the cat's recording", service);
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'pets/cat.wav'") == 1, "the cat's recording", service);
         File.Copy(Path.Combine(Made, "cat.webp"), Path.Combine(pets, "cat.webp"));
         // Pairs listed in pairs.csv (keys relative to its folder), in either order; a row naming a file
         // that never arrives stays an open claim, and a malformed row is skipped.
@@ -96,30 +75,30 @@ public sealed class IngestServiceTests : IAsyncLifetime
         TestMedia.Ffmpeg("-i", Path.Combine(Made, "talk.wav"), Path.Combine(listed, "talk.flac"));
         File.Copy(Path.Combine(Made, "photo.jpg"), Path.Combine(listed, "photo.jpg"));
         File.Copy(Path.Combine(Made, "late-photo.png"), Path.Combine(listed, "late-photo.png"));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'listed/late-photo.png'") == 1, "the listed photo", service);
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'listed/late-photo.png'") == 1, "the listed photo", service);
         File.Copy(Path.Combine(Made, "late.wav"), Path.Combine(listed, "late.wav"));
         await slowWriter;
 
         const int accepted = 3 + 1 + 2 + 2 + 5 + 3 + 2 + 2; // audio, the slow recording, the pets' and the listed audio, images, the pets' and the listed images, videos
         const int rejected = 4;
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
-            && await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
+            && await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
             && recorder.Messages.Recordings.Count >= 9 && recorder.Messages.Images.Count >= 18, "every file to be ingested", service);
         await Task.Delay(3000); // anything extra would show up now
 
-        Assert.Equal(accepted + rejected, await _db.ScalarAsync<long>("select count(*) from brewclip.media"));
+        Assert.Equal(accepted + rejected, await Db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(["audio:accepted:8", "image:accepted:10", "unknown:rejected:4", "video:accepted:2"],
-            await _db.ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
+            await Db.ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
         // The duplicate is one media item seen in two places; the text file and the outside link were not read.
-        Assert.Equal(2L, await _db.ScalarAsync<long>("""
+        Assert.Equal(2L, await Db.ScalarAsync<long>("""
             select count(*) from brewclip.media_sources s join brewclip.media_sources o on o.media_id = s.media_id
             where s.object_key = 'red.png' and s.source_name = 'inbox'
             """));
-        Assert.Equal(["sub/copy-of-red.png"], await _db.ColumnAsync<string>("select object_key from brewclip.media_sources where object_key like 'sub/%'"));
-        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key in ('notes.txt', 'link-outside.png')"));
+        Assert.Equal(["sub/copy-of-red.png"], await Db.ColumnAsync<string>("select object_key from brewclip.media_sources where object_key like 'sub/%'"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key in ('notes.txt', 'link-outside.png')"));
 
         // Rejections carry reasons a person understands.
-        var reasons = (await _db.ColumnAsync<string>("""
+        var reasons = (await Db.ColumnAsync<string>("""
             select s.object_key || '=' || m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id
             where m.status = 'rejected' order by s.object_key
             """)).ToDictionary(row => row[..row.IndexOf('=')], row => row[(row.IndexOf('=') + 1)..]);
@@ -130,8 +109,8 @@ public sealed class IngestServiceTests : IAsyncLifetime
         Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
 
         // Recordings: 16 kHz mono PCM whose length is the stored duration; the slow file was read whole.
-        Assert.Equal(9L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
-        foreach (var row in await _db.ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
+        Assert.Equal(9L, await Db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        foreach (var row in await Db.ColumnAsync<string>("select pcm_uri || ' ' || duration_seconds from brewclip.recordings"))
         {
             var parts = row.Split(' ');
             var samples = PcmAudio.ReadWav(new Uri(parts[0]).LocalPath);
@@ -139,54 +118,54 @@ public sealed class IngestServiceTests : IAsyncLifetime
             Assert.True(samples.Length > 8000, $"{parts[0]} has {samples.Length} samples");
         }
         Assert.Equal(new FileInfo(Path.Combine(Inbox, "slow.wav")).Length,
-            await _db.ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
+            await Db.ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
 
         // Video: L = 4 frames at the centres of equal spans; the audio track pairs with each frame.
-        Assert.Equal(18L, await _db.ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await _db.ColumnAsync<string>("""
+        Assert.Equal(18L, await Db.ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await Db.ColumnAsync<string>("""
             select i.frame_index || ':' || i.frame_time_seconds from brewclip.images i
             join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'clip.mp4' order by i.frame_index
             """));
-        Assert.Equal(4L, await _db.ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
-        Assert.Equal(0L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") == 2, "the listed pairs", service);
-        Assert.Equal(["pairs_csv:2", "stem:2", "video:4"], await _db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        Assert.Equal(4L, await Db.ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("select count(*) from brewclip.recordings r join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'silent.mkv'"));
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") == 2, "the listed pairs", service);
+        Assert.Equal(["pairs_csv:2", "stem:2", "video:4"], await Db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
         Assert.Equal(["listed/late.wav+listed/late-photo.png:paired", "listed/missing.wav+listed/photo.jpg:open", "listed/talk.flac+listed/photo.jpg:paired"],
-            await _db.ColumnAsync<string>("select audio_key || '+' || image_key || ':' || case when pair_id is null then 'open' else 'paired' end from brewclip.pair_claims order by 1"));
-        Assert.Equal(2L, await _db.ScalarAsync<long>("""
+            await Db.ColumnAsync<string>("select audio_key || '+' || image_key || ':' || case when pair_id is null then 'open' else 'paired' end from brewclip.pair_claims order by 1"));
+        Assert.Equal(2L, await Db.ScalarAsync<long>("""
             select count(*) from brewclip.pair_claims c join brewclip.pairs p on p.id = c.pair_id
             join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id and a.object_key = c.audio_key
             join brewclip.images i on i.id = p.image_id join brewclip.media_sources b on b.media_id = i.media_id and b.object_key = c.image_key
             """));
-        Assert.Equal(["pets/cat.wav+pets/cat.webp", "pets/dog.wav+pets/dog.png"], await _db.ColumnAsync<string>("""
+        Assert.Equal(["pets/cat.wav+pets/cat.webp", "pets/dog.wav+pets/dog.png"], await Db.ColumnAsync<string>("""
             select a.object_key || '+' || b.object_key from brewclip.pairs p
             join brewclip.recordings r on r.id = p.recording_id join brewclip.media_sources a on a.media_id = r.media_id
             join brewclip.images i on i.id = p.image_id join brewclip.media_sources b on b.media_id = i.media_id
             where p.origin = 'stem' order by 1
             """));
         // Sidecar transcripts are kept as the ground truth, with their cues, and the message says so.
-        Assert.Equal(["pets/cat.wav=Two cats sleep on a warm windowsill", "pets/dog.wav=The brown dog fetches a stick."], await _db.ColumnAsync<string>("""
+        Assert.Equal(["pets/cat.wav=Two cats sleep on a warm windowsill", "pets/dog.wav=The brown dog fetches a stick."], await Db.ColumnAsync<string>("""
             select s.object_key || '=' || t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
             join brewclip.media_sources s on s.media_id = r.media_id where t.source = 'sidecar' order by 1
             """));
         Assert.Equal("[{\"end\": 1.9, \"text\": \"Two cats sleep\", \"start\": 0.2}, {\"end\": 3, \"text\": \"on a warm windowsill\", \"start\": 2}]",
-            await _db.ScalarAsync<string>("select t.segments::text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
+            await Db.ScalarAsync<string>("select t.segments::text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
         Assert.Equal(2, recorder.Messages.Recordings.Count(m => m.HasSidecarTranscript));
-        foreach (var uri in await _db.ColumnAsync<string>("select image_uri from brewclip.images"))
+        foreach (var uri in await Db.ColumnAsync<string>("select image_uri from brewclip.images"))
         {
             Assert.True(new FileInfo(new Uri(uri).LocalPath).Length > 0, uri);
         }
         // Beside every image and frame, CLIP's 224x224 crop of it as raw RGB, which ImageEmbedding reads instead of decoding.
-        var crops = await _db.ColumnAsync<string>("select coalesce(clip_crop_uri, '(none) ' || image_uri) from brewclip.images");
+        var crops = await Db.ColumnAsync<string>("select coalesce(clip_crop_uri, '(none) ' || image_uri) from brewclip.images");
         Assert.All(crops, uri => Assert.Equal(224 * 224 * 3, new FileInfo(new Uri(uri).LocalPath).Length));
-        var redCrop = File.ReadAllBytes(new Uri(await _db.ScalarAsync<string>(
+        var redCrop = File.ReadAllBytes(new Uri(await Db.ScalarAsync<string>(
             "select i.clip_crop_uri from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'red.png'")).LocalPath);
         var centre = (112 * 224 + 112) * 3;
         Assert.True(redCrop[centre] > 250 && redCrop[centre + 1] < 5 && redCrop[centre + 2] < 5, $"{redCrop[centre]},{redCrop[centre + 1]},{redCrop[centre + 2]}");
 
         // Each expected message was published exactly once, naming the stored rows.
-        var recordingIds = await _db.ColumnAsync<long>("select id from brewclip.recordings order by id");
-        var imageIds = await _db.ColumnAsync<long>("select id from brewclip.images order by id");
+        var recordingIds = await Db.ColumnAsync<long>("select id from brewclip.recordings order by id");
+        var imageIds = await Db.ColumnAsync<long>("select id from brewclip.images order by id");
         Assert.Equal(recordingIds, recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
         Assert.Equal(imageIds, recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
         Assert.Equal(8, recorder.Messages.Images.Count(m => m.FrameIndex is not null));
@@ -204,33 +183,32 @@ public sealed class IngestServiceTests : IAsyncLifetime
         {
             TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color=c=0x{i * 10:X2}40{255 - i * 10:X2}:s=32x32", "-frames:v", "1", Path.Combine(Inbox, $"colour-{i:D2}.png"));
         }
-        var artifacts = Path.Combine(_work, "artifacts");
         await using var recorder = await MessageRecorder.StartAsync();
         var port = ServiceProcess.FreePort();
-        var settings = Settings(port, artifacts);
+        var settings = IngestSettings(port);
         settings["BREWCLIP__Ingest__MaxConcurrency"] = "1";
 
         await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
         {
             Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
-            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media") >= 4, "a few files to be ingested", first);
+            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") >= 4, "a few files to be ingested", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
         }
-        Assert.InRange(await _db.ScalarAsync<long>("select count(*) from brewclip.media"), 4, 23);
+        Assert.InRange(await Db.ScalarAsync<long>("select count(*) from brewclip.media"), 4, 23);
 
         // Started again with a reconciler that re-publishes whatever waited more than a second.
         settings["BREWCLIP__Ingest__ReconcileAfterSeconds"] = "1";
         settings["BREWCLIP__Ingest__ReconcileIntervalSeconds"] = "1";
         await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == 24, "every file to be ingested", second);
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == 24, "every file to be ingested", second);
 
-        Assert.Equal(24L, await _db.ScalarAsync<long>("select count(*) from brewclip.media where status = 'accepted'"));
-        Assert.Equal(24L, await _db.ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(24L, await _db.ScalarAsync<long>("select count(distinct object_key) from brewclip.media_sources"));
+        Assert.Equal(24L, await Db.ScalarAsync<long>("select count(*) from brewclip.media where status = 'accepted'"));
+        Assert.Equal(24L, await Db.ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(24L, await Db.ScalarAsync<long>("select count(distinct object_key) from brewclip.media_sources"));
         // Nobody consumes the images here, so they stay ingested: every one is published, and again after the timeout.
-        var imageIds = await _db.ColumnAsync<long>("select id from brewclip.images order by id");
+        var imageIds = await Db.ColumnAsync<long>("select id from brewclip.images order by id");
         await WaitUntilAsync(() => Task.FromResult(imageIds.All(id => recorder.Messages.Images.Count(m => m.ImageId == id) >= 2)),
             "every image to be published and re-published", second);
         Assert.Empty(recorder.Messages.Images.Select(m => m.ImageId).Except(imageIds));
@@ -246,16 +224,15 @@ public sealed class IngestServiceTests : IAsyncLifetime
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=navy:s=48x32", "-frames:v", "1", Made + "/early.png");
         File.WriteAllText(Made + "/horse.txt", "A horse jumps over the fence.");
         File.WriteAllBytes(Made + "/broken.mp4", RandomBytes(3000, seed: 2));
-        await PutAsync("drop/horse.wav", Speak("horse", "a horse jumps over the fence"));
+        await PutAsync("drop/horse.wav", TestMedia.Speak(Made, "horse", "a horse jumps over the fence", 22_050));
         await PutAsync("drop/horse.txt", Made + "/horse.txt");
         await PutAsync("drop/horse.png", Made + "/horse.png");
         await PutAsync("drop/deep/copy.png", Made + "/horse.png");
         await PutAsync("drop/broken.mp4", Made + "/broken.mp4");
         await PutAsync("elsewhere/not-watched.png", Made + "/early.png");
 
-        var artifacts = Path.Combine(_work, "artifacts");
         var port = ServiceProcess.FreePort();
-        var settings = Settings(port, artifacts);
+        var settings = IngestSettings(port);
         WatchBucket(settings, s3);
         settings["BREWCLIP__Ingest__PollIntervalMs"] = "300";
         settings["BREWCLIP__Ingest__RescanIntervalMs"] = "2000";
@@ -264,18 +241,18 @@ public sealed class IngestServiceTests : IAsyncLifetime
         {
             Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
             // Messages follow the commit, so wait for them too before stopping the service.
-            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4
+            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 4
                 && recorder.Messages.Recordings.Count + recorder.Messages.Images.Count >= 2, "the bucket's objects and their messages", first);
             first.Terminate();
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), first.ToString());
         }
-        Assert.Equal(["audio:accepted", "image:accepted", "unknown:rejected"], await _db.ColumnAsync<string>("select kind || ':' || status from brewclip.media order by 1"));
+        Assert.Equal(["audio:accepted", "image:accepted", "unknown:rejected"], await Db.ColumnAsync<string>("select kind || ':' || status from brewclip.media order by 1"));
         Assert.Equal(["drop/broken.mp4", "drop/deep/copy.png", "drop/horse.png", "drop/horse.wav"],
-            await _db.ColumnAsync<string>("select object_key from brewclip.media_sources where source_name = 'bucket' order by 1"));
-        Assert.Equal("s3://media/drop/", await _db.ScalarAsync<string>("select location from brewclip.sources where name = 'bucket'"));
-        Assert.Equal("drop/horse.wav", await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
-        Assert.Equal("A horse jumps over the fence.", await _db.ScalarAsync<string>("select text from brewclip.transcripts where source = 'sidecar'"));
-        Assert.Equal(["stem"], await _db.ColumnAsync<string>("select origin from brewclip.pairs"));
+            await Db.ColumnAsync<string>("select object_key from brewclip.media_sources where source_name = 'bucket' order by 1"));
+        Assert.Equal("s3://media/drop/", await Db.ScalarAsync<string>("select location from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("drop/horse.wav", await Db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("A horse jumps over the fence.", await Db.ScalarAsync<string>("select text from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal(["stem"], await Db.ColumnAsync<string>("select origin from brewclip.pairs"));
         var messagesBefore = recorder.Messages.Recordings.Count + recorder.Messages.Images.Count;
         Assert.Equal(2, messagesBefore);
 
@@ -283,21 +260,21 @@ public sealed class IngestServiceTests : IAsyncLifetime
         await PutAsync("drop/a-early.png", Made + "/early.png");
         await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 5, "the early key", second);
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 5, "the early key", second);
         await Task.Delay(2500);
-        Assert.Equal(5L, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'"));
-        Assert.Equal(4L, await _db.ScalarAsync<long>("select count(*) from brewclip.media"));
+        Assert.Equal(5L, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'"));
+        Assert.Equal(4L, await Db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(messagesBefore + 1, recorder.Messages.Recordings.Count + recorder.Messages.Images.Count);
-        Assert.Equal("drop/horse.wav", await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
+        Assert.Equal("drop/horse.wav", await Db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
 
         // A sidecar listed on its own, the cursor moved past it, and then its audio: the audio still takes it.
         File.WriteAllText(Made + "/zebra.txt", "A zebra crosses the plain.");
         await PutAsync("drop/zebra.txt", Made + "/zebra.txt");
-        await WaitUntilAsync(async () => await _db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'") == "drop/zebra.txt",
+        await WaitUntilAsync(async () => await Db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'") == "drop/zebra.txt",
             "the cursor to pass the sidecar", second);
-        await PutAsync("drop/zebra.wav", Speak("zebra", "a zebra crosses the plain"));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 6, "the zebra audio", second);
-        Assert.Equal("A zebra crosses the plain.", await _db.ScalarAsync<string>("""
+        await PutAsync("drop/zebra.wav", TestMedia.Speak(Made, "zebra", "a zebra crosses the plain", 22_050));
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 6, "the zebra audio", second);
+        Assert.Equal("A zebra crosses the plain.", await Db.ScalarAsync<string>("""
             select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
             join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/zebra.wav' and t.source = 'sidecar'
             """));
@@ -306,7 +283,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         var horseMessages = recorder.Messages.Recordings.Count;
         File.WriteAllText(Made + "/horse.txt", "A horse leaps over a low fence.");
         await PutAsync("drop/horse.txt", Made + "/horse.txt");
-        await WaitUntilAsync(async () => await _db.ScalarAsync<string>("""
+        await WaitUntilAsync(async () => await Db.ScalarAsync<string>("""
             select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
             join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/horse.wav'
             """) == "A horse leaps over a low fence.", "the rewritten sidecar", second);
@@ -329,7 +306,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
             "two owls call in the night", "waves crash against the rocks", "a kite rises over the hill", "the kettle whistles loudly" };
         for (var i = 0; i < sentences.Length; i++)
         {
-            var wav = Speak($"s{i}", sentences[i]);
+            var wav = TestMedia.Speak(Made, $"s{i}", sentences[i], 22_050);
             TestMedia.Ffmpeg("-i", wav, M($"s{i}.mp3"));
             TestMedia.Ffmpeg("-i", wav, M($"s{i}.flac"));
             foreach (var extension in new[] { "wav", "mp3", "flac" })
@@ -423,9 +400,8 @@ public sealed class IngestServiceTests : IAsyncLifetime
 
         await using var s3 = await S3rverProcess.StartAsync("media");
         using var client = s3.Client();
-        var artifacts = Path.Combine(_work, "artifacts");
         var port = ServiceProcess.FreePort();
-        var settings = Settings(port, artifacts);
+        var settings = IngestSettings(port);
         WatchBucket(settings, s3);
         settings["BREWCLIP__Ingest__PollIntervalMs"] = "500";
         settings["BREWCLIP__Ingest__MaxDurationSeconds"] = "60";
@@ -448,37 +424,37 @@ public sealed class IngestServiceTests : IAsyncLifetime
         }
 
         var mediaObjects = objects.Count - 1; // all but pairs.csv
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= mediaObjects
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= mediaObjects
             && recorder.Messages.Recordings.Count >= 56 && recorder.Messages.Images.Count >= 179
-            && await _db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") >= 3, "all 200 objects", service, TimeSpan.FromMinutes(5));
+            && await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") >= 3, "all 200 objects", service, TimeSpan.FromMinutes(5));
         await Task.Delay(3000);
 
-        Assert.Equal(mediaObjects, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
+        Assert.Equal(mediaObjects, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
         Assert.Equal(["audio:accepted:46", "audio:rejected:3", "image:accepted:99", "unknown:rejected:17", "video:accepted:20"],
-            await _db.ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
-        Assert.Equal(56L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
-        Assert.Equal(179L, await _db.ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(80L, await _db.ScalarAsync<long>("select count(*) from brewclip.images where frame_index is not null"));
-        Assert.Equal(["pairs_csv:3", "stem:10", "video:40"], await _db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
-        Assert.Equal(1L, await _db.ScalarAsync<long>("select count(*) from brewclip.pair_claims where pair_id is null"));
-        Assert.Equal(12L, await _db.ScalarAsync<long>("select count(*) from brewclip.transcripts where source = 'sidecar'"));
-        Assert.Equal(10L, await _db.ScalarAsync<long>("select count(*) from (select media_id from brewclip.media_sources group by media_id having count(*) = 2 and count(distinct source_name) = 2) d"));
+            await Db.ColumnAsync<string>("select kind || ':' || status || ':' || count(*) from brewclip.media group by kind, status order by 1"));
+        Assert.Equal(56L, await Db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
+        Assert.Equal(179L, await Db.ScalarAsync<long>("select count(*) from brewclip.images"));
+        Assert.Equal(80L, await Db.ScalarAsync<long>("select count(*) from brewclip.images where frame_index is not null"));
+        Assert.Equal(["pairs_csv:3", "stem:10", "video:40"], await Db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("select count(*) from brewclip.pair_claims where pair_id is null"));
+        Assert.Equal(12L, await Db.ScalarAsync<long>("select count(*) from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal(10L, await Db.ScalarAsync<long>("select count(*) from (select media_id from brewclip.media_sources group by media_id having count(*) = 2 and count(distinct source_name) = 2) d"));
         foreach (var (key, reason) in bad)
         {
             var source = objects.Single(o => o.Key == key).Bucket ? "bucket" : "inbox";
-            var stored = await _db.ScalarAsync<string>($"select m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.source_name = '{source}' and s.object_key = '{(source == "bucket" ? "drop/" : "")}{key}'");
+            var stored = await Db.ScalarAsync<string>($"select m.rejection_reason from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.source_name = '{source}' and s.object_key = '{(source == "bucket" ? "drop/" : "")}{key}'");
             Assert.True(stored.Contains(reason, StringComparison.Ordinal), $"{key}: '{stored}' does not say '{reason}'");
         }
-        Assert.Equal(await _db.ColumnAsync<long>("select id from brewclip.recordings order by id"), recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
-        Assert.Equal(await _db.ColumnAsync<long>("select id from brewclip.images order by id"), recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
+        Assert.Equal(await Db.ColumnAsync<long>("select id from brewclip.recordings order by id"), recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
+        Assert.Equal(await Db.ColumnAsync<long>("select id from brewclip.images order by id"), recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
         Assert.Equal(12, recorder.Messages.Recordings.Count(m => m.HasSidecarTranscript));
     }
 
     [Fact]
     public async Task A_folder_that_does_not_exist_stops_the_service_at_start_naming_the_option()
     {
-        var settings = Settings(ServiceProcess.FreePort(), Path.Combine(_work, "artifacts"));
-        settings["BREWCLIP__Ingest__Folders__0__Path"] = Path.Combine(_work, "no-such-folder");
+        var settings = IngestSettings(ServiceProcess.FreePort());
+        settings["BREWCLIP__Ingest__Folders__0__Path"] = Path.Combine(Work, "no-such-folder");
         await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
 
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.ToString());
@@ -497,30 +473,6 @@ public sealed class IngestServiceTests : IAsyncLifetime
         settings["BREWCLIP__Ingest__Buckets__0__ForcePathStyle"] = "true";
         settings["BREWCLIP__Ingest__Buckets__0__AccessKey"] = S3rverProcess.AccessKey;
         settings["BREWCLIP__Ingest__Buckets__0__SecretKey"] = S3rverProcess.AccessKey;
-    }
-
-    private Dictionary<string, string> Settings(int port, string artifacts)
-    {
-        var settings = StackSettings.For(_db, port);
-        settings["BREWCLIP__Artifacts__Root"] = artifacts;
-        settings["BREWCLIP__Ingest__Folders__0__Name"] = "inbox";
-        settings["BREWCLIP__Ingest__Folders__0__Path"] = Inbox;
-        settings["BREWCLIP__Ingest__StableForMs"] = "1000";
-        settings["BREWCLIP__Ingest__RescanIntervalMs"] = "1000";
-        return settings;
-    }
-
-    private string Speak(string name, string sentence)
-    {
-        var raw = Path.Combine(Made, name + ".espeak.wav");
-        using (var process = Process.Start("espeak-ng", ["-w", raw, sentence])!)
-        {
-            process.WaitForExit();
-            Assert.Equal(0, process.ExitCode);
-        }
-        var path = Path.Combine(Made, name + ".wav");
-        TestMedia.Ffmpeg("-i", raw, "-ar", "22050", "-ac", "1", path);
-        return path;
     }
 
     /// <summary>Copies a file in five chunks 600 ms apart, as a slow upload would.</summary>

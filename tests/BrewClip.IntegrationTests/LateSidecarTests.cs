@@ -8,30 +8,18 @@ namespace BrewClip.IntegrationTests;
 /// AcousticEmbedding services: the recording takes it as its ground truth and is transcribed and embedded again.
 /// </summary>
 [Collection(BrokerObservers.Name)]
-public sealed class LateSidecarTests : IAsyncLifetime
+public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("brewclip-late-sidecar-").FullName;
-    private TestDatabase _db = null!;
-
-    private string Inbox => Path.Combine(_work, "inbox");
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
+        await base.InitializeAsync();
         Directory.CreateDirectory(Path.Combine(Inbox, "copy"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
     }
 
     [Fact]
     public async Task A_sidecar_after_its_audio_or_beside_a_second_copy_replaces_the_transcript_and_the_vectors()
     {
-        var speech = Speak("a dog runs on the grass");
-        var artifacts = Path.Combine(_work, "artifacts");
+        var speech = TestMedia.Speak(Work, "speech", "a dog runs on the grass");
         var services = new List<ServiceProcess>();
         var prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
         try
@@ -39,12 +27,9 @@ public sealed class LateSidecarTests : IAsyncLifetime
             foreach (var project in new[] { "BrewClip.Ingest", "BrewClip.Transcription", "BrewClip.AcousticEmbedding" })
             {
                 var port = ServiceProcess.FreePort();
-                var settings = StackSettings.For(_db, port);
+                var settings = IngestSettings(port);
                 settings["BREWCLIP__RabbitMq__QueuePrefix"] = prefix;
-                settings["BREWCLIP__Artifacts__Root"] = artifacts;
                 settings["BREWCLIP__Transcription__Language"] = "";
-                settings["BREWCLIP__Ingest__Folders__0__Name"] = "inbox";
-                settings["BREWCLIP__Ingest__Folders__0__Path"] = Inbox;
                 settings["BREWCLIP__Ingest__StableForMs"] = "300";
                 settings["BREWCLIP__Ingest__RescanIntervalMs"] = "500";
                 var service = ServiceProcess.Start(project, settings);
@@ -54,38 +39,38 @@ public sealed class LateSidecarTests : IAsyncLifetime
 
             // The audio alone: Whisper's transcript, embedded.
             File.Copy(speech, Path.Combine(Inbox, "dog.wav"));
-            await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 1,
+            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 1,
                 "the audio to be embedded", services);
-            Assert.Equal("whisper", await _db.ScalarAsync<string>("select source from brewclip.transcripts"));
-            var whisperText = await _db.ScalarAsync<string>("select text from brewclip.recording_segments");
-            var whisperVector = await _db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
+            Assert.Equal("whisper", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
+            var whisperText = await Db.ScalarAsync<string>("select text from brewclip.recording_segments");
+            var whisperVector = await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
 
             // Its sidecar, later: the transcript, the segment's text, its text features and the vector all follow it.
             const string sidecar = "A brown dog runs across the green grass.";
             File.WriteAllText(Path.Combine(Inbox, "dog.txt"), sidecar);
-            await WaitUntilAsync(async () => await _db.ScalarAsync<string>("select text from brewclip.recording_segments") == sidecar
-                && await _db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the sidecar to be embedded", services);
-            Assert.Equal("sidecar", await _db.ScalarAsync<string>("select source from brewclip.transcripts"));
-            Assert.Equal(sidecar, await _db.ScalarAsync<string>("select text from brewclip.transcripts"));
+            await WaitUntilAsync(async () => await Db.ScalarAsync<string>("select text from brewclip.recording_segments") == sidecar
+                && await Db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the sidecar to be embedded", services);
+            Assert.Equal("sidecar", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
+            Assert.Equal(sidecar, await Db.ScalarAsync<string>("select text from brewclip.transcripts"));
             Assert.NotEqual(sidecar, whisperText);
-            var sidecarVector = await _db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
+            var sidecarVector = await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
             Assert.NotEqual(whisperVector, sidecarVector);
 
             // The same sidecar written again changes nothing.
-            var before = await _db.ScalarAsync<string>("select stage_changed_at::text from brewclip.recordings");
+            var before = await Db.ScalarAsync<string>("select stage_changed_at::text from brewclip.recordings");
             File.WriteAllText(Path.Combine(Inbox, "dog.txt"), sidecar);
             await Task.Delay(3000);
-            Assert.Equal(before, await _db.ScalarAsync<string>("select stage_changed_at::text from brewclip.recordings"));
+            Assert.Equal(before, await Db.ScalarAsync<string>("select stage_changed_at::text from brewclip.recordings"));
 
             // A second copy of the audio elsewhere, with a transcript of its own: the one recording takes that.
             const string other = "The dog is running on a lawn.";
             File.WriteAllText(Path.Combine(Inbox, "copy", "again.txt"), other);
             File.Copy(speech, Path.Combine(Inbox, "copy", "again.wav"));
-            await WaitUntilAsync(async () => await _db.ScalarAsync<string>("select text from brewclip.recording_segments") == other
-                && await _db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the second copy's sidecar to be embedded", services);
-            Assert.Equal(1L, await _db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
-            Assert.Equal(2L, await _db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
-            Assert.NotEqual(sidecarVector, await _db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors"));
+            await WaitUntilAsync(async () => await Db.ScalarAsync<string>("select text from brewclip.recording_segments") == other
+                && await Db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the second copy's sidecar to be embedded", services);
+            Assert.Equal(1L, await Db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
+            Assert.Equal(2L, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
+            Assert.NotEqual(sidecarVector, await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors"));
         }
         finally
         {
@@ -94,19 +79,6 @@ public sealed class LateSidecarTests : IAsyncLifetime
                 await service.DisposeAsync();
             }
         }
-    }
-
-    private string Speak(string sentence)
-    {
-        var raw = Path.Combine(_work, "speech.espeak.wav");
-        using (var process = Process.Start("espeak-ng", ["-w", raw, sentence])!)
-        {
-            process.WaitForExit();
-            Assert.Equal(0, process.ExitCode);
-        }
-        var path = Path.Combine(_work, "speech.wav");
-        TestMedia.Ffmpeg("-i", raw, "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", path);
-        return path;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, IReadOnlyList<ServiceProcess> services)

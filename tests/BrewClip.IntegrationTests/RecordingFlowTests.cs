@@ -25,9 +25,9 @@ public sealed class RecordingFlowTests : IAsyncLifetime
     [Fact]
     public async Task Recordings_are_transcribed_cached_and_embedded_per_segment_and_redelivery_changes_nothing()
     {
-        var dog = Speak("dog", "a dog runs on the grass");
-        var cats = Speak("cats", "two cats sleep on a warm windowsill");
-        var car = Speak("car", "the red car stops at the light");
+        var dog = TestMedia.Speak(_folder, "dog", "a dog runs on the grass");
+        var cats = TestMedia.Speak(_folder, "cats", "two cats sleep on a warm windowsill");
+        var car = TestMedia.Speak(_folder, "car", "the red car stops at the light");
         var long70 = Path.Combine(_folder, "long.wav");
         TestMedia.Ffmpeg("-i", car, "-af", "apad=whole_dur=70", "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", long70);
         var corrupt = Path.Combine(_folder, "corrupt.wav");
@@ -95,7 +95,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
     [Fact]
     public async Task Promotion_re_embeds_every_segment_with_the_new_audio_head_from_the_caches()
     {
-        var ids = new[] { await RegisterAsync(Speak("dog", "a dog runs on the grass")), await RegisterAsync(Speak("cats", "two cats sleep")) };
+        var ids = new[] { await RegisterAsync(TestMedia.Speak(_folder, "dog", "a dog runs on the grass")), await RegisterAsync(TestMedia.Speak(_folder, "cats", "two cats sleep")) };
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
         var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested");
         await using var _t = transcription;
@@ -146,7 +146,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
     [Fact]
     public async Task With_timestamps_a_long_recording_gets_ordered_timed_segments()
     {
-        var car = Speak("car", "the red car stops at the light");
+        var car = TestMedia.Speak(_folder, "car", "the red car stops at the light");
         var long70 = Path.Combine(_folder, "long.wav");
         TestMedia.Ffmpeg("-i", car, "-af", "apad=whole_dur=70", "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", long70);
         var id = await RegisterAsync(long70);
@@ -171,19 +171,6 @@ public sealed class RecordingFlowTests : IAsyncLifetime
             Assert.InRange(end, start, 70.0);
             previous = start;
         }
-    }
-
-    private string Speak(string name, string sentence)
-    {
-        var raw = Path.Combine(_folder, name + ".espeak.wav");
-        using (var process = Process.Start("espeak-ng", ["-w", raw, sentence])!)
-        {
-            process.WaitForExit();
-            Assert.Equal(0, process.ExitCode);
-        }
-        var path = Path.Combine(_folder, name + ".wav");
-        TestMedia.Ffmpeg("-i", raw, "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", path);
-        return path;
     }
 
     private async Task<long> RegisterAsync(string path)

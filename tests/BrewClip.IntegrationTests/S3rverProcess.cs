@@ -46,8 +46,21 @@ internal sealed class S3rverProcess : IAsyncDisposable
                 await Task.Delay(200);
             }
         }
-        await Task.Delay(300); // the bucket is configured just after the port opens
-        return new S3rverProcess(process, data, port);
+        // The bucket is configured after the port opens: wait until it answers a listing.
+        var server = new S3rverProcess(process, data, port);
+        using var client = server.Client();
+        while (true)
+        {
+            try
+            {
+                await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, MaxKeys = 1 });
+                return server;
+            }
+            catch (AmazonS3Exception) when (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     public AmazonS3Client Client() => new(new BasicAWSCredentials(AccessKey, AccessKey), new AmazonS3Config

@@ -125,11 +125,37 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         return null;
     }
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback port nobody listens on, for a service to bind: taken below the kernel's ephemeral range (so an
+    /// outgoing connection of a running service cannot take it between now and the bind) and never the same
+    /// twice in one test run (so two tests starting services at once cannot both be given it).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(20_000, 32_000);
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+                try
+                {
+                    using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // In use by something else: try another.
+                }
+            }
+            throw new InvalidOperationException("No free loopback port between 20000 and 32000.");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -23,6 +23,32 @@ public static class TestMedia
         }
     }
 
+    /// <summary>
+    /// A sentence spoken by espeak-ng, as <c>{name}.wav</c> in <paramref name="folder"/>: mono 16-bit PCM at
+    /// <paramref name="sampleRate"/> (Ingest's tests use another rate than 16 kHz, to see it resampled).
+    /// </summary>
+    public static string Speak(string folder, string name, string sentence, int sampleRate = 16_000)
+    {
+        var raw = Path.Combine(folder, name + ".espeak.wav");
+        var info = new ProcessStartInfo("espeak-ng") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-w", raw, sentence })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using (var process = Process.Start(info) ?? throw new InvalidOperationException("espeak-ng did not start; `scripts/infra.sh up` installs it."))
+        {
+            var errors = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"espeak-ng failed: {errors}");
+            }
+        }
+        var path = Path.Combine(folder, name + ".wav");
+        Ffmpeg("-i", raw, "-ar", sampleRate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-ac", "1", "-c:a", "pcm_s16le", path);
+        return path;
+    }
+
     /// <summary>A JPEG with an APP1 EXIF segment carrying an orientation tag, inserted after SOI.</summary>
     public static byte[] JpegWithOrientation(byte[] jpeg, int orientation, bool bigEndian = false)
     {
