@@ -16,6 +16,25 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
             : null;
     }
 
+    /// <summary>The windows an earlier run wrote, with their cached encoder states (text left empty), in order.</summary>
+    public async Task<List<TranscribedWindow>> CachedWindowsAsync(long recordingId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select segment_index, start_seconds, end_seconds, encoder_states_uri, encoder_frames, encoder_width
+            from brewclip.recording_segments
+            where recording_id = $1 and encoder_states_uri is not null and encoder_frames is not null and encoder_width is not null
+            order by segment_index
+            """);
+        command.Parameters.Add(new() { Value = recordingId });
+        var windows = new List<TranscribedWindow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            windows.Add(new TranscribedWindow(reader.GetInt32(0), reader.GetDouble(1), reader.GetDouble(2), "", reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5)));
+        }
+        return windows;
+    }
+
     public async Task<SidecarTranscript?> SidecarAsync(long recordingId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("select text, segments from brewclip.transcripts where recording_id = $1 and source = 'sidecar'");

@@ -64,6 +64,16 @@ internal sealed partial class RecordingTranscriber(
         var sidecarTexts = sidecar is null ? null : SplitIntoWindows(sidecar, windowCount, duration);
         var requested = string.IsNullOrEmpty(options.Value.Language) ? null : options.Value.Language;
 
+        // Transcribed again from a sidecar that came later: nothing to decode, and the encoder states an earlier
+        // run cached for the acoustic channel are still right (the audio is the same), so Whisper is not run.
+        if (sidecarTexts is not null && await ReusableWindowsAsync(recordingId, windowCount, cancellationToken).ConfigureAwait(false) is { } cached)
+        {
+            var reused = cached.Select((w, k) => w with { Text = sidecarTexts[k] }).ToList();
+            await store.SaveAsync(recordingId, reused, null, decoded: false, null, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Transcribed recording {RecordingId} again from its sidecar transcript: {Windows} windows, cached encoder states reused", recordingId, windowCount);
+            return new TranscriptionOutcome(true, windowCount, await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+        }
+
         // Fixed 30 s windows: the encoder once each, its states cached for the acoustic channel.
         var windows = new List<TranscribedWindow>();
         var windowStates = new List<float[]>();
@@ -115,6 +125,31 @@ internal sealed partial class RecordingTranscriber(
         }
         logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");
         return new TranscriptionOutcome(true, windowCount, language ?? await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The windows an earlier run cached, when there is one for every window and each states file is still there.</summary>
+    private async Task<List<TranscribedWindow>?> ReusableWindowsAsync(long recordingId, int windowCount, CancellationToken cancellationToken)
+    {
+        var cached = await store.CachedWindowsAsync(recordingId, cancellationToken).ConfigureAwait(false);
+        if (cached.Count != windowCount || cached.Select((w, k) => w.Index != k).Any(mismatch => mismatch))
+        {
+            return null;
+        }
+        foreach (var window in cached)
+        {
+            try
+            {
+                if (!File.Exists(ArtifactPaths.ToLocalPath(window.EncoderStatesUri)))
+                {
+                    return null;
+                }
+            }
+            catch (NotSupportedException)
+            {
+                return null;
+            }
+        }
+        return cached;
     }
 
     /// <summary>

@@ -44,6 +44,8 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
             Assert.Equal("whisper", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
             var whisperText = await Db.ScalarAsync<string>("select text from brewclip.recording_segments");
             var whisperVector = await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
+            var states = new Uri(await Db.ScalarAsync<string>("select encoder_states_uri from brewclip.recording_segments")).LocalPath;
+            var statesWritten = File.GetLastWriteTimeUtc(states);
 
             // Its sidecar, later: the transcript, the segment's text, its text features and the vector all follow it.
             const string sidecar = "A brown dog runs across the green grass.";
@@ -54,6 +56,10 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
             Assert.Equal(sidecar, await Db.ScalarAsync<string>("select text from brewclip.transcripts"));
             Assert.NotEqual(sidecar, whisperText);
             var sidecarVector = await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
+            // The audio did not change, so Whisper's encoder was not run again: its cached states were reused as they were.
+            Assert.Equal(states, new Uri(await Db.ScalarAsync<string>("select encoder_states_uri from brewclip.recording_segments")).LocalPath);
+            Assert.Equal(statesWritten, File.GetLastWriteTimeUtc(states));
+            Assert.Contains("cached encoder states reused", services[1].Stdout, StringComparison.Ordinal);
             Assert.NotEqual(whisperVector, sidecarVector);
 
             // The same sidecar written again changes nothing.
