@@ -176,10 +176,11 @@ public sealed class MediaIngestor(
             }
             case MediaKind.Image:
             {
-                var frame = await ExtractFrameAsync(path, null, $"{folder}/image", cancellationToken).ConfigureAwait(false)
+                var orientation = ImageOrientation.Read(path);
+                var frame = await ExtractFrameAsync(path, null, orientation, $"{folder}/image", cancellationToken).ConfigureAwait(false)
                     ?? throw new MediaException($"the {probed.VideoCodec} image cannot be decoded; the file is truncated or corrupt");
                 // The PNG is stored upright, so its sides are swapped when the EXIF orientation turns it.
-                var (width, height) = ImageOrientation.SwapsSides(ImageOrientation.Read(path)) ? (probed.Height, probed.Width) : (probed.Width, probed.Height);
+                var (width, height) = ImageOrientation.SwapsSides(orientation) ? (probed.Height, probed.Width) : (probed.Width, probed.Height);
                 return new NewMedia(hash, kindName, size, probed.Format, null, null, null,
                     [new NewImage(frame.Png, frame.Crop, null, null, width, height)]);
             }
@@ -211,7 +212,7 @@ public sealed class MediaIngestor(
             {
                 // The centre of the i-th of L equal spans.
                 var time = duration.Value * (2 * i + 1) / (2.0 * count);
-                if (await ExtractFrameAsync(path, time, $"{folder}/frame-{i}", cancellationToken).ConfigureAwait(false) is { } frame)
+                if (await ExtractFrameAsync(path, time, ImageOrientation.Normal, $"{folder}/frame-{i}", cancellationToken).ConfigureAwait(false) is { } frame)
                 {
                     images.Add(new NewImage(frame.Png, frame.Crop, i, Math.Round(time, 3), probed.Width, probed.Height));
                 }
@@ -247,10 +248,11 @@ public sealed class MediaIngestor(
     }
 
     /// <summary>
-    /// One frame (the first, or the one at <paramref name="seconds"/>) as an upright PNG in the artifact store,
-    /// with CLIP's crop beside it unless <see cref="IngestOptions.ClipCrops"/> is off; null when no frame decodes.
+    /// One frame (an image's, turned upright by its EXIF <paramref name="orientation"/>, or a video's at
+    /// <paramref name="seconds"/>) as a PNG in the artifact store, with CLIP's crop beside it unless
+    /// <see cref="IngestOptions.ClipCrops"/> is off; null when no frame decodes.
     /// </summary>
-    private async Task<(string Png, string? Crop)?> ExtractFrameAsync(string path, double? seconds, string name, CancellationToken cancellationToken)
+    private async Task<(string Png, string? Crop)?> ExtractFrameAsync(string path, double? seconds, int orientation, string name, CancellationToken cancellationToken)
     {
         string? error = null;
         string? crop = null;
@@ -258,7 +260,7 @@ public sealed class MediaIngestor(
         {
             error = seconds is { } at
                 ? await frames.ExportVideoFrameAsync(path, at, pngPath, cropPath, cancellationToken).ConfigureAwait(false)
-                : await frames.ExportImageAsync(path, pngPath, cropPath, cancellationToken).ConfigureAwait(false);
+                : await frames.ExportImageAsync(path, pngPath, cropPath, orientation, cancellationToken).ConfigureAwait(false);
             if (error is not null)
             {
                 throw new MediaException(error);

@@ -19,9 +19,12 @@ public sealed class FrameExporter(ToolRunner tools, int cropSize = 224, int pngM
 
     public int CropBytes => CropSize * CropSize * 3;
 
-    /// <summary>The first frame of an image file. Returns null when the files were written, else why not.</summary>
-    public Task<string?> ExportImageAsync(string input, string pngPath, string? cropPath = null, CancellationToken cancellationToken = default)
-        => ExportAsync(input, null, ImageOrientation.Read(input), pngPath, cropPath, cancellationToken);
+    /// <summary>
+    /// The first frame of an image file, turned upright by <paramref name="orientation"/> (read from the file
+    /// when not given). Returns null when the files were written, else why not.
+    /// </summary>
+    public Task<string?> ExportImageAsync(string input, string pngPath, string? cropPath = null, int? orientation = null, CancellationToken cancellationToken = default)
+        => ExportAsync(input, null, orientation ?? ImageOrientation.Read(input), pngPath, cropPath, cancellationToken);
 
     /// <summary>The frame of a video at <paramref name="seconds"/>. Returns null when the files were written, else why not.</summary>
     public Task<string?> ExportVideoFrameAsync(string input, double seconds, string pngPath, string? cropPath = null, CancellationToken cancellationToken = default)
