@@ -1,4 +1,5 @@
 using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
 using MassTransit;
 
 namespace BrewClip.AcousticEmbedding.Consumers;
@@ -8,8 +9,7 @@ internal sealed class RecordingTranscribedFaultConsumer(SegmentStore segments) :
 {
     public async Task Consume(ConsumeContext<Fault<RecordingTranscribed>> context)
     {
-        var error = context.Message.Exceptions.FirstOrDefault();
-        var reason = error is null ? "embedding failed" : $"audio embedding failed after retries: {error.ExceptionType}: {error.Message}";
+        var reason = FaultReason.Describe(context.Message, "audio embedding");
         await segments.MarkFailedAsync(context.Message.Message.RecordingId, reason, context.CancellationToken).ConfigureAwait(false);
     }
 }

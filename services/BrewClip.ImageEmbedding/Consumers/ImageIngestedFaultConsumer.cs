@@ -1,4 +1,5 @@
 using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
 using MassTransit;
 
 namespace BrewClip.ImageEmbedding.Consumers;
@@ -8,8 +9,7 @@ internal sealed class ImageIngestedFaultConsumer(ImageStore images) : IConsumer<
 {
     public async Task Consume(ConsumeContext<Fault<ImageIngested>> context)
     {
-        var error = context.Message.Exceptions.FirstOrDefault();
-        var reason = error is null ? "processing failed" : $"processing failed after retries: {error.ExceptionType}: {error.Message}";
+        var reason = FaultReason.Describe(context.Message, "processing");
         await images.MarkFailedAsync(context.Message.Message.ImageId, reason, context.CancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
 using MassTransit;
 
 namespace BrewClip.Transcription.Consumers;
@@ -8,8 +9,7 @@ internal sealed class RecordingIngestedFaultConsumer(RecordingStore store) : ICo
 {
     public async Task Consume(ConsumeContext<Fault<RecordingIngested>> context)
     {
-        var error = context.Message.Exceptions.FirstOrDefault();
-        var reason = error is null ? "transcription failed" : $"transcription failed after retries: {error.ExceptionType}: {error.Message}";
+        var reason = FaultReason.Describe(context.Message, "transcription");
         await store.MarkFailedAsync(context.Message.Message.RecordingId, reason, context.CancellationToken).ConfigureAwait(false);
     }
 }
