@@ -1,4 +1,5 @@
 using BrewClip.AcousticEmbedding.Consumers;
+using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
@@ -30,7 +31,8 @@ public static class AcousticEmbeddingExtensions
         services.AddSingleton<VectorIndexWriter>();
         services.AddSingleton<AudioHeads>();
         services.AddSingleton<RecordingEmbedder>();
-        services.AddHostedService<ClipTextWarmup>();
+        // Loaded before the bus starts, so a missing model stops the service at start.
+        services.AddStartupCheck(sp => $"CLIP text tower loaded: {sp.GetRequiredService<ClipTextTower>().EmbeddingSize}-d embeddings", ModelLoadFailure.Is);
     }
 
     public static void AddAcousticEmbeddingConsumers(this IBusRegistrationConfigurator bus)

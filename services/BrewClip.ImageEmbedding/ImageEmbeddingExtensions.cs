@@ -1,3 +1,4 @@
+using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
 using BrewClip.ImageEmbedding.Consumers;
 using BrewClip.Media;
@@ -34,7 +35,12 @@ public static class ImageEmbeddingExtensions
         services.AddSingleton<ModelVersionStore>();
         services.AddSingleton<VectorIndexWriter>();
         services.AddSingleton<ImageIndexer>();
-        services.AddHostedService<ClipVisionWarmup>();
+        // Loaded before the bus starts, so a missing model stops the service at start.
+        services.AddStartupCheck(sp =>
+        {
+            var tower = sp.GetRequiredService<ClipVisionTower>();
+            return $"CLIP vision tower loaded: {tower.EmbeddingSize}-d embeddings on {tower.Provider}";
+        }, ModelLoadFailure.Is);
     }
 
     public static void AddImageEmbeddingConsumers(this IBusRegistrationConfigurator bus)

@@ -1,3 +1,4 @@
+using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Whisper;
@@ -27,7 +28,12 @@ public static class TranscriptionExtensions
         services.AddSingleton(sp => new WhisperLogMel(sp.GetRequiredService<WhisperModel>().MelBins));
         services.AddSingleton<RecordingStore>();
         services.AddSingleton<RecordingTranscriber>();
-        services.AddHostedService<WhisperWarmup>();
+        // Loaded before the bus starts, so a missing model stops the service at start.
+        services.AddStartupCheck(sp =>
+        {
+            var whisper = sp.GetRequiredService<WhisperModel>();
+            return $"Whisper loaded: {whisper.MelBins} mel bins, {whisper.Width}-wide encoder states";
+        }, ModelLoadFailure.Is);
     }
 
     public static void AddTranscriptionConsumers(this IBusRegistrationConfigurator bus)

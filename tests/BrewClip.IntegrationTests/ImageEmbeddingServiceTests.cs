@@ -99,17 +99,6 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(45)), service.ToString());
     }
 
-    [Fact]
-    public async Task Missing_model_stops_the_service_naming_the_file()
-    {
-        var settings = StackSettings.For(_db, ServiceProcess.FreePort());
-        settings["BREWCLIP__Models__Root"] = _folder;
-        await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
-        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
-        Assert.Equal(1, service.ExitCode);
-        Assert.Contains(Path.Combine(_folder, "clip-vit-base-patch32", "vision_model.onnx"), service.Stderr, StringComparison.Ordinal);
-    }
-
     private static long MediaOf(int index) => index + 1;
 
     private List<string> MakeImages()

@@ -64,6 +64,31 @@ public sealed class ServiceHostTests
         Assert.True((await new BrewClip.Storage.Migrations.SchemaMigrator(db.DataSource).GetStateAsync()).IsCurrent);
     }
 
+    [Theory]
+    [InlineData("BrewClip.Transcription", "whisper-base/encoder_model.onnx", "whisper-base")]
+    [InlineData("BrewClip.AcousticEmbedding", "clip-vit-base-patch32/vision_model.onnx", "clip-vit-base-patch32")]
+    [InlineData("BrewClip.ImageEmbedding", "clip-vit-base-patch32/vision_model.onnx", "clip-vit-base-patch32")]
+    public async Task A_missing_model_stops_a_model_service_at_start_naming_the_file_and_the_pull_command(string project, string file, string model)
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var store = Directory.CreateTempSubdirectory("brewclip-no-models-").FullName;
+        try
+        {
+            var settings = StackSettings.For(db, ServiceProcess.FreePort());
+            settings["BREWCLIP__Models__Root"] = store;
+            await using var service = ServiceProcess.Start(project, settings);
+
+            Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
+            Assert.Equal(1, service.ExitCode);
+            Assert.Contains(Path.Combine(store, file), service.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"brewclip models pull {model}", service.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Bad_option_stops_the_service_at_start_naming_the_option()
     {

@@ -1,0 +1,10 @@
+using BrewClip.Onnx;
+
+namespace BrewClip.Models;
+
+/// <summary>The exceptions that mean a model cannot be loaded at all (rather than a fault while it runs).</summary>
+public static class ModelLoadFailure
+{
+    /// <summary>A missing model file or ONNX Runtime library, a file that is not the expected export, or ONNX Runtime refusing it.</summary>
+    public static bool Is(Exception e) => e is ModelMissingException or OnnxRuntimeNotFoundException or InvalidDataException or OnnxRuntimeException;
+}
