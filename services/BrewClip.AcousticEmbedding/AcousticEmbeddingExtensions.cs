@@ -18,11 +18,11 @@ public static class AcousticEmbeddingExtensions
         var services = builder.Services;
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
         services.AddArtifactStore(builder.Configuration);
-        services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Environment());
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            var files = ModelStore.FromEnvironment(NullIfEmpty(options.Root)).Clip();
+            var files = options.Store().Clip();
             return new ClipTextTower(sp.GetRequiredService<OnnxEnvironment>(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
                 options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
         });
@@ -41,6 +41,4 @@ public static class AcousticEmbeddingExtensions
         bus.AddConsumer<RecordingTranscribedFaultConsumer>();
         bus.AddConsumer<ModelPromotedConsumer>();
     }
-
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

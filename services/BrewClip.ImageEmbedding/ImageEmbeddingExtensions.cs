@@ -20,11 +20,11 @@ public static class ImageEmbeddingExtensions
         var services = builder.Services;
         services.AddValidatedOptions<ImageEmbeddingOptions>(builder.Configuration, ImageEmbeddingOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
-        services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Environment());
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            var files = ModelStore.FromEnvironment(NullIfEmpty(options.Root)).Clip();
+            var files = options.Store().Clip();
             return new ClipVisionTower(sp.GetRequiredService<OnnxEnvironment>(), files.VisionModel, options.SessionOptions(),
                 sp.GetRequiredService<ILogger<ClipVisionTower>>());
         });
@@ -49,6 +49,4 @@ public static class ImageEmbeddingExtensions
         bus.AddConsumer<ImageIngestedFaultConsumer>();
         bus.AddConsumer<ModelPromotedConsumer>();
     }
-
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -18,11 +18,11 @@ public static class TranscriptionExtensions
         services.AddValidatedOptions<TranscriptionOptions>(builder.Configuration, TranscriptionOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
         services.AddArtifactStore(builder.Configuration);
-        services.AddSingleton(sp => OnnxEnvironment.Shared(NullIfEmpty(sp.GetRequiredService<IOptions<ModelOptions>>().Value.OnnxLibraryPath)));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Environment());
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            var folder = ModelStore.FromEnvironment(NullIfEmpty(options.Root)).Whisper();
+            var folder = options.Store().Whisper();
             return new WhisperModel(sp.GetRequiredService<OnnxEnvironment>(), folder, options.SessionOptions(), sp.GetRequiredService<ILogger<WhisperModel>>());
         });
         services.AddSingleton(sp => new WhisperLogMel(sp.GetRequiredService<WhisperModel>().MelBins));
@@ -41,6 +41,4 @@ public static class TranscriptionExtensions
         bus.AddConsumer<RecordingIngestedConsumer, RecordingIngestedConsumerDefinition>();
         bus.AddConsumer<RecordingIngestedFaultConsumer>();
     }
-
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

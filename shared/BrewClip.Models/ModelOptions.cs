@@ -23,6 +23,12 @@ public sealed class ModelOptions
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }
 
+    /// <summary>The model store these options name (<see cref="Root"/>, else BREWCLIP_MODELS, else ./models).</summary>
+    public ModelStore Store() => ModelStore.FromEnvironment(string.IsNullOrWhiteSpace(Root) ? null : Root);
+
+    /// <summary>The process's ONNX Runtime, loaded from <see cref="OnnxLibraryPath"/> or the usual places.</summary>
+    public OnnxEnvironment Environment() => OnnxEnvironment.Shared(string.IsNullOrWhiteSpace(OnnxLibraryPath) ? null : OnnxLibraryPath);
+
     public OnnxSessionOptions SessionOptions() => new()
     {
         Provider = ExecutionProvider == "cuda" ? Onnx.ExecutionProvider.Cuda : Onnx.ExecutionProvider.Cpu,
