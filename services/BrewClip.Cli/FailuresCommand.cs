@@ -107,7 +107,7 @@ internal static class FailuresCommand
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(rabbitMq));
-        builder.Services.AddBrewClipBus(rabbitMq, new ServiceOptions());
+        builder.Services.AddBrewClipBus(rabbitMq, new ServiceOptions(), owner: "brewclip-cli");
         using var host = builder.Build();
         // Rows are reset before their messages go out, so a consumer never sees a message for a still-failed row.
         var sent = 0;

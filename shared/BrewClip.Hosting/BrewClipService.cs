@@ -100,7 +100,7 @@ public static class BrewClipService
         builder.Services.AddHostedService<SchemaGate>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag]);
         configureServices?.Invoke(builder);
-        builder.Services.AddBrewClipBus(rabbitMq, service, configureBus);
+        builder.Services.AddBrewClipBus(rabbitMq, service, BusRegistration.OwnerOf(serviceName), configureBus);
 
         var app = builder.Build();
         app.MapBrewClipHealth();

@@ -43,13 +43,18 @@ internal sealed class BusTestHost : IAsyncDisposable
         return options;
     }
 
-    public static async Task<BusTestHost> StartAsync(
+    public static Task<BusTestHost> StartAsync(
+        RabbitMqOptions options, Action<IBusRegistrationConfigurator> consumers, Action<IServiceCollection> services, params Type[] consumerTypes)
+        => StartAsync("bus-test", options, consumers, services, consumerTypes);
+
+    /// <summary>A host whose queues are owned by <paramref name="owner"/>, as a service's are.</summary>
+    public static async Task<BusTestHost> StartAsync(string owner,
         RabbitMqOptions options, Action<IBusRegistrationConfigurator> consumers, Action<IServiceCollection> services, params Type[] consumerTypes)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services(builder.Services);
-        builder.Services.AddBrewClipBus(options, new ServiceOptions(), consumers);
+        builder.Services.AddBrewClipBus(options, new ServiceOptions(), owner, consumers);
         var host = builder.Build();
         var formatter = host.Services.GetRequiredService<IEndpointNameFormatter>();
         var endpoints = consumerTypes

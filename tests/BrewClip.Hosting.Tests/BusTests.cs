@@ -12,6 +12,35 @@ public sealed class BusTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
+    public async Task An_event_consumed_by_two_services_reaches_each_on_a_queue_named_for_its_service()
+    {
+        // Two services with consumers of one event and one class name (as both embedding services have a
+        // ModelPromotedConsumer): each must get every message, not take turns on one shared queue.
+        var options = BusTestHost.Options();
+        var first = new ConcurrentQueue<Guid>();
+        var second = new ConcurrentQueue<Guid>();
+        await using var imageSide = await BusTestHost.StartAsync("image-embedding", options,
+            bus => bus.AddConsumer<SameNamedProbeConsumer>(), services => services.AddSingleton(first), typeof(SameNamedProbeConsumer));
+        await using var audioSide = await BusTestHost.StartAsync("acoustic-embedding", options,
+            bus => bus.AddConsumer<SameNamedProbeConsumer>(), services => services.AddSingleton(second), typeof(SameNamedProbeConsumer));
+        Assert.Equal(options.QueuePrefix + "image-embedding-same-named-probe", imageSide.EndpointName());
+        Assert.Equal(options.QueuePrefix + "acoustic-embedding-same-named-probe", audioSide.EndpointName());
+
+        var sent = Enumerable.Range(0, 4).Select(_ => new RetrainRequested(Guid.NewGuid(), "bus test", Force: false)).ToList();
+        foreach (var message in sent)
+        {
+            await imageSide.Bus.Publish(message);
+        }
+        var clock = Stopwatch.StartNew();
+        while ((first.Count < sent.Count || second.Count < sent.Count) && clock.Elapsed < Patience)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(sent.Select(m => m.RequestId).Order(), first.Order());
+        Assert.Equal(sent.Select(m => m.RequestId).Order(), second.Order());
+    }
+
+    [Fact]
     public async Task Published_message_reaches_its_consumer_through_rabbitmq()
     {
         var received = new TaskCompletionSource<RetrainRequested>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -88,6 +117,15 @@ public sealed class BusTests
         public Task Consume(ConsumeContext<RetrainRequested> context)
         {
             received.TrySetResult(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    public sealed class SameNamedProbeConsumer(ConcurrentQueue<Guid> received) : IConsumer<RetrainRequested>
+    {
+        public Task Consume(ConsumeContext<RetrainRequested> context)
+        {
+            received.Enqueue(context.Message.RequestId);
             return Task.CompletedTask;
         }
     }

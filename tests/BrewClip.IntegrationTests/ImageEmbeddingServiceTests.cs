@@ -52,7 +52,7 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
 
         // A second delivery of every message: no row is rewritten, no stage changes.
         var before = await SnapshotAsync();
-        var queue = settings["BREWCLIP__RabbitMq__QueuePrefix"] + "image-ingested";
+        var queue = settings["BREWCLIP__RabbitMq__QueuePrefix"] + "image-embedding-image-ingested";
         foreach (var (id, index) in ids.Select((id, i) => (id, i)))
         {
             await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));

@@ -42,9 +42,9 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await _db.ExecuteAsync($"insert into brewclip.transcripts (recording_id, source, language, text) values ({ids["dog"]}, 'sidecar', 'en', '{sidecar}')");
 
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
-        var (transcription, transcriptionQueue) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested");
+        var (transcription, transcriptionQueue) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested");
         await using var _t = transcription;
-        var (acoustic, acousticQueue) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "recording-transcribed");
+        var (acoustic, acousticQueue) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "acoustic-embedding-recording-transcribed");
         await using var _a = acoustic;
         await using var publisher = await TestPublisher.StartAsync();
 
@@ -97,9 +97,9 @@ public sealed class RecordingFlowTests : IAsyncLifetime
     {
         var ids = new[] { await RegisterAsync(TestMedia.Speak(_folder, "dog", "a dog runs on the grass")), await RegisterAsync(TestMedia.Speak(_folder, "cats", "two cats sleep")) };
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
-        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested");
+        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested");
         await using var _t = transcription;
-        var (acoustic, _) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "recording-transcribed");
+        var (acoustic, _) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "acoustic-embedding-recording-transcribed");
         await using var _a = acoustic;
         await using var publisher = await TestPublisher.StartAsync();
         foreach (var id in ids)
@@ -151,7 +151,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         TestMedia.Ffmpeg("-i", car, "-af", "apad=whole_dur=70", "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", long70);
         var id = await RegisterAsync(long70);
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
-        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "recording-ingested",
+        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested",
             new Dictionary<string, string> { ["BREWCLIP__Transcription__Timestamps"] = "true", ["BREWCLIP__Transcription__Language"] = "en" });
         await using var _t = transcription;
         await using var publisher = await TestPublisher.StartAsync();

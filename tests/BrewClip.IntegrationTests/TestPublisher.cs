@@ -29,7 +29,7 @@ internal sealed class TestPublisher : IAsyncDisposable
         };
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
-        builder.Services.AddBrewClipBus(options, new ServiceOptions());
+        builder.Services.AddBrewClipBus(options, new ServiceOptions(), owner: "test-publisher");
         var host = builder.Build();
         await host.StartAsync();
         return new TestPublisher(host);

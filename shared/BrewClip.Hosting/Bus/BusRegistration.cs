@@ -9,19 +9,22 @@ namespace BrewClip.Hosting.Bus;
 public static class BusRegistration
 {
     /// <summary>
-    /// MassTransit over RabbitMQ with the project's defaults: durable kebab-case queues (prefixed by
-    /// RabbitMq:QueuePrefix), publisher confirms, bounded prefetch and concurrency, exponential retry
-    /// and then the endpoint's <c>_error</c> queue. <paramref name="configureConsumers"/> adds a service's consumers.
+    /// MassTransit over RabbitMQ with the project's defaults: durable kebab-case queues, publisher confirms,
+    /// bounded prefetch and concurrency, exponential retry and then the endpoint's <c>_error</c> queue.
+    /// <paramref name="configureConsumers"/> adds a service's consumers. Every queue is named
+    /// RabbitMq:QueuePrefix + <paramref name="owner"/> + the consumer's name (<see cref="QueueName"/>), so two
+    /// services consuming the same event each get it on a queue of their own instead of sharing one.
     /// </summary>
     public static IServiceCollection AddBrewClipBus(
         this IServiceCollection services,
         RabbitMqOptions rabbitMq,
         ServiceOptions service,
+        string owner,
         Action<IBusRegistrationConfigurator>? configureConsumers = null)
     {
         services.AddMassTransit(bus =>
         {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(rabbitMq.QueuePrefix, includeNamespace: false));
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(QueuePrefixFor(rabbitMq.QueuePrefix, owner), includeNamespace: false));
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, transport) =>
             {
@@ -55,4 +58,12 @@ public static class BusRegistration
         });
         return services;
     }
+
+    /// <summary>The queue a service's consumer reads: <c>image-embedding-model-promoted</c> for ImageEmbedding's ModelPromotedConsumer.</summary>
+    public static string QueueName(string queuePrefix, string owner, string consumer) => QueuePrefixFor(queuePrefix, owner) + consumer;
+
+    /// <summary>The owning service's part of its queue names: "brewclip-image-embedding" owns "image-embedding-...".</summary>
+    public static string OwnerOf(string serviceName) => serviceName.StartsWith("brewclip-", StringComparison.Ordinal) ? serviceName["brewclip-".Length..] : serviceName;
+
+    private static string QueuePrefixFor(string queuePrefix, string owner) => string.IsNullOrEmpty(owner) ? queuePrefix : $"{queuePrefix}{owner}-";
 }
