@@ -62,11 +62,10 @@ internal static class ImageEmbeddingBenchmark
             await using var database = await TestDatabase.CreateAsync();
             var decoder = new CenterCropDecoder(tools);
             var preprocessor = new ClipImagePreprocessor(decoder);
-            var versions = new ModelVersionStore(database.DataSource);
             var writer = new VectorIndexWriter(database.DataSource);
             var store = new ImageStore(database.DataSource);
             // As the service runs by default: each crop is deleted once its image's embedding is cached.
-            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(tower.EmbeddingSize), versions, writer,
+            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(tower.EmbeddingSize), writer,
                 Microsoft.Extensions.Options.Options.Create(new ImageEmbeddingOptions()), NullLogger<ImageIndexer>.Instance);
 
             // The same images twice: with the crops Ingest stored (the normal case), and without (decoded by ffmpeg here).

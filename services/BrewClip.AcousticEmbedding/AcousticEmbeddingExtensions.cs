@@ -1,5 +1,6 @@
 using BrewClip.AcousticEmbedding.Consumers;
 using BrewClip.Hosting;
+using BrewClip.Hosting.Backfill;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
@@ -27,10 +28,10 @@ public static class AcousticEmbeddingExtensions
                 options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
         });
         services.AddSingleton<SegmentStore>();
-        services.AddSingleton<ModelVersionStore>();
         services.AddSingleton<VectorIndexWriter>();
         services.AddSingleton<AudioHeads>();
         services.AddSingleton<RecordingEmbedder>();
+        services.AddBackfill<AudioBackfillSource>(builder.Configuration, defaultBatchSize: 16);
         // Loaded before the bus starts, so a missing model stops the service at start.
         services.AddStartupCheck(sp => $"CLIP text tower loaded: {sp.GetRequiredService<ClipTextTower>().EmbeddingSize}-d embeddings", ModelLoadFailure.Is);
     }
@@ -39,6 +40,6 @@ public static class AcousticEmbeddingExtensions
     {
         bus.AddConsumer<RecordingTranscribedConsumer>();
         bus.AddConsumer<RecordingTranscribedFaultConsumer>();
-        bus.AddConsumer<ModelPromotedConsumer>();
+        bus.AddBackfillConsumers();
     }
 }

@@ -4,6 +4,7 @@ using BrewClip.Autograd.Safetensors;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
+using BrewClip.Storage.ModelVersions;
 
 namespace BrewClip.AcousticEmbedding;
 
@@ -16,13 +17,14 @@ internal sealed class AudioHeads
 {
     private readonly ConcurrentDictionary<int, AudioHead?> _heads = new();
 
-    public float[] Vectors(ModelVersion version, IReadOnlyList<SegmentRow> rows, IReadOnlyDictionary<(long, int), float[]> textEmbeds)
+    /// <summary>Unit vectors of segments whose text features are cached ([rows, size], row-major).</summary>
+    public float[] Vectors(ModelVersion version, IReadOnlyList<SegmentRow> rows)
     {
-        var size = textEmbeds.Values.First().Length;
+        var size = TextEmbeds(rows[0]).Length;
         var head = _heads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : AudioHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
         if (head is null)
         {
-            return ClipEmbeddings.NormalizeRows(rows.SelectMany(r => textEmbeds[(r.RecordingId, r.Index)]).ToArray(), size);
+            return ClipEmbeddings.NormalizeRows(rows.SelectMany(TextEmbeds).ToArray(), size);
         }
         var vectors = new float[rows.Count * head.Config.EmbeddingSize];
         using var _ = GradMode.Disable();
@@ -32,12 +34,15 @@ internal sealed class AudioHeads
             var (tokens, tokenMetadata) = SafetensorsFile.Read(ArtifactPaths.ToLocalPath(Required(row.TextStatesUri, row, "CLIP token states")));
             var (encoder, _) = SafetensorsFile.Read(ArtifactPaths.ToLocalPath(Required(row.EncoderStatesUri, row, "Whisper encoder states")));
             var length = int.Parse(tokenMetadata["length"], System.Globalization.CultureInfo.InvariantCulture);
-            var embeds = textEmbeds[(row.RecordingId, row.Index)];
+            var embeds = TextEmbeds(row);
             head.Forward(tokens["token_states"], length, Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"])
                 .Span.CopyTo(vectors.AsSpan(i * head.Config.EmbeddingSize, head.Config.EmbeddingSize));
         }
         return vectors;
     }
+
+    private static float[] TextEmbeds(SegmentRow row)
+        => row.TextEmbeds ?? throw new InvalidOperationException($"Segment {row.Index} of recording {row.RecordingId} has no cached CLIP text embedding.");
 
     private static string Required(string? uri, SegmentRow row, string what)
         => uri ?? throw new InvalidOperationException($"Segment {row.Index} of recording {row.RecordingId} has no cached {what}; it was not transcribed by this pipeline.");

@@ -2,6 +2,7 @@ using BrewClip.Autograd;
 using BrewClip.Autograd.Safetensors;
 using BrewClip.Models.Clip;
 using BrewClip.Storage;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 
 namespace BrewClip.AcousticEmbedding;
@@ -14,7 +15,6 @@ namespace BrewClip.AcousticEmbedding;
 internal sealed class RecordingEmbedder(
     SegmentStore segments,
     ClipTextTower textTower,
-    ModelVersionStore versions,
     VectorIndexWriter writer,
     FileSystemArtifactStore artifacts,
     AudioHeads heads,
@@ -28,7 +28,6 @@ internal sealed class RecordingEmbedder(
             logger.LogWarning("Recording {RecordingId} has no transcribed segments; its message is dropped", recordingId);
             return 0;
         }
-        var embeds = rows.ToDictionary(r => (r.RecordingId, r.Index), r => r.TextEmbeds);
         var missing = rows.Where(r => r.TextEmbeds is null).ToList();
         if (missing.Count > 0)
         {
@@ -46,26 +45,26 @@ internal sealed class RecordingEmbedder(
                 }, cancellationToken).ConfigureAwait(false);
                 var projected = features.Embeddings.ProjectedRow(i).ToArray();
                 await segments.SaveTextFeaturesAsync(recordingId, row.Index, projected, uri, cancellationToken).ConfigureAwait(false);
-                embeds[(row.RecordingId, row.Index)] = projected;
                 rows[rows.IndexOf(row)] = row with { TextEmbeds = projected, TextStatesUri = uri };
             }
         }
 
-        var version = await versions.ActiveAsync(cancellationToken).ConfigureAwait(false);
-        var written = await WriteVectorsAsync(version, rows, embeds!, cancellationToken).ConfigureAwait(false);
+        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => Vectors(version, rows), cancellationToken).ConfigureAwait(false);
         await segments.MarkEmbeddedAsync(recordingId, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written", recordingId, rows.Count, written);
+        logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written for model versions {Versions}",
+            recordingId, rows.Count, written.RowsChanged, string.Join(", ", written.Versions));
         return rows.Count;
     }
 
-    /// <summary>Applies a version's head to segments with cached features and upserts their vectors; returns rows changed.</summary>
-    public async Task<int> WriteVectorsAsync(ModelVersion version, IReadOnlyList<SegmentRow> rows,
-        IReadOnlyDictionary<(long, int), float[]> textEmbeds, CancellationToken cancellationToken)
+    /// <summary>A version's vectors of segments with cached features.</summary>
+    public List<AudioSegmentVector> Vectors(ModelVersion version, IReadOnlyList<SegmentRow> rows)
     {
-        var vectors = heads.Vectors(version, rows, textEmbeds);
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        var vectors = heads.Vectors(version, rows);
         var size = vectors.Length / rows.Count;
-        return await writer.UpsertAudioVectorsAsync(version.Version,
-            rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList(),
-            cancellationToken).ConfigureAwait(false);
+        return rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList();
     }
 }

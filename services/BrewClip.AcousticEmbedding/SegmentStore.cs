@@ -15,22 +15,39 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Segments with cached text features, in (recording, segment) order after a position, for re-embedding.</summary>
-    public async Task<List<SegmentRow>> FeaturedAfterAsync(long recordingId, int segmentIndex, int limit, CancellationToken cancellationToken)
+    public static async Task<List<SegmentRow>> FeaturedAfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        long recordingId, int segmentIndex, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = new NpgsqlCommand($"""
             select {Columns} from brewclip.recording_segments
             where text_embeds is not null and (recording_id, segment_index) > ($1, $2)
             order by recording_id, segment_index limit $3
-            """);
+            """, connection, transaction);
         command.Parameters.Add(new() { Value = recordingId });
         command.Parameters.Add(new() { Value = segmentIndex });
         command.Parameters.Add(new() { Value = limit });
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> CountFeaturedAsync(CancellationToken cancellationToken)
+    /// <summary>Segments with cached text features but no vector of a version, in order.</summary>
+    public static async Task<List<SegmentRow>> FeaturedWithoutVectorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        int version, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select count(*) from brewclip.recording_segments where text_embeds is not null");
+        await using var command = new NpgsqlCommand($"""
+            select {Columns} from brewclip.recording_segments s
+            where s.text_embeds is not null
+              and not exists (select 1 from brewclip.audio_vectors v
+                              where v.model_version = $1 and v.recording_id = s.recording_id and v.segment_index = s.segment_index)
+            order by recording_id, segment_index limit $2
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = version });
+        command.Parameters.Add(new() { Value = limit });
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<long> CountFeaturedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("select count(*) from brewclip.recording_segments where text_embeds is not null", connection, transaction);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

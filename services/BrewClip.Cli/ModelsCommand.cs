@@ -4,7 +4,7 @@ using BrewClip.Models.Download;
 
 namespace BrewClip.Cli;
 
-/// <summary><c>brewclip models pull NAME...</c>: downloads models' published files into the model store, verified.</summary>
+/// <summary><c>brewclip models pull NAME...</c>: downloads models' published files into the model store, verified; the version commands are in <see cref="ModelVersionsCommands"/>.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
@@ -21,7 +21,12 @@ internal static class ModelsCommand
             names, baseUrl, root,
         };
         pull.SetAction((result, cancellationToken) => PullAsync(result.GetValue(names)!, result.GetValue(baseUrl), result.GetValue(root), cancellationToken));
-        return new Command("models", "The model store.") { pull };
+        var models = new Command("models", "The model store and the model versions.") { pull };
+        foreach (var command in ModelVersionsCommands.Create())
+        {
+            models.Subcommands.Add(command);
+        }
+        return models;
     }
 
     private static async Task<int> PullAsync(string[] names, string? baseUrl, string? root, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using BrewClip.Hosting;
+using BrewClip.Hosting.Backfill;
 using BrewClip.Hosting.Options;
 using BrewClip.ImageEmbedding.Consumers;
 using BrewClip.Media;
@@ -32,9 +33,9 @@ public static class ImageEmbeddingExtensions
         services.AddSingleton(sp => new ClipImagePreprocessor(new CenterCropDecoder(sp.GetRequiredService<ToolRunner>())));
         services.AddSingleton(sp => new ImageHeads(sp.GetRequiredService<ClipVisionTower>().EmbeddingSize));
         services.AddSingleton<ImageStore>();
-        services.AddSingleton<ModelVersionStore>();
         services.AddSingleton<VectorIndexWriter>();
         services.AddSingleton<ImageIndexer>();
+        services.AddBackfill<ImageBackfillSource>(builder.Configuration, defaultBatchSize: 2000);
         // Loaded before the bus starts, so a missing model stops the service at start.
         services.AddStartupCheck(sp =>
         {
@@ -47,6 +48,6 @@ public static class ImageEmbeddingExtensions
     {
         bus.AddConsumer<ImageIngestedConsumer, ImageIngestedConsumerDefinition>();
         bus.AddConsumer<ImageIngestedFaultConsumer>();
-        bus.AddConsumer<ModelPromotedConsumer>();
+        bus.AddBackfillConsumers();
     }
 }

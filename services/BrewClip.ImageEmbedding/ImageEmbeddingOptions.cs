@@ -20,8 +20,4 @@ public sealed class ImageEmbeddingOptions
     /// would decode the stored image instead.
     /// </summary>
     public bool KeepClipCrops { get; set; }
-
-    /// <summary>Cached embeddings re-embedded per step when a model version is promoted.</summary>
-    [Range(1, 100_000)]
-    public int ReembedBatchSize { get; set; } = 1000;
 }

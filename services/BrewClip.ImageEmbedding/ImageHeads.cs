@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
+using BrewClip.Storage.ModelVersions;
 
 namespace BrewClip.ImageEmbedding;
 

@@ -1,5 +1,6 @@
 using BrewClip.Models.Clip;
 using BrewClip.Storage;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using Microsoft.Extensions.Options;
 
@@ -7,14 +8,14 @@ namespace BrewClip.ImageEmbedding;
 
 /// <summary>
 /// Turns images into index vectors: CLIP runs once per batch for images without a cached embedding,
-/// the active version's head makes the vectors, and they are upserted. A bad image fails alone.
+/// the head of each live version (the active one, and one being backfilled) makes the vectors, and they are
+/// upserted. A bad image fails alone.
 /// </summary>
 internal sealed class ImageIndexer(
     ImageStore images,
     ClipImagePreprocessor preprocessor,
     ClipVisionTower tower,
     ImageHeads heads,
-    ModelVersionStore versions,
     VectorIndexWriter writer,
     IOptions<ImageEmbeddingOptions> options,
     ILogger<ImageIndexer> logger)
@@ -73,16 +74,16 @@ internal sealed class ImageIndexer(
             await images.ReleaseCropsAsync(rows.Where(r => embeddings.ContainsKey(r.Id)).ToList(), logger, cancellationToken).ConfigureAwait(false);
         }
 
-        var version = await versions.ActiveAsync(cancellationToken).ConfigureAwait(false);
         var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();
-        var written = await WriteVectorsAsync(version, embedded.Select(id => (id, embeddings[id])).ToList(), cancellationToken).ConfigureAwait(false);
+        var cached = embedded.Select(id => (id, embeddings[id])).ToList();
+        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => Vectors(version, cached), cancellationToken).ConfigureAwait(false);
         await images.MarkEmbeddedAsync(embedded, cancellationToken).ConfigureAwait(false);
         foreach (var (id, reason) in failures)
         {
             logger.LogWarning("Image {ImageId} failed: {Reason}", id, reason);
             await images.MarkFailedAsync(id, reason, cancellationToken).ConfigureAwait(false);
         }
-        return new ImageIndexResult(embedded.Length, fromCrops, decoded, failures.Count, written, version.Version);
+        return new ImageIndexResult(embedded.Length, fromCrops, decoded, failures.Count, written.RowsChanged, written.Versions);
     }
 
     /// <summary>The local path of the row's stored crop; null when it has none or it is not in a local store.</summary>
@@ -102,12 +103,12 @@ internal sealed class ImageIndexer(
         }
     }
 
-    /// <summary>Applies a version's head to cached embeddings and upserts the vectors; returns rows changed.</summary>
-    public async Task<int> WriteVectorsAsync(ModelVersion version, IReadOnlyList<(long Id, float[] Embedding)> rows, CancellationToken cancellationToken)
+    /// <summary>A version's vectors of cached CLIP embeddings.</summary>
+    public List<ImageVector> Vectors(ModelVersion version, IReadOnlyList<(long Id, float[] Embedding)> rows)
     {
         if (rows.Count == 0)
         {
-            return 0;
+            return [];
         }
         var head = heads.For(version);
         var flat = new float[rows.Count * head.Size];
@@ -116,8 +117,6 @@ internal sealed class ImageIndexer(
             rows[i].Embedding.CopyTo(flat.AsSpan(i * head.Size, head.Size));
         }
         var vectors = head.Apply(flat);
-        return await writer.UpsertImageVectorsAsync(version.Version,
-            rows.Select((row, i) => new ImageVector(row.Id, vectors.AsMemory(i * head.Size, head.Size))).ToList(),
-            cancellationToken).ConfigureAwait(false);
+        return rows.Select((row, i) => new ImageVector(row.Id, vectors.AsMemory(i * head.Size, head.Size))).ToList();
     }
 }

@@ -96,26 +96,4 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = ids });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    public async Task<long> CountEmbeddingsAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("select count(*) from brewclip.image_features");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>Cached embeddings in id order after <paramref name="afterId"/>, for re-embedding.</summary>
-    public async Task<List<(long Id, float[] Embedding)>> EmbeddingsAfterAsync(long afterId, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "select image_id, image_embeds from brewclip.image_features where image_id > $1 order by image_id limit $2");
-        command.Parameters.Add(new() { Value = afterId });
-        command.Parameters.Add(new() { Value = limit });
-        var rows = new List<(long, float[])>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add((reader.GetInt64(0), reader.GetFieldValue<float[]>(1)));
-        }
-        return rows;
-    }
 }

@@ -9,4 +9,10 @@ namespace BrewClip.Contracts;
 [JsonSerializable(typeof(RetrainRequested))]
 [JsonSerializable(typeof(ModelPromoted))]
 [JsonSerializable(typeof(ModelBackfillCompleted))]
+[JsonSerializable(typeof(ModelBackfillFailed))]
+[JsonSerializable(typeof(ModelActivated))]
+[JsonSerializable(typeof(PromoteModel))]
+[JsonSerializable(typeof(ActivateModel))]
+[JsonSerializable(typeof(ModelRequestAccepted))]
+[JsonSerializable(typeof(ModelRequestRefused))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

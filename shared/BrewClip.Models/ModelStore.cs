@@ -14,6 +14,14 @@ public sealed class ModelStore(string root)
 
     public string Root { get; } = Path.GetFullPath(root);
 
+    /// <summary>Where trained versions' heads live, a folder per version (<c>brewclip/3/</c>).</summary>
+    public string VersionsFolder => Path.Combine(Root, "brewclip");
+
+    public string VersionFolder(int version) => Path.Combine(VersionsFolder, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Where heads are copied before Training registers them (<c>brewclip/incoming/</c>).</summary>
+    public string IncomingFolder => Path.Combine(VersionsFolder, "incoming");
+
     public static ModelStore FromEnvironment(string? configuredRoot = null) => new(
         !string.IsNullOrWhiteSpace(configuredRoot) ? configuredRoot
         : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment

@@ -23,6 +23,13 @@ internal static class RabbitMqManagement
         return body.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
     }
 
+    public static async Task<bool> ExistsAsync(string queue)
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var response = await Http.GetAsync($"api/queues/{Uri.EscapeDataString(endpoint.VirtualHost)}/{Uri.EscapeDataString(queue)}");
+        return response.StatusCode != System.Net.HttpStatusCode.NotFound && response.EnsureSuccessStatusCode().IsSuccessStatusCode;
+    }
+
     private static HttpClient CreateClient()
     {
         var endpoint = TestSettings.RabbitMq;

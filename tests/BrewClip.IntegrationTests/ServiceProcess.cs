@@ -77,12 +77,24 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>Whether the test stopped it on purpose (SIGTERM or kill -9).</summary>
+    public bool Stopped { get; private set; }
+
     public void Terminate()
     {
+        Stopped = true;
         if (kill(_process.Id, SigTerm) != 0)
         {
             throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
         }
+    }
+
+    /// <summary>kill -9: the process gets no chance to finish or hand anything back.</summary>
+    public async Task KillAsync()
+    {
+        Stopped = true;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)

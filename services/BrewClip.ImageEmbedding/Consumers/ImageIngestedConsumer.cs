@@ -10,7 +10,7 @@ internal sealed class ImageIngestedConsumer(ImageIndexer indexer, ILogger<ImageI
     {
         var ids = context.Message.Select(m => m.Message.ImageId).ToList();
         var result = await indexer.IndexAsync(ids, context.CancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Embedded {Embedded} images ({FromCrops} from stored crops, {Decoded} decoded, {Failed} failed, {Written} vectors written) with model version {Version}",
-            result.Embedded, result.FromCrops, result.Decoded, result.Failed, result.VectorsWritten, result.ModelVersion);
+        logger.LogInformation("Embedded {Embedded} images ({FromCrops} from stored crops, {Decoded} decoded, {Failed} failed, {Written} vectors written) with model versions {Versions}",
+            result.Embedded, result.FromCrops, result.Decoded, result.Failed, result.VectorsWritten, string.Join(", ", result.ModelVersions));
     }
 }

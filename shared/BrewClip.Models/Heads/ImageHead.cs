@@ -24,6 +24,9 @@ public sealed class ImageHead
 
     public int Size { get; }
 
+    /// <summary>Whether every weight of the adapter is a finite number (the identity head has none).</summary>
+    public bool IsFinite => (_weight ?? []).All(float.IsFinite) && (_bias ?? []).All(float.IsFinite);
+
     /// <summary>The zero-shot head of version 0: CLIP's embedding, normalised.</summary>
     public static ImageHead Identity(int size) => new(size, null, null);
 

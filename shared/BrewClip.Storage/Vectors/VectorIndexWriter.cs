@@ -1,3 +1,4 @@
+using BrewClip.Storage.ModelVersions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,12 +12,34 @@ namespace BrewClip.Storage.Vectors;
 public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
 {
     /// <summary>Upserts image vectors for a model version; returns how many rows were inserted or changed.</summary>
-    public async Task<int> UpsertImageVectorsAsync(int modelVersion, IReadOnlyCollection<ImageVector> vectors, CancellationToken cancellationToken = default)
+    public Task<int> UpsertImageVectorsAsync(int modelVersion, IReadOnlyCollection<ImageVector> vectors, CancellationToken cancellationToken = default)
+        => InTransactionAsync((connection, transaction) => UpsertImageVectorsAsync(connection, transaction, modelVersion, vectors, cancellationToken), cancellationToken);
+
+    /// <summary>Upserts audio segment vectors for a model version; returns how many rows were inserted or changed.</summary>
+    public Task<int> UpsertAudioVectorsAsync(int modelVersion, IReadOnlyCollection<AudioSegmentVector> vectors, CancellationToken cancellationToken = default)
+        => InTransactionAsync((connection, transaction) => UpsertAudioVectorsAsync(connection, transaction, modelVersion, vectors, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Writes new items' vectors for every live version (<see cref="ModelVersionStore.LiveAsync"/>: the active one,
+    /// one being backfilled, retired ones kept for a rollback) in one transaction that holds
+    /// <see cref="ModelVersionLock"/> shared, so an item embedded while a version is backfilled gets that version's
+    /// vector too, whether or not the backfill has passed it.
+    /// </summary>
+    public Task<LiveVectorWrite> UpsertImageVectorsForLiveVersionsAsync(Func<ModelVersion, IReadOnlyCollection<ImageVector>> vectorsFor, CancellationToken cancellationToken = default)
+        => ForLiveVersionsAsync((connection, transaction, version) => UpsertImageVectorsAsync(connection, transaction, version.Version, vectorsFor(version), cancellationToken), cancellationToken);
+
+    /// <inheritdoc cref="UpsertImageVectorsForLiveVersionsAsync"/>
+    public Task<LiveVectorWrite> UpsertAudioVectorsForLiveVersionsAsync(Func<ModelVersion, IReadOnlyCollection<AudioSegmentVector>> vectorsFor, CancellationToken cancellationToken = default)
+        => ForLiveVersionsAsync((connection, transaction, version) => UpsertAudioVectorsAsync(connection, transaction, version.Version, vectorsFor(version), cancellationToken), cancellationToken);
+
+    /// <summary>Upserts image vectors inside the caller's transaction.</summary>
+    public static async Task<int> UpsertImageVectorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int modelVersion,
+        IReadOnlyCollection<ImageVector> vectors, CancellationToken cancellationToken)
     {
         // One row per item: the last vector given for an id wins, as a second upsert of it would.
         var rows = vectors.GroupBy(v => v.ImageId).Select(g => g.Last()).ToList();
-        return await LoadAndUpsertAsync(
-            "create temporary table image_vectors_load (image_id bigint not null, embedding halfvec(512) not null) on commit drop",
+        return await LoadAndUpsertAsync(connection, transaction,
+            "image_vectors_load (image_id bigint not null, embedding halfvec(512) not null)",
             "copy image_vectors_load (image_id, embedding) from stdin (format binary)",
             async (importer, ct) =>
             {
@@ -37,12 +60,13 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             modelVersion, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Upserts audio segment vectors for a model version; returns how many rows were inserted or changed.</summary>
-    public async Task<int> UpsertAudioVectorsAsync(int modelVersion, IReadOnlyCollection<AudioSegmentVector> vectors, CancellationToken cancellationToken = default)
+    /// <summary>Upserts audio segment vectors inside the caller's transaction.</summary>
+    public static async Task<int> UpsertAudioVectorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int modelVersion,
+        IReadOnlyCollection<AudioSegmentVector> vectors, CancellationToken cancellationToken)
     {
         var rows = vectors.GroupBy(v => (v.RecordingId, v.SegmentIndex)).Select(g => g.Last()).ToList();
-        return await LoadAndUpsertAsync(
-            "create temporary table audio_vectors_load (recording_id bigint not null, segment_index integer not null, embedding halfvec(512) not null) on commit drop",
+        return await LoadAndUpsertAsync(connection, transaction,
+            "audio_vectors_load (recording_id bigint not null, segment_index integer not null, embedding halfvec(512) not null)",
             "copy audio_vectors_load (recording_id, segment_index, embedding) from stdin (format binary)",
             async (importer, ct) =>
             {
@@ -64,13 +88,40 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             modelVersion, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> LoadAndUpsertAsync(
-        string createLoadTable, string copy, Func<NpgsqlBinaryImporter, CancellationToken, Task> writeRows,
-        string upsert, int modelVersion, CancellationToken cancellationToken)
+    private async Task<LiveVectorWrite> ForLiveVersionsAsync(
+        Func<NpgsqlConnection, NpgsqlTransaction, ModelVersion, Task<int>> upsert, CancellationToken cancellationToken)
+    {
+        var versions = new List<int>();
+        var changed = await InTransactionAsync(async (connection, transaction) =>
+        {
+            await ModelVersionLock.TakeSharedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var total = 0;
+            foreach (var version in await ModelVersionStore.LiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
+            {
+                total += await upsert(connection, transaction, version).ConfigureAwait(false);
+                versions.Add(version.Version);
+            }
+            return total;
+        }, cancellationToken).ConfigureAwait(false);
+        return new LiveVectorWrite(versions, changed);
+    }
+
+    private async Task<int> InTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task<int>> work, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var create = new NpgsqlCommand(createLoadTable, connection, transaction))
+        var result = await work(connection, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private static async Task<int> LoadAndUpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string loadTable, string copy, Func<NpgsqlBinaryImporter, CancellationToken, Task> writeRows,
+        string upsert, int modelVersion, CancellationToken cancellationToken)
+    {
+        // Dropped at commit; emptied when one transaction loads several times (a version each).
+        var table = loadTable[..loadTable.IndexOf(' ', StringComparison.Ordinal)];
+        await using (var create = new NpgsqlCommand($"create temporary table if not exists {loadTable} on commit drop; truncate {table}", connection, transaction))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -79,13 +130,8 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             await writeRows(importer, cancellationToken).ConfigureAwait(false);
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        int changed;
-        await using (var command = new NpgsqlCommand(upsert, connection, transaction))
-        {
-            command.Parameters.Add(new() { Value = modelVersion });
-            changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return changed;
+        await using var command = new NpgsqlCommand(upsert, connection, transaction);
+        command.Parameters.Add(new() { Value = modelVersion });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,0 +1,42 @@
+using BrewClip.Hosting.Backfill;
+using BrewClip.Storage.Backfills;
+using BrewClip.Storage.ModelVersions;
+using BrewClip.Storage.Vectors;
+using Npgsql;
+
+namespace BrewClip.AcousticEmbedding;
+
+/// <summary>
+/// Audio segments re-embedded for a promoted version from their cached features (CLIP token states and text
+/// embedding, Whisper encoder states: the head only, no Whisper or CLIP run), in (recording, segment) order.
+/// </summary>
+internal sealed class AudioBackfillSource(RecordingEmbedder embedder) : IBackfillSource
+{
+    public string Kind => "audio";
+
+    public Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+        => SegmentStore.CountFeaturedAsync(connection, transaction, cancellationToken);
+
+    public async Task<(int Items, BackfillCursor Last)> EmbedAfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version,
+        BackfillCursor after, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await SegmentStore.FeaturedAfterAsync(connection, transaction, after.Id, after.Segment, limit, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(connection, transaction, version, rows, cancellationToken).ConfigureAwait(false);
+        return (rows.Count, rows.Count == 0 ? after : new BackfillCursor(rows[^1].RecordingId, rows[^1].Index));
+    }
+
+    public async Task<int> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await SegmentStore.FeaturedWithoutVectorAsync(connection, transaction, version.Version, limit, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(connection, transaction, version, rows, cancellationToken).ConfigureAwait(false);
+        return rows.Count;
+    }
+
+    private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, List<SegmentRow> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count > 0)
+        {
+            await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, embedder.Vectors(version, rows), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

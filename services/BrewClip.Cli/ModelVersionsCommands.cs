@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using BrewClip.Contracts;
+using BrewClip.Hosting.Options;
+using BrewClip.Models;
+using BrewClip.Models.Heads;
+using BrewClip.Storage;
+using Npgsql;
+
+namespace BrewClip.Cli;
+
+/// <summary>
+/// <c>brewclip models list | activate N | promote PATH</c>: the model versions, a rollback, and heads trained
+/// elsewhere put into service. Changes are asked of the Training service, which owns the versions.
+/// </summary>
+internal static class ModelVersionsCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        var follow = new Option<bool>("--follow") { Description = "Redraw until no version is being backfilled." };
+        var list = new Command("list", "Model versions with status, metrics and backfill progress.") { follow };
+        list.SetAction((result, cancellationToken) => ListAsync(result.GetValue(follow), cancellationToken));
+
+        var version = new Argument<int>("version") { Description = "A retired version whose vectors are kept (see `brewclip models list`)." };
+        var activate = new Command("activate", "Make a retained version active at once (a rollback).") { version };
+        activate.SetAction((result, cancellationToken) => ActivateAsync(result.GetValue(version), cancellationToken));
+
+        var path = new Argument<string>("path") { Description = $"A folder with {AudioHead.ConfigFile}, {AudioHead.WeightsFile} and {ImageHead.FileName}." };
+        var description = new Option<string?>("--description") { Description = "What this version is (default: the folder's name)." };
+        var wait = new Option<bool>("--wait") { Description = "Follow the backfill until the version is active or rejected." };
+        var promote = new Command("promote", "Register heads trained elsewhere as a new version and promote it: every item is re-embedded, then it becomes active.")
+        {
+            path, description, wait,
+        };
+        promote.SetAction((result, cancellationToken) => PromoteAsync(result.GetValue(path)!, result.GetValue(description), result.GetValue(wait), cancellationToken));
+        return [list, activate, promote];
+    }
+
+    private static async Task<int> ListAsync(bool follow, CancellationToken cancellationToken)
+    {
+        var postgres = CliSettings.TryBind<PostgresOptions>(CliSettings.Load(), PostgresOptions.Section);
+        if (postgres is null)
+        {
+            return ExitCodes.Configuration;
+        }
+        await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
+        while (true)
+        {
+            var rows = await ReadAsync(dataSource, null, cancellationToken);
+            Console.WriteLine($"{"version",7}  {"status",-11} {"activated",-20} {"audio",-36} {"image",-36} metrics / reason");
+            foreach (var row in rows)
+            {
+                Console.WriteLine(row.Line());
+            }
+            if (!follow || rows.All(r => r.Status != "backfilling"))
+            {
+                return ExitCodes.Ok;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            Console.WriteLine();
+        }
+    }
+
+    private static async Task<int> ActivateAsync(int version, CancellationToken cancellationToken)
+    {
+        var rabbitMq = CliSettings.TryBind<RabbitMqOptions>(CliSettings.Load(), RabbitMqOptions.Section);
+        if (rabbitMq is null)
+        {
+            return ExitCodes.Configuration;
+        }
+        return await TrainingClient.AskAsync(rabbitMq, new ActivateModel(version), cancellationToken) is null ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
+    private static async Task<int> PromoteAsync(string path, string? description, bool wait, CancellationToken cancellationToken)
+    {
+        var configuration = CliSettings.Load();
+        var postgres = CliSettings.TryBind<PostgresOptions>(configuration, PostgresOptions.Section);
+        var rabbitMq = CliSettings.TryBind<RabbitMqOptions>(configuration, RabbitMqOptions.Section);
+        var models = CliSettings.TryBind<ModelOptions>(configuration, ModelOptions.Section);
+        if (postgres is null || rabbitMq is null || models is null)
+        {
+            return ExitCodes.Configuration;
+        }
+        var folder = Path.GetFullPath(path);
+        try
+        {
+            var config = HeadFolder.Check(folder);
+            Console.WriteLine($"checked {folder}: audio head {config.WhisperWidth}-d Whisper and {config.TextWidth}-d CLIP text states -> {config.EmbeddingSize}-d; image head {HeadFolder.IndexWidth}-d");
+        }
+        catch (Exception e) when (e is InvalidDataException or ModelMissingException)
+        {
+            Console.Error.WriteLine($"brewclip: not promoted: {e.Message}");
+            return ExitCodes.Failed;
+        }
+
+        // Copied into the model store, where Training (on this machine or another sharing the store) takes it over.
+        var store = models.Store();
+        var staged = Path.Combine(store.IncomingFolder, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staged);
+        foreach (var file in new[] { AudioHead.ConfigFile, AudioHead.WeightsFile, ImageHead.FileName })
+        {
+            File.Copy(Path.Combine(folder, file), Path.Combine(staged, file));
+        }
+        var version = await TrainingClient.AskAsync(rabbitMq,
+            new PromoteModel(Path.GetRelativePath(store.Root, staged), description ?? new DirectoryInfo(folder).Name), cancellationToken);
+        if (version is null)
+        {
+            if (Directory.Exists(staged))
+            {
+                Directory.Delete(staged, recursive: true);
+            }
+            return ExitCodes.Failed;
+        }
+        if (!wait)
+        {
+            Console.WriteLine("follow it with `brewclip models list --follow`");
+            return ExitCodes.Ok;
+        }
+        await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
+        return await FollowAsync(dataSource, version.Value, cancellationToken);
+    }
+
+    /// <summary>One line redrawn while the version backfills; returns when it is active (0) or rejected (1).</summary>
+    private static async Task<int> FollowAsync(NpgsqlDataSource dataSource, int version, CancellationToken cancellationToken)
+    {
+        var interactive = !Console.IsOutputRedirected;
+        while (true)
+        {
+            var row = (await ReadAsync(dataSource, version, cancellationToken)).Single();
+            if (row.Status is "backfilling" or "candidate")
+            {
+                if (interactive)
+                {
+                    Console.Write($"\r{row.Line()}");
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                continue;
+            }
+            if (interactive)
+            {
+                Console.WriteLine();
+            }
+            Console.WriteLine(row.Line());
+            return row.Status == "active" ? ExitCodes.Ok : ExitCodes.Failed;
+        }
+    }
+
+    private static async Task<List<VersionRow>> ReadAsync(NpgsqlDataSource dataSource, int? version, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select version, status, coalesce(status_reason, ''), description, metrics::text, activated_at, vectors_dropped_at is not null,
+                   audio_done, audio_total, audio_finished_at is not null, image_done, image_total, image_finished_at is not null
+            from brewclip.model_versions_progress where $1::integer is null or version = $1 order by version desc
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        var rows = new List<VersionRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new VersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6),
+                Progress.From(reader, 7), Progress.From(reader, 10)));
+        }
+        return rows;
+    }
+
+    private sealed record Progress(long Done, long Total, bool Finished)
+    {
+        public static Progress? From(NpgsqlDataReader reader, int column)
+            => reader.IsDBNull(column) ? null : new Progress(reader.GetInt64(column), reader.GetInt64(column + 1), reader.GetBoolean(column + 2));
+
+        /// <summary>A 20-wide bar with the count: [##########..........]  50% 5000/10000.</summary>
+        public override string ToString()
+        {
+            var fraction = Finished ? 1.0 : Total == 0 ? 0 : Math.Min(1.0, (double)Done / Total);
+            var filled = (int)(fraction * 20);
+            return string.Create(CultureInfo.InvariantCulture, $"[{new string('#', filled)}{new string('.', 20 - filled)}] {fraction * 100,3:F0}% {Done}/{Total}");
+        }
+    }
+
+    private sealed record VersionRow(int Version, string Status, string Reason, string Description, string Metrics,
+        DateTimeOffset? ActivatedAt, bool Dropped, Progress? Audio, Progress? Image)
+    {
+        public string Line()
+        {
+            var activated = ActivatedAt is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "";
+            var status = Status == "retired" && Dropped ? "retired*" : Status;
+            var notes = new List<string> { Description };
+            if (Metrics != "{}")
+            {
+                notes.Add(SummarizeMetrics(Metrics));
+            }
+            if (Reason.Length > 0)
+            {
+                notes.Add(Reason);
+            }
+            if (Dropped)
+            {
+                notes.Add("vectors dropped by retention");
+            }
+            return $"{Version,7}  {status,-11} {activated,-20} {Audio?.ToString() ?? "",-36} {Image?.ToString() ?? "",-36} {string.Join("; ", notes)}";
+        }
+
+        private static string SummarizeMetrics(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            return string.Join(", ", document.RootElement.EnumerateObject()
+                .Where(p => p.Value.ValueKind == JsonValueKind.Number)
+                .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Value.GetDouble():0.###}")));
+        }
+    }
+}

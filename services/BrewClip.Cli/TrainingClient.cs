@@ -1,0 +1,51 @@
+using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
+using BrewClip.Hosting.Options;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BrewClip.Cli;
+
+/// <summary>Asks the Training service, which owns model versions, to change them, and waits for its answer.</summary>
+internal static class TrainingClient
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>Sends a request and prints the answer; returns the version accepted, or null (the reason printed).</summary>
+    public static async Task<int?> AskAsync<TRequest>(RabbitMqOptions rabbitMq, TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(rabbitMq));
+        builder.Services.AddBrewClipBus(rabbitMq, new ServiceOptions(), owner: "brewclip-cli");
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            var client = host.Services.GetRequiredService<IBus>().CreateRequestClient<TRequest>(RequestTimeout.After(s: (int)Patience.TotalSeconds));
+            var response = await client.GetResponse<ModelRequestAccepted, ModelRequestRefused>(request, cancellationToken);
+            await host.StopAsync(cancellationToken);
+            if (response.Is(out Response<ModelRequestRefused>? refused))
+            {
+                Console.Error.WriteLine($"brewclip: refused: {refused.Message.Reason}");
+                return null;
+            }
+            response.Is(out Response<ModelRequestAccepted>? accepted);
+            Console.WriteLine($"version {accepted!.Message.ModelVersion}: {accepted.Message.Outcome}");
+            return accepted.Message.ModelVersion;
+        }
+        catch (RequestTimeoutException)
+        {
+            Console.Error.WriteLine($"brewclip: the Training service did not answer within {Patience.TotalSeconds:F0} s; is it running? (`brewclip status`)");
+            return null;
+        }
+        catch (Exception e) when (e is RabbitMqConnectionException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            Console.Error.WriteLine($"brewclip: cannot reach RabbitMQ at {rabbitMq.Host}:{rabbitMq.Port}: {e.GetBaseException().Message}");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using BrewClip.Models;
+using BrewClip.Models.Heads;
+using BrewClip.Storage;
+using BrewClip.Storage.ModelVersions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BrewClip.Training.ModelVersions;
+
+/// <summary>
+/// The one writer of brewclip.model_versions: registers candidates, promotes them, activates a completed
+/// backfill or a rollback, rejects, and applies retention. Every status change goes through
+/// <see cref="ModelVersionTransitions"/> and holds <see cref="ModelVersionLock"/> exclusively, so it never
+/// interleaves with a vector write that read the live versions.
+/// </summary>
+internal sealed class ModelVersionRegistry(
+    NpgsqlDataSource dataSource,
+    ModelStore store,
+    VersionIndexes indexes,
+    IOptions<TrainingOptions> options,
+    ILogger<ModelVersionRegistry> logger)
+{
+    /// <summary>Registers the heads staged under the model store as a new candidate version; returns its number.</summary>
+    public async Task<int> RegisterAsync(string stagedFolder, string description, CancellationToken cancellationToken)
+    {
+        var staged = Path.GetFullPath(Path.Combine(store.Root, stagedFolder));
+        if (!staged.StartsWith(store.IncomingFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ModelRequestRefusedException($"'{stagedFolder}' is not under the model store's {store.IncomingFolder}; copy the heads there first (brewclip models promote does).");
+        }
+        AudioHeadConfig config;
+        try
+        {
+            config = HeadFolder.Check(staged);
+        }
+        catch (Exception e) when (e is InvalidDataException or ModelMissingException)
+        {
+            throw new ModelRequestRefusedException(e.Message);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        int version;
+        await using (var next = new NpgsqlCommand("select coalesce(max(version), 0) + 1 from brewclip.model_versions", connection, transaction))
+        {
+            version = (int)(await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        var folder = store.VersionFolder(version);
+        if (Directory.Exists(folder))
+        {
+            // No row has this number, so the folder is what a registration that crashed before its commit left.
+            Directory.Delete(folder, recursive: true);
+        }
+        Directory.Move(staged, folder);
+        try
+        {
+            await using var insert = new NpgsqlCommand("""
+                insert into brewclip.model_versions (version, status, description, artifact_uri, config)
+                values ($1, 'candidate', $2, $3, $4::jsonb)
+                """, connection, transaction);
+            insert.Parameters.Add(new() { Value = version });
+            insert.Parameters.Add(new() { Value = description });
+            insert.Parameters.Add(new() { Value = ArtifactPaths.ToUri(folder) });
+            insert.Parameters.Add(new() { Value = System.Text.Json.JsonSerializer.Serialize(new { audio_head = config }) });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Directory.Move(folder, staged);
+            throw;
+        }
+        logger.LogInformation("Registered model version {Version} ({Description}) from {Folder}", version, description, folder);
+        return version;
+    }
+
+    /// <summary>candidate -> backfilling: the embedding services start re-embedding with it. Returns the active version.</summary>
+    public async Task<int> PromoteAsync(int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using (var busy = new NpgsqlCommand("select version from brewclip.model_versions where status = 'backfilling' and version <> $1", connection, transaction))
+        {
+            busy.Parameters.Add(new() { Value = version });
+            if (await busy.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int other)
+            {
+                throw new ModelRequestRefusedException($"version {other} is being backfilled; promote version {version} once it is active or rejected.");
+            }
+        }
+        await MoveAsync(connection, transaction, version, ModelVersionStatus.Backfilling, null, cancellationToken).ConfigureAwait(false);
+        var active = await ActiveVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Model version {Version} promoted: backfilling (active: {Active})", version, active);
+        return active;
+    }
+
+    /// <summary>A candidate or backfilling version -> rejected with the reason; its vectors and indexes are dropped. Other statuses are left alone.</summary>
+    public async Task<bool> RejectAsync(int version, string reason, CancellationToken cancellationToken)
+    {
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var status = await StatusAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+            if (status is not (ModelVersionStatus.Candidate or ModelVersionStatus.Backfilling))
+            {
+                return false;
+            }
+            await MoveAsync(connection, transaction, version, ModelVersionStatus.Rejected, reason, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogWarning("Model version {Version} rejected: {Reason}", version, reason);
+        // No writer writes for it any more (it is not live), so its vectors go outside the lock.
+        await DeleteVectorsAsync(version, cancellationToken).ConfigureAwait(false);
+        await indexes.DropAsync(version, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Whether a backfilling version's backfills are both complete and its vectors cover the active version's items.</summary>
+    public async Task<CompletionCheck> CheckAsync(int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await CheckAsync(connection, null, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Builds the version's indexes, then, if it is still backfilling and complete, makes it active and the active
+    /// one retired in one transaction. Returns the version it replaced, or null when it was not ready after all.
+    /// </summary>
+    public async Task<int?> ActivateBackfilledAsync(int version, CancellationToken cancellationToken)
+    {
+        await indexes.BuildAsync(version, cancellationToken).ConfigureAwait(false);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (await StatusAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false) != ModelVersionStatus.Backfilling)
+        {
+            return null;
+        }
+        // Counted again under the lock: no vector write can change them between here and the flip.
+        var check = await CheckAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+        if (!check.BothFinished || !check.VectorsMatch)
+        {
+            return null;
+        }
+        var previous = await ActiveVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(connection, transaction, previous, ModelVersionStatus.Retired, null, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(connection, transaction, version, ModelVersionStatus.Active, null, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Model version {Version} is active (version {Previous} retired)", version, previous);
+        return previous;
+    }
+
+    /// <summary>A retained retired version -> active at once, the active one retired. Returns the version it replaced.</summary>
+    public async Task<int> RollBackToAsync(int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using (var find = new NpgsqlCommand("select status, vectors_dropped_at is not null from brewclip.model_versions where version = $1", connection, transaction))
+        {
+            find.Parameters.Add(new() { Value = version });
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ModelRequestRefusedException($"there is no model version {version} (brewclip models list shows them).");
+            }
+            var status = ModelVersionTransitions.Parse(reader.GetString(0));
+            var dropped = reader.GetBoolean(1);
+            if (status == ModelVersionStatus.Active)
+            {
+                throw new ModelRequestRefusedException($"version {version} is already active.");
+            }
+            if (status != ModelVersionStatus.Retired)
+            {
+                throw new ModelRequestRefusedException($"version {version} is {status.ToDatabase()}; only a retired version can be activated again (a candidate becomes active by promotion).");
+            }
+            if (dropped)
+            {
+                throw new ModelRequestRefusedException(
+                    $"version {version}'s vectors were dropped by retention (Training:RetainVersions={options.Value.RetainVersions}); promote its heads again to use it.");
+            }
+        }
+        var previous = await ActiveVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(connection, transaction, previous, ModelVersionStatus.Retired, null, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(connection, transaction, version, ModelVersionStatus.Active, null, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Rolled back: model version {Version} is active again (version {Previous} retired)", version, previous);
+        return previous;
+    }
+
+    /// <summary>Keeps the vectors of the newest Training:RetainVersions active or retired versions; drops older retired versions' vectors and indexes.</summary>
+    public async Task ApplyRetentionAsync(CancellationToken cancellationToken)
+    {
+        var dropped = new List<int>();
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("""
+                with kept as (
+                    select version from brewclip.model_versions
+                    where status in ('active', 'retired') and vectors_dropped_at is null
+                    order by status = 'active' desc, activated_at desc nulls last, version desc
+                    limit $1)
+                update brewclip.model_versions v set vectors_dropped_at = now()
+                where v.status = 'retired' and v.vectors_dropped_at is null and v.version not in (select version from kept)
+                returning v.version
+                """, connection, transaction);
+            command.Parameters.Add(new() { Value = options.Value.RetainVersions });
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    dropped.Add(reader.GetInt32(0));
+                }
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var version in dropped)
+        {
+            await DeleteVectorsAsync(version, cancellationToken).ConfigureAwait(false);
+            await indexes.DropAsync(version, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Retention (Training:RetainVersions={Retain}): dropped the vectors and indexes of retired model version {Version}",
+                options.Value.RetainVersions, version);
+        }
+    }
+
+    private async Task<CompletionCheck> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int version, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            with active as (select version from brewclip.model_versions where status = 'active')
+            select
+                (select count(*) = 2 from brewclip.backfills where model_version = $1 and finished_at is not null),
+                (select count(*) from brewclip.image_vectors a, active where a.model_version = active.version
+                    and not exists (select 1 from brewclip.image_vectors b where b.model_version = $1 and b.image_id = a.image_id)),
+                (select count(*) from brewclip.image_vectors b, active where b.model_version = $1
+                    and not exists (select 1 from brewclip.image_vectors a where a.model_version = active.version and a.image_id = b.image_id)),
+                (select count(*) from brewclip.audio_vectors a, active where a.model_version = active.version
+                    and not exists (select 1 from brewclip.audio_vectors b where b.model_version = $1
+                                    and b.recording_id = a.recording_id and b.segment_index = a.segment_index)),
+                (select count(*) from brewclip.audio_vectors b, active where b.model_version = $1
+                    and not exists (select 1 from brewclip.audio_vectors a where a.model_version = active.version
+                                    and a.recording_id = b.recording_id and a.segment_index = b.segment_index))
+            """, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.Add(new() { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new CompletionCheck(reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
+    public async Task<int> ActiveVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ActiveVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ActiveVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("select version from brewclip.model_versions where status = 'active'", connection, transaction);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as int?
+            ?? throw new InvalidOperationException("No model version is active; the schema's version 0 should be. Was brewclip.model_versions edited by hand?");
+    }
+
+    private static async Task<ModelVersionStatus?> StatusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("select status from brewclip.model_versions where version = $1 for update", connection, transaction);
+        command.Parameters.Add(new() { Value = version });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string status ? ModelVersionTransitions.Parse(status) : null;
+    }
+
+    /// <summary>The one place a version's status changes: the move is checked against the stage machine.</summary>
+    private static async Task MoveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, ModelVersionStatus to, string? reason,
+        CancellationToken cancellationToken)
+    {
+        var from = await StatusAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false)
+            ?? throw new ModelRequestRefusedException($"there is no model version {version}.");
+        ModelVersionTransitions.Check(version, from, to);
+        await using var command = new NpgsqlCommand("""
+            update brewclip.model_versions
+            set status = $2, status_reason = $3, activated_at = case when $2 = 'active' then now() else activated_at end
+            where version = $1
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = version });
+        command.Parameters.Add(new() { Value = to.ToDatabase() });
+        command.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeleteVectorsAsync(int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var table in new[] { "image_vectors", "audio_vectors" })
+        {
+            await using var command = new NpgsqlCommand($"delete from brewclip.{table} where model_version = $1", connection) { CommandTimeout = 0 };
+            command.Parameters.Add(new() { Value = version });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using BrewClip.Contracts;
+using BrewClip.Storage.Backfills;
+using BrewClip.Storage.ModelVersions;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BrewClip.Hosting.Backfill;
+
+/// <summary>
+/// Re-embeds this service's items with every version being backfilled, a batch per transaction: the batch's
+/// vectors, the cursor past them and the count done commit together under the backfill row's lock. So a service
+/// killed midway continues where the last commit left it, replicas take turns instead of doing a batch twice,
+/// and "done" counts each item once. After the cursor pass, items the pass could not see (cached after the
+/// cursor passed them) are swept up; then the backfill is finished and ModelBackfillCompleted published.
+/// A batch that keeps failing for a reason other than the database (a corrupt head, say) is reported with
+/// ModelBackfillFailed, and Training rejects the version.
+/// </summary>
+public sealed class BackfillWorker(
+    NpgsqlDataSource dataSource,
+    IBackfillSource source,
+    WakeUpSignal signal,
+    IBus bus,
+    IHostApplicationLifetime lifetime,
+    IOptions<BackfillOptions> options,
+    ILogger<BackfillWorker> logger,
+    int defaultBatchSize) : BackgroundService
+{
+    private readonly Dictionary<int, int> _failures = [];
+    private readonly HashSet<int> _reported = [];
+
+    private int BatchSize => options.Value.BatchSize > 0 ? options.Value.BatchSize : defaultBatchSize;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The bus publishes what this finds, so wait until the host (and so the bus) has started.
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
+        var store = new ModelVersionStore(dataSource);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var version in await store.BackfillingAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    if (!_reported.Contains(version.Version))
+                    {
+                        await BackfillAsync(version, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (Exception e) when (IsDatabaseUnavailable(e) && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Backfill ({Kind}) paused: the database is unavailable ({Reason}); retrying", source.Kind, e.Message);
+            }
+            await signal.WaitAsync(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task BackfillAsync(ModelVersion version, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Backfilling {Kind} vectors for model version {Version}", source.Kind, version.Version);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            BatchOutcome outcome;
+            try
+            {
+                outcome = await RunBatchAsync(version.Version, cancellationToken).ConfigureAwait(false);
+                _failures.Remove(version.Version);
+            }
+            catch (Exception e) when (!IsDatabaseUnavailable(e) && e is not OperationCanceledException)
+            {
+                var attempts = _failures[version.Version] = _failures.GetValueOrDefault(version.Version) + 1;
+                logger.LogError(e, "Backfill ({Kind}) of model version {Version} failed (attempt {Attempt} of {Attempts})",
+                    source.Kind, version.Version, attempts, options.Value.Attempts);
+                if (attempts < options.Value.Attempts)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(attempts), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                _reported.Add(version.Version);
+                await bus.Publish(new ModelBackfillFailed(version.Version, source.Kind, e.Message), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            switch (outcome)
+            {
+                case BatchOutcome.Finished finished:
+                    logger.LogInformation("Backfill ({Kind}) of model version {Version} complete: {Done} items", source.Kind, version.Version, finished.Done);
+                    await bus.Publish(new ModelBackfillCompleted(version.Version, source.Kind, finished.Done), cancellationToken).ConfigureAwait(false);
+                    return;
+                case BatchOutcome.Stopped:
+                    return;
+                case BatchOutcome.Progress progress:
+                    logger.LogInformation("Backfill ({Kind}) of model version {Version}: {Done}/{Total}", source.Kind, version.Version, progress.Done, progress.Total);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>One batch in one transaction.</summary>
+    private async Task<BatchOutcome> RunBatchAsync(int versionNumber, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Shared, like any vector writer: the version cannot be activated or rejected under this batch.
+        await ModelVersionLock.TakeSharedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var version = await ModelVersionStore.FindAsync(connection, transaction, versionNumber, cancellationToken).ConfigureAwait(false);
+        if (version is not { Status: ModelVersionStatus.Backfilling })
+        {
+            return new BatchOutcome.Stopped();
+        }
+        var state = await BackfillStore.LockAsync(connection, transaction, versionNumber, source.Kind, cancellationToken).ConfigureAwait(false);
+        if (state is null)
+        {
+            var total = await source.CountAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await BackfillStore.EnsureAsync(connection, transaction, versionNumber, source.Kind, total, cancellationToken).ConfigureAwait(false);
+            state = await BackfillStore.LockAsync(connection, transaction, versionNumber, source.Kind, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The {source.Kind} backfill row of version {versionNumber} vanished while it was being created.");
+        }
+        if (state.Finished)
+        {
+            return new BatchOutcome.Stopped();
+        }
+
+        var (items, last) = await source.EmbedAfterAsync(connection, transaction, version, state.Cursor, BatchSize, cancellationToken).ConfigureAwait(false);
+        if (items == 0)
+        {
+            // The cursor is past the last item; embed whatever it could not see, then finish.
+            items = await source.EmbedMissingAsync(connection, transaction, version, BatchSize, cancellationToken).ConfigureAwait(false);
+            last = state.Cursor;
+        }
+        if (items == 0)
+        {
+            await BackfillStore.FinishAsync(connection, transaction, versionNumber, source.Kind, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new BatchOutcome.Finished(state.Done);
+        }
+        var done = state.Done + items;
+        await BackfillStore.AdvanceAsync(connection, transaction, versionNumber, source.Kind, last, done, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BatchOutcome.Progress(done, Math.Max(done, state.Total));
+    }
+
+    private static bool IsDatabaseUnavailable(Exception e) => e switch
+    {
+        PostgresException postgres => postgres.IsTransient,
+        NpgsqlException => true,
+        TimeoutException => true,
+        _ => false,
+    };
+
+    private abstract record BatchOutcome
+    {
+        public sealed record Progress(long Done, long Total) : BatchOutcome;
+
+        public sealed record Finished(long Done) : BatchOutcome;
+
+        public sealed record Stopped : BatchOutcome;
+    }
+}

@@ -1,0 +1,68 @@
+using BrewClip.Autograd;
+
+namespace BrewClip.Models.Heads;
+
+/// <summary>
+/// A folder holding a model version's heads (<c>audio_head.json</c>, <c>audio_head.safetensors</c>,
+/// <c>image_head.safetensors</c>), checked as a whole before anything uses it.
+/// </summary>
+public static class HeadFolder
+{
+    /// <summary>The width of the index's vectors (brewclip.*_vectors are halfvec(512)).</summary>
+    public const int IndexWidth = 512;
+
+    /// <summary>
+    /// Loads both heads and checks they fit the index and each other and hold only finite weights; throws
+    /// <see cref="ModelMissingException"/> or <see cref="InvalidDataException"/> naming what is wrong.
+    /// </summary>
+    public static AudioHeadConfig Check(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new ModelMissingException($"{folder} is not a folder; a model version's heads are a folder with {AudioHead.ConfigFile}, {AudioHead.WeightsFile} and {ImageHead.FileName}.");
+        }
+        AudioHead audio;
+        ImageHead image;
+        try
+        {
+            audio = AudioHead.Load(folder);
+            image = ImageHead.Load(folder);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or EndOfStreamException or FormatException)
+        {
+            throw new InvalidDataException($"The heads in {folder} cannot be read: {e.Message}", e);
+        }
+        if (audio.Config.EmbeddingSize != IndexWidth)
+        {
+            throw new InvalidDataException($"The audio head in {folder} makes {audio.Config.EmbeddingSize}-d vectors; the index holds {IndexWidth}-d vectors.");
+        }
+        if (image.Size != IndexWidth)
+        {
+            throw new InvalidDataException($"The image head in {folder} makes {image.Size}-d vectors; the index holds {IndexWidth}-d vectors.");
+        }
+        foreach (var (name, parameter) in audio.NamedParameters())
+        {
+            if (!AllFinite(parameter.Value))
+            {
+                throw new InvalidDataException($"The audio head in {folder} has a non-finite value in {name}.");
+            }
+        }
+        if (!image.IsFinite)
+        {
+            throw new InvalidDataException($"The image head in {folder} has a non-finite value.");
+        }
+        return audio.Config;
+    }
+
+    private static bool AllFinite(Tensor tensor)
+    {
+        foreach (var value in tensor.ToArray())
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,3 +1,0 @@
-namespace BrewClip.Storage;
-
-public sealed record ModelVersion(int Version, string Status, string? ArtifactUri);

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using BrewClip.Autograd;
+using BrewClip.Autograd.Safetensors;
+using BrewClip.Models.Heads;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// A test database seeded with items whose features are cached (as Transcription, AcousticEmbedding and
+/// ImageEmbedding leave them) and version-0 vectors, a model store of its own (the fixture CLIP and Whisper
+/// models linked in, versions written beside them), and the real embedding and Training services on one
+/// queue prefix, as one deployment runs them.
+/// </summary>
+internal sealed class PromotionStack : IAsyncDisposable
+{
+    /// <summary>Width of the fixture models' CLIP text states and Whisper encoder states.</summary>
+    public const int FixtureWidth = 16;
+
+    private readonly List<ServiceProcess> _services = [];
+    private readonly string _prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
+
+    private PromotionStack(TestDatabase db, string folder)
+    {
+        Db = db;
+        Folder = folder;
+        Models = Directory.CreateDirectory(Path.Combine(folder, "models")).FullName;
+        Artifacts = Directory.CreateDirectory(Path.Combine(folder, "artifacts")).FullName;
+        var fixtures = Path.Combine(TestSettings.RepositoryRoot, "tests", "fixtures", "models");
+        foreach (var model in new[] { "clip-vit-base-patch32", "whisper-base" })
+        {
+            Directory.CreateSymbolicLink(Path.Combine(Models, model), Path.Combine(fixtures, model));
+        }
+    }
+
+    public TestDatabase Db { get; }
+
+    public string Folder { get; }
+
+    public string Models { get; }
+
+    public string Artifacts { get; }
+
+    public IReadOnlyList<ServiceProcess> Services => _services;
+
+    public static async Task<PromotionStack> CreateAsync()
+        => new(await TestDatabase.CreateAsync(), Directory.CreateTempSubdirectory("brewclip-promotion-").FullName);
+
+    /// <summary>The settings every program of this deployment gets.</summary>
+    public Dictionary<string, string> Settings(int port, Dictionary<string, string>? extra = null)
+    {
+        var settings = StackSettings.For(Db, port);
+        settings["BREWCLIP__RabbitMq__QueuePrefix"] = _prefix;
+        settings["BREWCLIP__Models__Root"] = Models;
+        settings["BREWCLIP__Artifacts__Root"] = Artifacts;
+        settings["BREWCLIP__Backfill__PollSeconds"] = "2";
+        settings["BREWCLIP__Training__PromotionPollSeconds"] = "2";
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    public string Queue(string owner, string consumer) => _prefix + owner + "-" + consumer;
+
+    /// <summary>Starts a service and waits until it is ready.</summary>
+    public async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string>? extra = null)
+    {
+        var port = ServiceProcess.FreePort();
+        var service = ServiceProcess.Start(project, Settings(port, extra));
+        _services.Add(service);
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+        return service;
+    }
+
+    /// <summary>Runs the brewclip command with this deployment's settings.</summary>
+    public async Task<ServiceProcess> CliAsync(params string[] args)
+    {
+        var cli = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, args);
+        Assert.True(await cli.WaitForExitAsync(TimeSpan.FromSeconds(240)), $"brewclip {string.Join(' ', args)} did not end.\n{cli}");
+        return cli;
+    }
+
+    /// <summary>Images with cached CLIP embeddings (seeded random, 512-d) and their version-0 vectors, as ImageEmbedding leaves them.</summary>
+    public async Task SeedImagesAsync(int count, double seed = 0.25)
+    {
+        await Db.ExecuteAsync($"""
+            -- Loaded first and indexed after, as a bulk load should be (rows inserted into a live HNSW graph go in one by one).
+            drop index brewclip.image_vectors_hnsw_v0;
+            select setseed({seed.ToString(System.Globalization.CultureInfo.InvariantCulture)});
+            with m as (
+                insert into brewclip.media (content_hash, kind, status, size_bytes)
+                select sha256(convert_to('seeded image ' || g || ' {seed}', 'UTF8')), 'image', 'accepted', 1000 from generate_series(1, {count}) g
+                returning id),
+            i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///seeded/' || id || '.png', 'embedded' from m returning id)
+            insert into brewclip.image_features (image_id, image_embeds)
+            select i.id, v.e from i cross join lateral (select array_agg(random() - 0.5)::vector as e from generate_series(1, 512) where i.id > 0) v;
+            insert into brewclip.image_vectors (model_version, image_id, embedding)
+            select 0, f.image_id, l2_normalize(f.image_embeds)::halfvec(512) from brewclip.image_features f
+            on conflict do nothing;
+            select brewclip.create_vector_indexes(0);
+            """);
+    }
+
+    /// <summary>
+    /// Recordings of <paramref name="segments"/> segments each, with cached CLIP text states and embedding and
+    /// Whisper encoder states (fixture widths) and version-0 vectors, as Transcription and AcousticEmbedding leave them.
+    /// </summary>
+    public async Task SeedRecordingsAsync(int recordings, int segments)
+    {
+        var random = new Random(7);
+        var features = Directory.CreateDirectory(Path.Combine(Artifacts, "seeded")).FullName;
+        for (var r = 0; r < recordings; r++)
+        {
+            var id = await Db.ScalarAsync<long>($"""
+                with m as (insert into brewclip.media (content_hash, kind, status, size_bytes)
+                           values (sha256(convert_to('seeded recording {r}', 'UTF8')), 'audio', 'accepted', 1000) returning id)
+                insert into brewclip.recordings (media_id, pcm_uri, duration_seconds, stage) select id, 'file:///seeded.wav', {segments * 30}, 'embedded' from m returning id
+                """);
+            for (var s = 0; s < segments; s++)
+            {
+                var tokens = Path.Combine(features, $"{id}-{s}.text.safetensors");
+                var encoder = Path.Combine(features, $"{id}-{s}.encoder.safetensors");
+                SafetensorsFile.Write(tokens, [new("token_states", Tensor.RandomNormal(random, 1f, 77, FixtureWidth))], SafetensorsDType.F16,
+                    new Dictionary<string, string> { ["length"] = (5 + s).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                SafetensorsFile.Write(encoder, [new("encoder_states", Tensor.RandomNormal(random, 1f, 100 + 20 * s, FixtureWidth))], SafetensorsDType.F16,
+                    new Dictionary<string, string> { ["frames_per_second"] = "50" });
+                var embeds = string.Join(",", Enumerable.Range(0, 512).Select(_ => (random.NextDouble() - 0.5).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+                await Db.ExecuteAsync($"""
+                    insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
+                                                             encoder_width, text_states_uri, text_embeds)
+                    values ({id}, {s}, {s * 30}, {s * 30 + 30}, 'seeded words {s}', '{new Uri(encoder).AbsoluteUri}', {100 + 20 * s}, {FixtureWidth},
+                            '{new Uri(tokens).AbsoluteUri}', '[{embeds}]');
+                    insert into brewclip.audio_vectors (model_version, recording_id, segment_index, embedding)
+                    values (0, {id}, {s}, l2_normalize('[{embeds}]'::vector)::halfvec(512));
+                    """);
+            }
+        }
+    }
+
+    /// <summary>A version's heads with both channels and the image adapter switched on (zero projections would change nothing).</summary>
+    public string WriteHeads(string name, int whisperWidth = FixtureWidth, int seed = 1)
+    {
+        var folder = Path.Combine(Folder, name);
+        var head = new AudioHead(new(TextWidth: FixtureWidth, WhisperWidth: whisperWidth, HeadWidth: 8, Prompts: 2, Heads: 2, EmbeddingSize: 512), new Random(seed));
+        head.TextOut.Weight.Load(Tensor.RandomNormal(new Random(seed + 1), 0.3f, 512, FixtureWidth).ToArray());
+        head.AudioOut.Weight.Load(Tensor.RandomNormal(new Random(seed + 2), 0.3f, 512, 8).ToArray());
+        head.Save(folder);
+        var bias = new float[512];
+        bias[seed % 512] = 5f;
+        SafetensorsFile.Write(Path.Combine(folder, ImageHead.FileName),
+            [new("adapter.weight", Tensor.RandomNormal(new Random(seed + 3), 0.01f, 512, 512)), new("adapter.bias", Tensor.FromArray(bias, 512))]);
+        return folder;
+    }
+
+    public async Task<string> StatusAsync(int version)
+        => await Db.ScalarAsync<string>($"select status from brewclip.model_versions where version = {version}");
+
+    /// <summary>Polls until the condition holds; fails if a service exits or four minutes pass.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            foreach (var service in _services.Where(s => s.HasExited && !s.Stopped))
+            {
+                Assert.Fail($"a service exited while waiting for {what}.\n{service}");
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(4), $"timed out waiting for {what}.\n{string.Join("\n", _services.Select(s => s.ToString()))}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in _services)
+        {
+            await service.DisposeAsync();
+        }
+        await Db.DisposeAsync();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
