@@ -65,7 +65,7 @@ internal static class ImageEmbeddingBenchmark
             var writer = new VectorIndexWriter(database.DataSource);
             var store = new ImageStore(database.DataSource);
             // As the service runs by default: each crop is deleted once its image's embedding is cached.
-            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(tower.EmbeddingSize), writer,
+            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(), writer,
                 Microsoft.Extensions.Options.Options.Create(new ImageEmbeddingOptions()), NullLogger<ImageIndexer>.Instance);
 
             // The same images twice: with the crops Ingest stored (the normal case), and without (decoded by ffmpeg here).

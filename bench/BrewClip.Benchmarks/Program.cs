@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using BrewClip.Benchmarks;
 
-// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|images|whisper|ingest|all] [--quick]
+// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|images|whisper|ingest|reembed|all] [--quick]
 //
 // OpenBLAS 0.3.21 must run its SKYLAKEX kernels on AVX-512 processors to be a fair baseline; machines
 // here may preset OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for older builds' sake. The core type is fixed
@@ -44,5 +44,9 @@ if (what is "whisper" or "all")
 if (what is "ingest" or "all")
 {
     await IngestBenchmark.RunAsync(quick);
+}
+if (what is "reembed" or "all")
+{
+    await ReembedBenchmark.RunAsync(quick);
 }
 return 0;

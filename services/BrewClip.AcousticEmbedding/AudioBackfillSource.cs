@@ -10,7 +10,7 @@ namespace BrewClip.AcousticEmbedding;
 /// Audio segments re-embedded for a promoted version from their cached features (CLIP token states and text
 /// embedding, Whisper encoder states: the head only, no Whisper or CLIP run), in (recording, segment) order.
 /// </summary>
-internal sealed class AudioBackfillSource(RecordingEmbedder embedder) : IBackfillSource
+internal sealed class AudioBackfillSource(AudioHeads heads) : IBackfillSource
 {
     public string Kind => "audio";
 
@@ -36,7 +36,7 @@ internal sealed class AudioBackfillSource(RecordingEmbedder embedder) : IBackfil
     {
         if (rows.Count > 0)
         {
-            await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, embedder.Vectors(version, rows), cancellationToken).ConfigureAwait(false);
+            await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, heads.SegmentVectors(version, rows), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -5,6 +5,7 @@ using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
+using BrewClip.Storage.Vectors;
 
 namespace BrewClip.AcousticEmbedding;
 
@@ -39,6 +40,18 @@ internal sealed class AudioHeads
                 .Span.CopyTo(vectors.AsSpan(i * head.Config.EmbeddingSize, head.Config.EmbeddingSize));
         }
         return vectors;
+    }
+
+    /// <summary>A version's vectors of segments with cached features, keyed by segment.</summary>
+    public List<AudioSegmentVector> SegmentVectors(ModelVersion version, IReadOnlyList<SegmentRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        var vectors = Vectors(version, rows);
+        var size = vectors.Length / rows.Count;
+        return rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList();
     }
 
     private static float[] TextEmbeds(SegmentRow row)

@@ -49,22 +49,10 @@ internal sealed class RecordingEmbedder(
             }
         }
 
-        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => Vectors(version, rows), cancellationToken).ConfigureAwait(false);
+        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectors(version, rows), cancellationToken).ConfigureAwait(false);
         await segments.MarkEmbeddedAsync(recordingId, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written for model versions {Versions}",
             recordingId, rows.Count, written.RowsChanged, string.Join(", ", written.Versions));
         return rows.Count;
-    }
-
-    /// <summary>A version's vectors of segments with cached features.</summary>
-    public List<AudioSegmentVector> Vectors(ModelVersion version, IReadOnlyList<SegmentRow> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-        var vectors = heads.Vectors(version, rows);
-        var size = vectors.Length / rows.Count;
-        return rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList();
     }
 }

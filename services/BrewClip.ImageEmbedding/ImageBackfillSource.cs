@@ -7,7 +7,7 @@ using Npgsql;
 namespace BrewClip.ImageEmbedding;
 
 /// <summary>Images re-embedded for a promoted version from their cached CLIP embeddings (the head only, no vision run), in id order.</summary>
-internal sealed class ImageBackfillSource(ImageIndexer indexer) : IBackfillSource
+internal sealed class ImageBackfillSource(ImageHeads heads) : IBackfillSource
 {
     public string Kind => "image";
 
@@ -48,7 +48,7 @@ internal sealed class ImageBackfillSource(ImageIndexer indexer) : IBackfillSourc
     {
         if (rows.Count > 0)
         {
-            await VectorIndexWriter.UpsertImageVectorsAsync(connection, transaction, version.Version, indexer.Vectors(version, rows), cancellationToken).ConfigureAwait(false);
+            await VectorIndexWriter.UpsertImageVectorsAsync(connection, transaction, version.Version, heads.Vectors(version, rows), cancellationToken).ConfigureAwait(false);
         }
     }
 

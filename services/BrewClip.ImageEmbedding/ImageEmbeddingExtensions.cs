@@ -31,7 +31,7 @@ public static class ImageEmbeddingExtensions
         });
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
         services.AddSingleton(sp => new ClipImagePreprocessor(new CenterCropDecoder(sp.GetRequiredService<ToolRunner>())));
-        services.AddSingleton(sp => new ImageHeads(sp.GetRequiredService<ClipVisionTower>().EmbeddingSize));
+        services.AddSingleton<ImageHeads>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<VectorIndexWriter>();
         services.AddSingleton<ImageIndexer>();

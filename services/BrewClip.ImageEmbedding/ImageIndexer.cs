@@ -76,7 +76,7 @@ internal sealed class ImageIndexer(
 
         var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();
         var cached = embedded.Select(id => (id, embeddings[id])).ToList();
-        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => Vectors(version, cached), cancellationToken).ConfigureAwait(false);
+        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => heads.Vectors(version, cached), cancellationToken).ConfigureAwait(false);
         await images.MarkEmbeddedAsync(embedded, cancellationToken).ConfigureAwait(false);
         foreach (var (id, reason) in failures)
         {
@@ -101,22 +101,5 @@ internal sealed class ImageIndexer(
         {
             return null;
         }
-    }
-
-    /// <summary>A version's vectors of cached CLIP embeddings.</summary>
-    public List<ImageVector> Vectors(ModelVersion version, IReadOnlyList<(long Id, float[] Embedding)> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-        var head = heads.For(version);
-        var flat = new float[rows.Count * head.Size];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            rows[i].Embedding.CopyTo(flat.AsSpan(i * head.Size, head.Size));
-        }
-        var vectors = head.Apply(flat);
-        return rows.Select((row, i) => new ImageVector(row.Id, vectors.AsMemory(i * head.Size, head.Size))).ToList();
     }
 }

@@ -1,5 +1,4 @@
 using BrewClip.Contracts;
-using BrewClip.Storage.Backfills;
 using BrewClip.Storage.ModelVersions;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -63,10 +62,10 @@ public sealed class BackfillWorker(
         logger.LogInformation("Backfilling {Kind} vectors for model version {Version}", source.Kind, version.Version);
         while (!cancellationToken.IsCancellationRequested)
         {
-            BatchOutcome outcome;
+            BackfillBatchOutcome outcome;
             try
             {
-                outcome = await RunBatchAsync(version.Version, cancellationToken).ConfigureAwait(false);
+                outcome = await BackfillBatch.RunAsync(dataSource, source, version.Version, BatchSize, cancellationToken).ConfigureAwait(false);
                 _failures.Remove(version.Version);
             }
             catch (Exception e) when (!IsDatabaseUnavailable(e) && e is not OperationCanceledException)
@@ -85,61 +84,17 @@ public sealed class BackfillWorker(
             }
             switch (outcome)
             {
-                case BatchOutcome.Finished finished:
+                case BackfillBatchOutcome.Finished finished:
                     logger.LogInformation("Backfill ({Kind}) of model version {Version} complete: {Done} items", source.Kind, version.Version, finished.Done);
                     await bus.Publish(new ModelBackfillCompleted(version.Version, source.Kind, finished.Done), cancellationToken).ConfigureAwait(false);
                     return;
-                case BatchOutcome.Stopped:
+                case BackfillBatchOutcome.Stopped:
                     return;
-                case BatchOutcome.Progress progress:
+                case BackfillBatchOutcome.Progress progress:
                     logger.LogInformation("Backfill ({Kind}) of model version {Version}: {Done}/{Total}", source.Kind, version.Version, progress.Done, progress.Total);
                     break;
             }
         }
-    }
-
-    /// <summary>One batch in one transaction.</summary>
-    private async Task<BatchOutcome> RunBatchAsync(int versionNumber, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // Shared, like any vector writer: the version cannot be activated or rejected under this batch.
-        await ModelVersionLock.TakeSharedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var version = await ModelVersionStore.FindAsync(connection, transaction, versionNumber, cancellationToken).ConfigureAwait(false);
-        if (version is not { Status: ModelVersionStatus.Backfilling })
-        {
-            return new BatchOutcome.Stopped();
-        }
-        var state = await BackfillStore.LockAsync(connection, transaction, versionNumber, source.Kind, cancellationToken).ConfigureAwait(false);
-        if (state is null)
-        {
-            var total = await source.CountAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            await BackfillStore.EnsureAsync(connection, transaction, versionNumber, source.Kind, total, cancellationToken).ConfigureAwait(false);
-            state = await BackfillStore.LockAsync(connection, transaction, versionNumber, source.Kind, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"The {source.Kind} backfill row of version {versionNumber} vanished while it was being created.");
-        }
-        if (state.Finished)
-        {
-            return new BatchOutcome.Stopped();
-        }
-
-        var (items, last) = await source.EmbedAfterAsync(connection, transaction, version, state.Cursor, BatchSize, cancellationToken).ConfigureAwait(false);
-        if (items == 0)
-        {
-            // The cursor is past the last item; embed whatever it could not see, then finish.
-            items = await source.EmbedMissingAsync(connection, transaction, version, BatchSize, cancellationToken).ConfigureAwait(false);
-            last = state.Cursor;
-        }
-        if (items == 0)
-        {
-            await BackfillStore.FinishAsync(connection, transaction, versionNumber, source.Kind, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new BatchOutcome.Finished(state.Done);
-        }
-        var done = state.Done + items;
-        await BackfillStore.AdvanceAsync(connection, transaction, versionNumber, source.Kind, last, done, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new BatchOutcome.Progress(done, Math.Max(done, state.Total));
     }
 
     private static bool IsDatabaseUnavailable(Exception e) => e switch
@@ -149,13 +104,4 @@ public sealed class BackfillWorker(
         TimeoutException => true,
         _ => false,
     };
-
-    private abstract record BatchOutcome
-    {
-        public sealed record Progress(long Done, long Total) : BatchOutcome;
-
-        public sealed record Finished(long Done) : BatchOutcome;
-
-        public sealed record Stopped : BatchOutcome;
-    }
 }
