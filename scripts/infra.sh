@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The native local stack for BrewClip Pipeline on Debian 12, without Docker:
 # PostgreSQL 15 + pgvector 0.8, RabbitMQ 3.10 (management), ffmpeg, espeak-ng/sox,
-# Node + s3rver (S3 tests), and the ONNX Runtime native library.
+# Node + s3rver (S3 tests). (ONNX Runtime comes with the build, from its NuGet package.)
 # Everything listens on 127.0.0.1 only. Run as root.
 #
 #   scripts/infra.sh up      install what is missing, start what is stopped (idempotent)
@@ -11,8 +11,6 @@
 set -euo pipefail
 
 STATE_DIR="${BREWCLIP_INFRA_DIR:-/var/lib/brewclip-infra}"
-ORT_VERSION="1.30.0"
-ORT_DIR="${BREWCLIP_ORT_DIR:-/opt/brewclip/onnxruntime-$ORT_VERSION}"
 S3RVER_VERSION="3.7.1"
 S3RVER_DIR="/opt/brewclip/s3rver-$S3RVER_VERSION"
 PGVECTOR_MIN="0.8"
@@ -208,35 +206,6 @@ stop_rabbitmq() {
 }
 
 # ---------------------------------------------------------------- tools and libraries
-ort_lib() { printf '%s/libonnxruntime.so.1' "$ORT_DIR"; }
-
-ort_version_of() {
-  # OrtGetApiBase() returns {GetApi, GetVersionString}; ask the library itself.
-  /usr/bin/python3 - "$1" <<'PY'
-import ctypes, sys
-lib = ctypes.CDLL(sys.argv[1])
-lib.OrtGetApiBase.restype = ctypes.POINTER(ctypes.c_void_p * 2)
-base = lib.OrtGetApiBase().contents
-print(ctypes.CFUNCTYPE(ctypes.c_char_p)(base[1])().decode())
-PY
-}
-
-install_onnxruntime() {
-  local lib; lib=$(ort_lib)
-  if [ -f "$lib" ] && [ "$(ort_version_of "$lib" 2>/dev/null)" = "$ORT_VERSION" ]; then return 0; fi
-  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
-  log "fetching ONNX Runtime $ORT_VERSION (npm package onnxruntime-node)"
-  local tmp; tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>"$tmp/npm.err") || { cat "$tmp/npm.err" >&2; die "npm pack onnxruntime-node@$ORT_VERSION failed"; }
-  tar -xzf "$tmp"/onnxruntime-node-*.tgz -C "$tmp" package/bin/napi-v6/linux/x64
-  mkdir -p "$ORT_DIR"
-  cp "$tmp"/package/bin/napi-v6/linux/x64/libonnxruntime.so.1* "$ORT_DIR/"
-  ln -sf libonnxruntime.so.1 "$ORT_DIR/libonnxruntime.so"
-  rm -rf "$tmp"
-  local got; got=$(ort_version_of "$lib") || die "the extracted $lib cannot be loaded"
-  [ "$got" = "$ORT_VERSION" ] || die "$lib reports version $got, expected $ORT_VERSION"
-}
-
 install_s3rver() {
   [ -x "$S3RVER_DIR/node_modules/.bin/s3rver" ] && return 0
   command -v node >/dev/null 2>&1 || apt_install nodejs npm
@@ -248,7 +217,6 @@ install_s3rver() {
 
 install_tools() {
   apt_install ffmpeg espeak-ng sox libopenblas0-pthread python3 docker-compose
-  install_onnxruntime
   install_s3rver
 }
 
@@ -262,7 +230,6 @@ export BREWCLIP__RabbitMq__Port=$RMQ_PORT
 export BREWCLIP__RabbitMq__Username=$RMQ_USER
 export BREWCLIP__RabbitMq__Password=$RMQ_PASSWORD
 export BREWCLIP_TEST_RABBITMQ='host=127.0.0.1;port=$RMQ_PORT;vhost=$RMQ_TEST_VHOST;username=$RMQ_USER;password=$RMQ_PASSWORD'
-export BREWCLIP_ORT_LIB='$(ort_lib)'
 export BREWCLIP_S3RVER='$S3RVER_DIR/node_modules/.bin/s3rver'
 ENV
 }
@@ -272,7 +239,6 @@ status() {
   if [ -f "$PG_DATA/PG_VERSION" ] && pg_running; then log "postgres: running (127.0.0.1:$PG_PORT, data $PG_DATA)"; else log "postgres: stopped"; ok=1; fi
   if command -v rabbitmqctl >/dev/null 2>&1 && rmq_running; then log "rabbitmq: running (127.0.0.1:$RMQ_PORT, management :$RMQ_MGMT_PORT)"; else log "rabbitmq: stopped"; ok=1; fi
   if command -v ffmpeg >/dev/null 2>&1; then log "ffmpeg: $(ffmpeg -version | head -n1 | awk '{print $3}')"; else log "ffmpeg: missing"; ok=1; fi
-  if [ -f "$(ort_lib)" ]; then log "onnxruntime: $(ort_lib)"; else log "onnxruntime: missing"; ok=1; fi
   if [ -x "$S3RVER_DIR/node_modules/.bin/s3rver" ]; then log "s3rver: $S3RVER_DIR"; else log "s3rver: missing"; ok=1; fi
   return $ok
 }

@@ -122,7 +122,7 @@ internal static class ReembedBenchmark
             }
             await importer.StartRowAsync();
             await importer.WriteAsync(id, NpgsqlDbType.Bigint);
-            await importer.WriteAsync(vector, PgVectorTypes.Vector);
+            await importer.WriteAsync(VectorValues.ToVector(vector));
         }
         await importer.CompleteAsync();
     }
@@ -139,7 +139,7 @@ internal static class ReembedBenchmark
         {
             await importer.StartRowAsync();
             await importer.WriteAsync((long)i, NpgsqlDbType.Bigint);
-            await importer.WriteAsync(rows[i], PgVectorTypes.HalfVec);
+            await importer.WriteAsync(VectorValues.ToHalfVector(rows[i]));
         }
         await importer.CompleteAsync();
         return clock.Elapsed;
@@ -152,7 +152,7 @@ internal static class ReembedBenchmark
         var rows = new List<(long, float[])>();
         while (await reader.ReadAsync())
         {
-            rows.Add((reader.GetInt64(0), reader.GetFieldValue<float[]>(1)));
+            rows.Add((reader.GetInt64(0), reader.GetFieldValue<Pgvector.Vector>(1).ToArray()));
         }
         return rows;
     }

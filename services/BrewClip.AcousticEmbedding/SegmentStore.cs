@@ -60,7 +60,7 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(new SegmentRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<float[]>(3),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<Pgvector.Vector>(3).ToArray(),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
@@ -73,7 +73,7 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
             "update brewclip.recording_segments set text_embeds = $3, text_states_uri = $4 where recording_id = $1 and segment_index = $2");
         command.Parameters.Add(new() { Value = recordingId });
         command.Parameters.Add(new() { Value = index });
-        command.Parameters.Add(new NpgsqlParameter { Value = textEmbeds, DataTypeName = PgVectorTypes.Vector });
+        command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(textEmbeds) });
         command.Parameters.Add(new() { Value = tokenStatesUri });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -58,7 +58,7 @@ internal sealed class ImageBackfillSource(ImageHeads heads) : IBackfillSource
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add((reader.GetInt64(0), reader.GetFieldValue<float[]>(1)));
+            rows.Add((reader.GetInt64(0), reader.GetFieldValue<Pgvector.Vector>(1).ToArray()));
         }
         return rows;
     }

@@ -28,7 +28,7 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            cached[reader.GetInt64(0)] = reader.GetFieldValue<float[]>(1);
+            cached[reader.GetInt64(0)] = reader.GetFieldValue<Pgvector.Vector>(1).ToArray();
         }
         return cached;
     }
@@ -45,7 +45,7 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         {
             var command = new NpgsqlBatchCommand("insert into brewclip.image_features (image_id, image_embeds) values ($1, $2) on conflict (image_id) do nothing");
             command.Parameters.Add(new NpgsqlParameter { Value = id });
-            command.Parameters.Add(new NpgsqlParameter { Value = embedding, DataTypeName = PgVectorTypes.Vector });
+            command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(embedding) });
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

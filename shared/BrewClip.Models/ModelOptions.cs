@@ -11,7 +11,7 @@ public sealed class ModelOptions
     /// <summary>The model store; empty means BREWCLIP_MODELS, else ./models.</summary>
     public string Root { get; set; } = "";
 
-    /// <summary>libonnxruntime.so.1; empty means BREWCLIP_ORT_LIB, beside the app, then where scripts/infra.sh installs it.</summary>
+    /// <summary>Another libonnxruntime.so to load; empty means the one the Microsoft.ML.OnnxRuntime package put beside the app.</summary>
     public string OnnxLibraryPath { get; set; } = "";
 
     [RegularExpression("^(cpu|cuda)$", ErrorMessage = "must be cpu or cuda")]

@@ -1,82 +1,68 @@
-using BrewClip.Onnx.Native;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BrewClip.Onnx;
 
 /// <summary>
-/// The loaded ONNX Runtime library and its process-wide OrtEnv. There is one per process, alive until the
-/// process ends; sessions are opened from it.
+/// The process's ONNX Runtime: the native library the Microsoft.ML.OnnxRuntime package put beside the app, or
+/// the one a configured path names (a build with other execution providers, say), loaded once.
 /// </summary>
-public sealed unsafe class OnnxEnvironment
+public sealed class OnnxEnvironment
 {
     private static readonly Lock Gate = new();
     private static OnnxEnvironment? _shared;
-    private readonly OrtHandle _env;
-    private readonly OrtHandle _cpuMemory;
 
     private OnnxEnvironment(string? libraryPath)
     {
-        (Api, LibraryPath) = OrtLibrary.Load(libraryPath);
-        nint env;
-        fixed (byte* id = "brewclip"u8)
+        LibraryPath = libraryPath;
+        if (libraryPath is not null)
         {
-            // Warnings and above from ONNX Runtime's own logger.
-            Api.Check(Api.CreateEnv(2, id, &env));
+            NativeLibrary.SetDllImportResolver(typeof(OrtEnv).Assembly, (name, _, _) =>
+                name == "onnxruntime" ? NativeLibrary.Load(libraryPath) : 0);
         }
-        _env = new OrtHandle(env, Api.ReleaseEnv);
-        nint memory;
-        // OrtArenaAllocator = 1, OrtMemTypeDefault = 0
-        Api.Check(Api.CreateCpuMemoryInfo(1, 0, &memory));
-        _cpuMemory = new OrtHandle(memory, Api.ReleaseMemoryInfo);
+        try
+        {
+            Version = OrtEnv.Instance().GetVersionString();
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or TypeInitializationException)
+        {
+            throw new OnnxRuntimeNotFoundException(
+                $"The ONNX Runtime native library could not be loaded from {libraryPath ?? "the application's folder (the Microsoft.ML.OnnxRuntime package)"}: " +
+                $"{e.GetBaseException().Message}. Rebuild the service (the package ships it), or point Models:OnnxLibraryPath at a Linux x64 libonnxruntime.so.");
+        }
     }
 
-    /// <summary>The environment of this process, loading the library on first use.</summary>
-    /// <param name="libraryPath">An explicit path to libonnxruntime (for example from configuration); optional.</param>
+    /// <summary>
+    /// The ONNX Runtime of this process. <paramref name="libraryPath"/> (Models:OnnxLibraryPath) loads another
+    /// libonnxruntime instead of the package's; it must be given before anything else uses ONNX Runtime.
+    /// </summary>
     public static OnnxEnvironment Shared(string? libraryPath = null)
     {
+        libraryPath = string.IsNullOrWhiteSpace(libraryPath) ? null : Path.GetFullPath(libraryPath);
+        if (libraryPath is not null && !File.Exists(libraryPath))
+        {
+            throw new OnnxRuntimeNotFoundException($"ONNX Runtime was configured at {libraryPath} (Models:OnnxLibraryPath), which does not exist.");
+        }
         lock (Gate)
         {
             _shared ??= new OnnxEnvironment(libraryPath);
-            if (!string.IsNullOrWhiteSpace(libraryPath) && Path.GetFullPath(libraryPath) != Path.GetFullPath(_shared.LibraryPath))
+            if (libraryPath is not null && libraryPath != _shared.LibraryPath)
             {
                 throw new InvalidOperationException(
-                    $"ONNX Runtime is already loaded from {_shared.LibraryPath}; one process cannot also load {libraryPath}.");
+                    $"ONNX Runtime is already loaded from {_shared.LibraryPath ?? "the application's folder"}; one process cannot also load {libraryPath}.");
             }
             return _shared;
         }
     }
 
-    internal OrtApi Api { get; }
+    /// <summary>The configured library; null for the package's own.</summary>
+    public string? LibraryPath { get; }
 
-    public string LibraryPath { get; }
+    public string Version { get; }
 
-    /// <summary>ONNX Runtime's own version string, e.g. "1.30.0".</summary>
-    public string Version => Api.Version;
+    /// <summary>The managed API's version, which the native library must match.</summary>
+    public static string ManagedVersion => typeof(OrtEnv).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?";
 
-    internal OrtHandle Env => _env;
-
-    internal OrtHandle CpuMemory => _cpuMemory;
-
-    /// <summary>The execution providers this build of ONNX Runtime knows (they may still fail to load).</summary>
-    public IReadOnlyList<string> AvailableProviders
-    {
-        get
-        {
-            byte** names;
-            int count;
-            Api.Check(Api.GetAvailableProviders(&names, &count));
-            try
-            {
-                var result = new string[count];
-                for (var i = 0; i < count; i++)
-                {
-                    result[i] = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)names[i]) ?? "";
-                }
-                return result;
-            }
-            finally
-            {
-                Api.Check(Api.ReleaseAvailableProviders(names, count));
-            }
-        }
-    }
+    public IReadOnlyList<string> AvailableProviders => OrtEnv.Instance().GetAvailableProviders();
 }

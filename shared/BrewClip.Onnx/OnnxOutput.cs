@@ -1,19 +1,24 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace BrewClip.Onnx;
 
-/// <summary>One output of a run: its shape and a view of ONNX Runtime's buffer, valid until the <see cref="OnnxOutputs"/> is disposed.</summary>
-public sealed unsafe class OnnxOutput
+/// <summary>One output tensor of a run, readable until its <see cref="OnnxOutputs"/> is disposed.</summary>
+public sealed class OnnxOutput
 {
     private readonly OnnxOutputs _owner;
-    private readonly void* _data;
+    private readonly OrtValue _value;
 
-    internal OnnxOutput(OnnxOutputs owner, string name, TensorElementType type, long[] shape, void* data)
+    internal OnnxOutput(OnnxOutputs owner, string name, OrtValue value)
     {
         _owner = owner;
+        _value = value;
         Name = name;
-        ElementType = type;
-        Shape = shape;
-        _data = data;
-        Count = checked((int)shape.Aggregate(1L, (a, d) => a * d));
+        var info = value.GetTensorTypeAndShape();
+        ElementType = info.ElementDataType;
+        Shape = info.Shape;
+        Count = checked((int)info.ElementCount);
     }
 
     public string Name { get; }
@@ -24,13 +29,13 @@ public sealed unsafe class OnnxOutput
 
     public int Count { get; }
 
-    public ReadOnlySpan<float> AsFloats() => new(Data(TensorElementType.Float), Count);
+    public ReadOnlySpan<float> AsFloats() => Data<float>(TensorElementType.Float);
 
-    public ReadOnlySpan<Half> AsHalfs() => new(Data(TensorElementType.Float16), Count);
+    public ReadOnlySpan<Half> AsHalfs() => MemoryMarshal.Cast<Float16, Half>(Data<Float16>(TensorElementType.Float16));
 
-    public ReadOnlySpan<long> AsInt64s() => new(Data(TensorElementType.Int64), Count);
+    public ReadOnlySpan<long> AsInt64s() => Data<long>(TensorElementType.Int64);
 
-    /// <summary>The values as float32 (widened from float16 when the output is float16), copied into <paramref name="destination"/>.</summary>
+    /// <summary>Copies float or float16 values as floats.</summary>
     public void CopyTo(Span<float> destination)
     {
         if (ElementType == TensorElementType.Float16)
@@ -54,13 +59,13 @@ public sealed unsafe class OnnxOutput
         return values;
     }
 
-    private void* Data(TensorElementType requested)
+    private ReadOnlySpan<T> Data<T>(TensorElementType requested) where T : unmanaged
     {
         _owner.ThrowIfDisposed();
         if (requested != ElementType)
         {
             throw new InvalidOperationException($"Output '{Name}' holds {ElementType}, not {requested}.");
         }
-        return _data;
+        return _value.GetTensorDataAsSpan<T>();
     }
 }

@@ -1,17 +1,23 @@
-using BrewClip.Onnx.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BrewClip.Onnx;
 
-/// <summary>The outputs of one run, owning ONNX Runtime's buffers until disposed.</summary>
+/// <summary>The outputs of one run, by name; their memory belongs to ONNX Runtime until this is disposed.</summary>
 public sealed class OnnxOutputs : IDisposable
 {
-    private readonly OrtHandle[] _values;
+    private readonly IDisposableReadOnlyCollection<OrtValue> _values;
     private readonly Dictionary<string, OnnxOutput> _byName = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    internal OnnxOutputs(OrtHandle[] values)
+    internal OnnxOutputs(IDisposableReadOnlyCollection<OrtValue> values, IReadOnlyList<string> names)
     {
         _values = values;
+        var i = 0;
+        foreach (var value in values)
+        {
+            _byName.Add(names[i], new OnnxOutput(this, names[i], value));
+            i++;
+        }
     }
 
     public OnnxOutput this[string name] => _byName.TryGetValue(name, out var output)
@@ -19,8 +25,6 @@ public sealed class OnnxOutputs : IDisposable
         : throw new KeyNotFoundException($"The run did not ask for output '{name}'; it has {string.Join(", ", _byName.Keys)}.");
 
     public IReadOnlyCollection<OnnxOutput> All => _byName.Values;
-
-    internal void Add(OnnxOutput output) => _byName.Add(output.Name, output);
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -31,9 +35,6 @@ public sealed class OnnxOutputs : IDisposable
             return;
         }
         _disposed = true;
-        foreach (var value in _values)
-        {
-            value.Dispose();
-        }
+        _values.Dispose();
     }
 }

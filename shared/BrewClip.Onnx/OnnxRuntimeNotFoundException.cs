@@ -1,4 +1,4 @@
 namespace BrewClip.Onnx;
 
-/// <summary>The ONNX Runtime native library is in none of the places it is looked for.</summary>
+/// <summary>The ONNX Runtime native library could not be loaded; the message says from where and what to do.</summary>
 public sealed class OnnxRuntimeNotFoundException(string message) : Exception(message);

@@ -1,25 +1,23 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace BrewClip.Onnx;
 
-/// <summary>How a session is built.</summary>
+/// <summary>How a session runs.</summary>
 public sealed record OnnxSessionOptions
 {
-    /// <summary>Threads inside one operator; 0 lets ONNX Runtime choose (one per core).</summary>
+    /// <summary>Threads for one operator; 0 lets ONNX Runtime use one per core.</summary>
     public int IntraOpThreads { get; init; }
 
-    public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.All;
+    public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
-    /// <summary>Plans memory from the first run's shapes; helps when input shapes repeat.</summary>
     public bool MemoryPattern { get; init; } = true;
 
-    /// <summary>
-    /// Whether idle intra-op threads spin waiting for work (ONNX Runtime's default). Off suits a process
-    /// that does other CPU work between runs (decoding, for one), which spinning threads would slow.
-    /// </summary>
+    /// <summary>Whether idle intra-op threads spin; off leaves the cores to other work between runs.</summary>
     public bool AllowSpinning { get; init; } = true;
 
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
 
-    /// <summary>Fail instead of falling back to the CPU when the requested provider cannot load.</summary>
+    /// <summary>Fail instead of falling back to the CPU when <see cref="Provider"/> cannot be used.</summary>
     public bool RequireProvider { get; init; }
 
     public int DeviceId { get; init; }

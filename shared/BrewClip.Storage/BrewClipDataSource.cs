@@ -1,16 +1,16 @@
-using BrewClip.Storage.Vectors;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Pgvector.Npgsql;
 
 namespace BrewClip.Storage;
 
 public static class BrewClipDataSource
 {
-    /// <summary>A data source for the BrewClip database, with pgvector's types mapped.</summary>
+    /// <summary>A data source for the BrewClip database, with pgvector's types mapped (Pgvector's <c>Vector</c> and <c>HalfVector</c>).</summary>
     public static NpgsqlDataSource Create(string connectionString, ILoggerFactory? loggerFactory = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.UsePgVector();
+        builder.UseVector();
         if (loggerFactory is not null)
         {
             builder.UseLoggerFactory(loggerFactory);

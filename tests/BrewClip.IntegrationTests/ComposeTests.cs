@@ -21,11 +21,15 @@ public sealed partial class ComposeTests
     }
 
     [Fact]
-    public async Task Gpu_override_is_valid_and_reserves_gpus_for_the_model_services()
+    public async Task Gpu_override_is_valid_and_builds_the_model_services_for_cuda_and_requires_it()
     {
         var (code, output) = await ComposeAsync("-f", ComposeFile, "-f", GpuFile, "config");
         Assert.True(code == 0, output);
-        Assert.Equal(4, Regex.Count(output, "driver: nvidia"));
+        // Transcription, AcousticEmbedding and ImageEmbedding run ONNX models; Training's heads run on the CPU.
+        Assert.Equal(3, Regex.Count(output, "driver: nvidia"));
+        Assert.Equal(3, Regex.Count(output, "ONNXRUNTIME_GPU: 'true'|ONNXRUNTIME_GPU: \"true\""));
+        Assert.Equal(3, Regex.Count(output, "RUNTIME_BASE: nvidia/cuda:13"));
+        Assert.Equal(3, Regex.Count(output, "BREWCLIP__Models__RequireExecutionProvider: 'true'|BREWCLIP__Models__RequireExecutionProvider: \"true\""));
     }
 
     [Fact]

@@ -63,15 +63,15 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
 
         // An image's own vector finds that image first.
         var probe = ids[7];
-        var vector = await _db.ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where image_id = {probe}");
+        var vector = await _db.VectorAsync($"select embedding from brewclip.image_vectors where image_id = {probe}");
         await using var search = _db.DataSource.CreateCommand("select image_id from brewclip.search_images($1, 3)");
-        search.Parameters.Add(new NpgsqlParameter { Value = vector, DataTypeName = PgVectorTypes.Vector });
+        search.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(vector) });
         Assert.Equal(probe, (long)(await search.ExecuteScalarAsync())!);
 
         // The EXIF-rotated JPEG was embedded upright: it matches its unrotated twin, not its stored layout.
-        var rotated = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%rotated.jpg'");
-        var upright = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%upright.jpg'");
-        var stored = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%stored.jpg'");
+        var rotated = await _db.VectorAsync($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%rotated.jpg'");
+        var upright = await _db.VectorAsync($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%upright.jpg'");
+        var stored = await _db.VectorAsync($"select image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id where i.image_uri like '%stored.jpg'");
         Assert.True(Cosine(rotated, upright) > Cosine(rotated, stored), $"rotated~upright {Cosine(rotated, upright)}, rotated~stored {Cosine(rotated, stored)}");
 
         // Promotion: every image is re-embedded with the new head from the cached embeddings.
@@ -86,10 +86,10 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
             service, "the re-embedding to finish");
         Assert.Equal(48L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'image'"));
         Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
-        var feature = await _db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features where image_id = {probe}");
+        var feature = await _db.VectorAsync($"select image_embeds from brewclip.image_features where image_id = {probe}");
         var expected = feature.Select((v, i) => v + bias[i]).ToArray();
         var norm = MathF.Sqrt(expected.Sum(v => v * v));
-        var v1 = await _db.ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where model_version = 1 and image_id = {probe}");
+        var v1 = await _db.VectorAsync($"select embedding from brewclip.image_vectors where model_version = 1 and image_id = {probe}");
         for (var i = 0; i < 512; i++)
         {
             Assert.Equal(expected[i] / norm, v1[i], 2);

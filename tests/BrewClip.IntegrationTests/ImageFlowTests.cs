@@ -78,7 +78,7 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
         var reference = tower.Embed(originals.PixelValues, originals.Count);
         for (var i = 0; i < stills.Count; i++)
         {
-            var cached = await Db.ScalarAsync<float[]>($"""
+            var cached = await Db.VectorAsync($"""
                 select f.image_embeds from brewclip.image_features f join brewclip.images i on i.id = f.image_id
                 join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = '{stills[i]}'
                 """);

@@ -43,7 +43,7 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
                 "the audio to be embedded", services);
             Assert.Equal("whisper", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
             var whisperText = await Db.ScalarAsync<string>("select text from brewclip.recording_segments");
-            var whisperVector = await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
+            var whisperVector = await Db.VectorAsync("select embedding from brewclip.audio_vectors");
             var states = new Uri(await Db.ScalarAsync<string>("select encoder_states_uri from brewclip.recording_segments")).LocalPath;
             var statesWritten = File.GetLastWriteTimeUtc(states);
 
@@ -55,7 +55,7 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
             Assert.Equal("sidecar", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
             Assert.Equal(sidecar, await Db.ScalarAsync<string>("select text from brewclip.transcripts"));
             Assert.NotEqual(sidecar, whisperText);
-            var sidecarVector = await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors");
+            var sidecarVector = await Db.VectorAsync("select embedding from brewclip.audio_vectors");
             // The audio did not change, so Whisper's encoder was not run again: its cached states were reused as they were.
             Assert.Equal(states, new Uri(await Db.ScalarAsync<string>("select encoder_states_uri from brewclip.recording_segments")).LocalPath);
             Assert.Equal(statesWritten, File.GetLastWriteTimeUtc(states));
@@ -76,7 +76,7 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
                 && await Db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the second copy's sidecar to be embedded", services);
             Assert.Equal(1L, await Db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
             Assert.Equal(2L, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
-            Assert.NotEqual(sidecarVector, await Db.ScalarAsync<float[]>("select embedding from brewclip.audio_vectors"));
+            Assert.NotEqual(sidecarVector, await Db.VectorAsync("select embedding from brewclip.audio_vectors"));
         }
         finally
         {

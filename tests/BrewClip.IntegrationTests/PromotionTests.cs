@@ -51,9 +51,9 @@ public sealed class PromotionTests
 
         // A stored vector is the new head's output on the cached features.
         var imageId = await stack.Db.ScalarAsync<long>("select min(image_id) from brewclip.image_features");
-        var feature = await stack.Db.ScalarAsync<float[]>($"select image_embeds from brewclip.image_features where image_id = {imageId}");
+        var feature = await stack.Db.VectorAsync($"select image_embeds from brewclip.image_features where image_id = {imageId}");
         var expected = BrewClip.Models.Heads.ImageHead.Load(Path.Combine(stack.Models, "brewclip", "1")).Apply(feature);
-        var stored = await stack.Db.ScalarAsync<float[]>($"select embedding::vector from brewclip.image_vectors where model_version = 1 and image_id = {imageId}");
+        var stored = await stack.Db.VectorAsync($"select embedding::vector from brewclip.image_vectors where model_version = 1 and image_id = {imageId}");
         Assert.All(Enumerable.Range(0, 512), i => Assert.Equal(expected[i], stored[i], 2));
         // Searches now use version 1: its vector of an image finds that image first.
         Assert.Equal(imageId, await FirstImageAsync(stack, stored));
@@ -147,7 +147,7 @@ public sealed class PromotionTests
         await stack.StartAsync("BrewClip.ImageEmbedding", new() { ["BREWCLIP__Backfill__BatchSize"] = "200" });
         await stack.StartAsync("BrewClip.AcousticEmbedding");
         await stack.StartAsync("BrewClip.Training");
-        var query = await stack.Db.ScalarAsync<float[]>("select image_embeds from brewclip.image_features order by image_id limit 1");
+        var query = await stack.Db.VectorAsync("select image_embeds from brewclip.image_features order by image_id limit 1");
 
         using var stop = new CancellationTokenSource();
         var (searches, empty, versions) = (0, 0, new HashSet<int>());
@@ -158,7 +158,7 @@ public sealed class PromotionTests
                 await using var command = stack.Db.DataSource.CreateCommand("""
                     select (select count(*) from brewclip.search_images($1, 10)), (select count(*) from brewclip.search_audio($1, 5)), brewclip.active_model_version()
                     """);
-                command.Parameters.Add(new NpgsqlParameter { Value = query, DataTypeName = PgVectorTypes.Vector });
+                command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
                 await using var reader = await command.ExecuteReaderAsync();
                 await reader.ReadAsync();
                 searches++;
@@ -196,7 +196,7 @@ public sealed class PromotionTests
         Assert.Contains("version 0: active (version 1 retired)", back.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, await stack.Db.ScalarAsync<int>("select brewclip.active_model_version()"));
         // Searches follow at once: version 0's vector of an image finds it first with distance 0.
-        var v0 = await stack.Db.ScalarAsync<float[]>("select embedding::vector from brewclip.image_vectors where model_version = 0 order by image_id limit 1");
+        var v0 = await stack.Db.VectorAsync("select embedding::vector from brewclip.image_vectors where model_version = 0 order by image_id limit 1");
         Assert.Equal(await stack.Db.ScalarAsync<long>("select min(image_id) from brewclip.image_vectors"), await FirstImageAsync(stack, v0));
 
         Assert.Equal(0, (await stack.CliAsync("models", "activate", "1")).ExitCode);
@@ -244,7 +244,7 @@ public sealed class PromotionTests
         Assert.Equal("active", await stack.StatusAsync(0));
         await stack.WaitUntilAsync(async () => await stack.Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1") == 0,
             "the rejected version's vectors to be dropped");
-        var v0 = await stack.Db.ScalarAsync<float[]>("select embedding::vector from brewclip.image_vectors where model_version = 0 order by image_id limit 1");
+        var v0 = await stack.Db.VectorAsync("select embedding::vector from brewclip.image_vectors where model_version = 0 order by image_id limit 1");
         Assert.Equal(await stack.Db.ScalarAsync<long>("select min(image_id) from brewclip.image_vectors"), await FirstImageAsync(stack, v0));
     }
 
@@ -254,7 +254,7 @@ public sealed class PromotionTests
     private static async Task<long> FirstImageAsync(PromotionStack stack, float[] query)
     {
         await using var command = stack.Db.DataSource.CreateCommand("select image_id from brewclip.search_images($1, 1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = query, DataTypeName = PgVectorTypes.Vector });
+        command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

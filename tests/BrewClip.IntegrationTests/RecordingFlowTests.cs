@@ -125,7 +125,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         // The stored vector is the head's output on the cached features (to float16 precision).
         var textStates = await _db.ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
         var encoderStates = await _db.ScalarAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
-        var embeds = await _db.ScalarAsync<float[]>($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
+        var embeds = await _db.VectorAsync($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
         var (tokens, metadata) = SafetensorsFile.Read(new Uri(textStates).LocalPath);
         var (encoder, _) = SafetensorsFile.Read(new Uri(encoderStates).LocalPath);
         float[] expected;
@@ -134,8 +134,8 @@ public sealed class RecordingFlowTests : IAsyncLifetime
             expected = head.Forward(tokens["token_states"], int.Parse(metadata["length"], System.Globalization.CultureInfo.InvariantCulture),
                 BrewClip.Autograd.Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"]).ToArray();
         }
-        var stored = await _db.ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 1 and recording_id = {ids[0]}");
-        var v0 = await _db.ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where model_version = 0 and recording_id = {ids[0]}");
+        var stored = await _db.VectorAsync($"select embedding from brewclip.audio_vectors where model_version = 1 and recording_id = {ids[0]}");
+        var v0 = await _db.VectorAsync($"select embedding from brewclip.audio_vectors where model_version = 0 and recording_id = {ids[0]}");
         for (var i = 0; i < 512; i++)
         {
             Assert.Equal(expected[i], stored[i], 2);

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace BrewClip.Onnx.Tests;
 
@@ -7,10 +9,20 @@ public sealed class OnnxSessionTests
     private static readonly OnnxEnvironment Environment = OnnxEnvironment.Shared();
 
     [Fact]
-    public void Loads_onnx_runtime_1_30()
+    public void Loads_the_native_library_that_matches_the_managed_api()
     {
-        Assert.Equal("1.30.0", Environment.Version);
+        Assert.Equal(OnnxEnvironment.ManagedVersion, Environment.Version);
+        Assert.Null(Environment.LibraryPath);
         Assert.Contains("CPUExecutionProvider", Environment.AvailableProviders);
+    }
+
+    [Fact]
+    public void A_configured_library_that_does_not_exist_is_named_with_its_option()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-dir", "libonnxruntime.so");
+        var e = Assert.Throws<OnnxRuntimeNotFoundException>(() => OnnxEnvironment.Shared(missing));
+        Assert.Contains(missing, e.Message, StringComparison.Ordinal);
+        Assert.Contains("Models:OnnxLibraryPath", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -32,8 +44,8 @@ public sealed class OnnxSessionTests
     }
 
     [Theory]
-    [InlineData(GraphOptimizationLevel.None, false, 1)]
-    [InlineData(GraphOptimizationLevel.All, true, 2)]
+    [InlineData(GraphOptimizationLevel.ORT_DISABLE_ALL, false, 1)]
+    [InlineData(GraphOptimizationLevel.ORT_ENABLE_ALL, true, 2)]
     public void Runs_float_int64_and_float16_tensors_to_known_answers(GraphOptimizationLevel level, bool memoryPattern, int threads)
     {
         using var session = OnnxSession.Open(Environment, Fixtures.Arith,
@@ -75,12 +87,12 @@ public sealed class OnnxSessionTests
     {
         using var session = OnnxSession.Open(Environment, Fixtures.Arith);
         var e = Assert.Throws<OnnxRuntimeException>(() => session.Run([OnnxInput.Float("nope", new float[4], 1, 4)], ["y"]));
-        Assert.Equal(OrtErrorCode.InvalidArgument, e.Code);
-        Assert.Contains("nope", e.RuntimeMessage, StringComparison.Ordinal);
+        Assert.Contains("InvalidArgument", e.Message, StringComparison.Ordinal);
+        Assert.Contains("nope", e.Message, StringComparison.Ordinal);
 
         var wrongShape = Assert.Throws<OnnxRuntimeException>(() => session.Run(
             [OnnxInput.Float("x", new float[6], 2, 3), OnnxInput.Int64("ids", new long[4], 2, 2), OnnxInput.Float16("h", new Half[6], 2, 3)], ["y"]));
-        Assert.Equal(OrtErrorCode.InvalidArgument, wrongShape.Code);
+        Assert.Contains("InvalidArgument", wrongShape.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -102,7 +114,7 @@ public sealed class OnnxSessionTests
         try
         {
             var e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Open(Environment, corrupt));
-            Assert.NotEqual(OrtErrorCode.Ok, e.Code);
+            Assert.Contains("ErrorCode", e.Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -145,6 +157,8 @@ public sealed class OnnxSessionTests
         Assert.Throws<ObjectDisposedException>(() => session.Run([OnnxInput.Float("x", new float[4], 1, 4)], ["y"]));
     }
 
+    // The default build carries ONNX Runtime's CPU library, which has no CUDA provider on any machine: these two
+    // hold wherever the suite runs. (A build with -p:OnnxRuntimeGpu=true on a CUDA machine would run on the GPU.)
     [Fact]
     public void Cuda_that_cannot_load_falls_back_to_cpu_with_a_log_line()
     {
@@ -161,7 +175,7 @@ public sealed class OnnxSessionTests
     [Fact]
     public void Required_cuda_that_cannot_load_fails_the_session()
     {
-        var e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Open(Environment, Fixtures.Arith,
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxSession.Open(Environment, Fixtures.Arith,
             new OnnxSessionOptions { Provider = ExecutionProvider.Cuda, RequireProvider = true }));
         Assert.Contains("CUDA", e.Message, StringComparison.Ordinal);
         Assert.Contains("required", e.Message, StringComparison.Ordinal);

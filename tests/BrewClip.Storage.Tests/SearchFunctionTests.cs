@@ -54,7 +54,7 @@ public sealed class SearchFunctionTests : IAsyncLifetime
             var expected = _segments.OrderBy(p => Distance(query, p.Value)).Take(10).Select(p => p.Key).ToList();
             var actual = new List<(long, int)>();
             await using var command = _db.DataSource.CreateCommand("select recording_id, segment_index, start_seconds from brewclip.search_audio($1, 10)");
-            command.Parameters.Add(new NpgsqlParameter { Value = query, DataTypeName = PgVectorTypes.Vector });
+            command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
@@ -179,7 +179,7 @@ public sealed class SearchFunctionTests : IAsyncLifetime
         await using var command = _db.DataSource.CreateCommand(sql);
         if (query is not null)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = query, DataTypeName = PgVectorTypes.Vector });
+            command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
         }
         var rows = new List<(long, double)>();
         await using var reader = await command.ExecuteReaderAsync();

@@ -39,7 +39,7 @@ public sealed class VectorIndexWriterTests : IAsyncLifetime
 
         Assert.Equal(1, await writer.UpsertImageVectorsAsync(0, [new ImageVector(ids[1], vectors[3])]));
 
-        var stored = await ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where image_id = {ids[1]}");
+        var stored = await _db.VectorAsync($"select embedding from brewclip.image_vectors where image_id = {ids[1]}");
         Assert.Equal(RandomVectors.RoundToHalf(vectors[3]), stored);
     }
 
@@ -50,7 +50,7 @@ public sealed class VectorIndexWriterTests : IAsyncLifetime
         var vectors = RandomVectors.Unit(2, 512, seed: 3);
         await new VectorIndexWriter(_db.DataSource).UpsertImageVectorsAsync(0,
             [new ImageVector(ids[0], vectors[0]), new ImageVector(ids[0], vectors[1])]);
-        var stored = await ScalarAsync<float[]>($"select embedding from brewclip.image_vectors where image_id = {ids[0]}");
+        var stored = await _db.VectorAsync($"select embedding from brewclip.image_vectors where image_id = {ids[0]}");
         Assert.Equal(RandomVectors.RoundToHalf(vectors[1]), stored);
     }
 
@@ -64,7 +64,7 @@ public sealed class VectorIndexWriterTests : IAsyncLifetime
 
         Assert.Equal(3, await writer.UpsertAudioVectorsAsync(0, batch));
         Assert.Equal(0, await writer.UpsertAudioVectorsAsync(0, batch));
-        var stored = await ScalarAsync<float[]>($"select embedding from brewclip.audio_vectors where recording_id = {recordings[0]} and segment_index = 2");
+        var stored = await _db.VectorAsync($"select embedding from brewclip.audio_vectors where recording_id = {recordings[0]} and segment_index = 2");
         Assert.Equal(RandomVectors.RoundToHalf(vectors[2]), stored);
     }
 

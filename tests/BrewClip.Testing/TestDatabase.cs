@@ -28,6 +28,13 @@ public sealed class TestDatabase : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The first column of the first row, a <c>vector</c> or <c>halfvec</c>, as floats.</summary>
+    public async Task<float[]> VectorAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        return BrewClip.Storage.Vectors.VectorValues.ToFloats((await command.ExecuteScalarAsync())!);
+    }
+
     /// <summary>The first column of every row, converted to <typeparamref name="T"/>.</summary>
     public async Task<List<T>> ColumnAsync<T>(string sql)
     {

@@ -47,7 +47,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
                 {
                     await importer.StartRowAsync(ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.ImageId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(row.Embedding, PgVectorTypes.HalfVec, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(VectorValues.ToHalfVector(row.Embedding.Span), ct).ConfigureAwait(false);
                 }
             },
             """
@@ -75,7 +75,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
                     await importer.StartRowAsync(ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.RecordingId, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
                     await importer.WriteAsync(row.SegmentIndex, NpgsqlDbType.Integer, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(row.Embedding, PgVectorTypes.HalfVec, ct).ConfigureAwait(false);
+                    await importer.WriteAsync(VectorValues.ToHalfVector(row.Embedding.Span), ct).ConfigureAwait(false);
                 }
             },
             """
