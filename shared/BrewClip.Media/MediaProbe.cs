@@ -1,5 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
 
 namespace BrewClip.Media;
 
@@ -49,62 +49,50 @@ public sealed record ProbeResult(string Format, double? DurationSeconds, bool Ha
     }
 
     /// <summary>Parses the JSON of <c>ffprobe -show_format -show_streams -of json</c>.</summary>
-    public static ProbeResult Parse(ReadOnlySpan<byte> json)
+    /// <summary>What FFMpegCore's analysis of a file says about it.</summary>
+    public static ProbeResult From(IMediaAnalysis analysis)
     {
-        using var document = JsonDocument.Parse(json.ToArray());
-        var root = document.RootElement;
-        var format = root.TryGetProperty("format", out var f) && f.TryGetProperty("format_name", out var name) ? name.GetString() ?? "" : "";
-        double? duration = root.TryGetProperty("format", out f) && f.TryGetProperty("duration", out var d)
-            && double.TryParse(d.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
-        var hasAudio = false;
-        string? videoCodec = null;
-        int? width = null, height = null;
-        if (root.TryGetProperty("streams", out var streams))
-        {
-            foreach (var stream in streams.EnumerateArray())
-            {
-                var type = stream.TryGetProperty("codec_type", out var t) ? t.GetString() : null;
-                if (type == "audio")
-                {
-                    hasAudio = true;
-                }
-                else if (type == "video" && videoCodec is null && !IsCoverArt(stream))
-                {
-                    videoCodec = stream.TryGetProperty("codec_name", out var c) ? c.GetString() ?? "unknown" : "unknown";
-                    width = stream.TryGetProperty("width", out var w) ? w.GetInt32() : null;
-                    height = stream.TryGetProperty("height", out var h) ? h.GetInt32() : null;
-                }
-            }
-        }
-        return new ProbeResult(format, duration, hasAudio, videoCodec, width, height);
+        var picture = analysis.VideoStreams.FirstOrDefault(v => !IsCoverArt(v));
+        var duration = analysis.Format.Duration.TotalSeconds;
+        return new ProbeResult(analysis.Format.FormatName ?? "", duration > 0 ? duration : null, analysis.AudioStreams.Count > 0,
+            picture is null ? null : picture.CodecName ?? "unknown", picture?.Width, picture?.Height);
     }
 
     // An MP3's or M4A's embedded album picture is a video stream with the attached_pic disposition.
-    private static bool IsCoverArt(JsonElement stream)
-        => stream.TryGetProperty("disposition", out var disposition)
-            && disposition.TryGetProperty("attached_pic", out var attached) && attached.GetInt32() == 1;
+    private static bool IsCoverArt(VideoStream stream)
+        => stream.Disposition is { } disposition && disposition.TryGetValue("attached_pic", out var attached) && attached;
 }
 
-/// <summary>Runs ffprobe on a file and reads the result.</summary>
+/// <summary>Asks ffprobe (through FFMpegCore's typed analysis) what a file holds.</summary>
 public sealed class MediaProbe(ToolRunner tools)
 {
     /// <exception cref="MediaException">ffprobe cannot read the file; the message carries ffprobe's reason.</exception>
     public async Task<ProbeResult> ProbeAsync(string path, CancellationToken cancellationToken = default)
     {
-        var run = await tools.FfprobeAsync(["-v", "error", "-show_format", "-show_streams", "-of", "json", path], cancellationToken).ConfigureAwait(false);
-        if (run.ExitCode != 0)
-        {
-            var tail = run.ErrorTail(1);
-            tail = tail.Replace(path, "the file", StringComparison.Ordinal);
-            throw new MediaException($"not a media file ffprobe can read ({(tail.Length > 0 ? tail : "exit code " + run.ExitCode)})");
-        }
+        var options = tools.Options;
+        var ffOptions = new FFOptions { BinaryFolder = Path.GetDirectoryName(options.FfprobePath) ?? "" };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
         try
         {
-            return ProbeResult.Parse(run.Output);
+            return ProbeResult.From(await FFProbe.AnalyseAsync(path, ffOptions, null, timeout.Token).ConfigureAwait(false));
         }
-        catch (JsonException e)
+        catch (FFProbeProcessException e)
         {
-            throw new MediaException($"ffprobe's output could not be read: {e.Message}", e);
+            var tail = e.StandardError.LastOrDefault(line => line.Trim().Length > 0)?.Trim().Replace(path, "the file", StringComparison.Ordinal);
+            throw new MediaException($"not a media file ffprobe can read ({(string.IsNullOrEmpty(tail) ? e.Message : tail)})", e);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MediaException($"ffprobe took longer than {options.Timeout.TotalSeconds:F0} s and was stopped.");
+        }
+        catch (Exception e) when (e is FFMpegException or FormatNullException or System.Text.Json.JsonException)
+        {
+            throw new MediaException($"ffprobe's analysis could not be read: {e.Message}", e);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new MediaException($"{options.FfprobePath} is not installed or not on PATH ({e.Message}); `sudo scripts/infra.sh up` installs ffmpeg.", e);
         }
     }
 }

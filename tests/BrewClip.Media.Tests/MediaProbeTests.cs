@@ -6,21 +6,54 @@ namespace BrewClip.Media.Tests;
 public sealed class MediaProbeTests
 {
     [Theory]
-    [InlineData("""{"streams":[{"codec_type":"video","codec_name":"png","width":64,"height":48}],"format":{"format_name":"png_pipe"}}""", MediaKind.Image)]
-    [InlineData("""{"streams":[{"codec_type":"video","codec_name":"gif","width":8,"height":8}],"format":{"format_name":"gif","duration":"0.1"}}""", MediaKind.Image)]
-    [InlineData("""{"streams":[{"codec_type":"video","codec_name":"h264"},{"codec_type":"audio"}],"format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"2.000000"}}""", MediaKind.Video)]
-    [InlineData("""{"streams":[{"codec_type":"audio","codec_name":"opus"}],"format":{"format_name":"matroska,webm","duration":"3.5"}}""", MediaKind.Audio)]
-    [InlineData("""{"streams":[{"codec_type":"audio","codec_name":"mp3"},{"codec_type":"video","codec_name":"mjpeg","disposition":{"attached_pic":1}}],"format":{"format_name":"mp3"}}""", MediaKind.Audio)]
-    public void Kind_follows_the_streams_not_the_name(string json, MediaKind expected)
+    [InlineData("still.png", MediaKind.Image, new[] { "-f", "lavfi", "-i", "color=c=red:s=64x48", "-frames:v", "1" })]
+    [InlineData("anim.gif", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=32x32:d=0.3", "-r", "10" })]
+    [InlineData("clip.mp4", MediaKind.Video, new[] { "-f", "lavfi", "-i", "testsrc=s=64x48:d=1", "-f", "lavfi", "-i", "sine=d=1", "-shortest", "-pix_fmt", "yuv420p" })]
+    [InlineData("voice.webm", MediaKind.Audio, new[] { "-f", "lavfi", "-i", "sine=d=1", "-c:a", "libopus" })]
+    public async Task Kind_follows_the_streams_not_the_name(string name, MediaKind expected, string[] arguments)
     {
-        Assert.Equal(expected, ProbeResult.Parse(System.Text.Encoding.UTF8.GetBytes(json)).Classify(out var reason));
-        Assert.Null(reason);
+        var folder = Directory.CreateTempSubdirectory("brewclip-probe-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, name);
+            TestMedia.Ffmpeg([.. arguments, file]);
+            // Named without an extension: the content decides.
+            var bare = Path.Combine(folder, "bare");
+            File.Move(file, bare);
+            var probed = await new MediaProbe(new ToolRunner(new MediaToolOptions())).ProbeAsync(bare);
+            Assert.Equal(expected, probed.Classify(out var reason));
+            Assert.Null(reason);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_mp3_with_album_art_is_audio()
+    {
+        var folder = Directory.CreateTempSubdirectory("brewclip-probe-").FullName;
+        try
+        {
+            var cover = Path.Combine(folder, "cover.png");
+            var song = Path.Combine(folder, "song.mp3");
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=c=blue:s=32x32", "-frames:v", "1", cover);
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-i", cover, "-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic", song);
+            var probed = await new MediaProbe(new ToolRunner(new MediaToolOptions())).ProbeAsync(song);
+            Assert.Equal(MediaKind.Audio, probed.Classify(out _));
+            Assert.Null(probed.VideoCodec);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
     public void A_file_without_audio_or_pictures_is_no_kind_with_a_reason()
     {
-        var probed = ProbeResult.Parse("""{"streams":[{"codec_type":"subtitle"}],"format":{"format_name":"srt"}}"""u8);
+        var probed = new ProbeResult("srt", null, HasAudio: false, VideoCodec: null, Width: null, Height: null);
         Assert.Null(probed.Classify(out var reason));
         Assert.Equal("the file (srt) has no audio, image or video stream", reason);
     }
