@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BrewClip.Media;
 using BrewClip.Storage;
+using FFMpegCore;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -231,8 +232,16 @@ public sealed class MediaIngestor(
         long length = 0;
         var uri = await artifacts.WriteFileAsync($"{folder}/audio.wav", async output =>
         {
-            var run = await tools.FfmpegAsync(["-v", "error", "-nostdin", "-y", "-i", path, "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le",
-                "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "wav", output], cancellationToken).ConfigureAwait(false);
+            // Bit-exact flags keep the WAV header to its 44 bytes (no metadata or encoder tags).
+            var command = FFMpegArguments.FromFileInput(path, verifyExists: false)
+                .OutputToFile(output, overwrite: true, o => o
+                    .DisableVideo()
+                    .WithAudioChannels(1)
+                    .WithAudioSamplingRate(PcmAudio.SampleRate)
+                    .WithAudioCodec("pcm_s16le")
+                    .WithCustomArgument("-map_metadata -1 -fflags +bitexact -flags:a +bitexact")
+                    .ForceFormat("wav"));
+            var run = await tools.FfmpegAsync(command, cancellationToken).ConfigureAwait(false);
             if (run.ExitCode != 0)
             {
                 throw new MediaException($"the audio cannot be decoded ({run.ErrorTail(1).Replace(path, "the file", StringComparison.Ordinal)})");

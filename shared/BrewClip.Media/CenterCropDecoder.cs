@@ -1,4 +1,5 @@
 using System.Globalization;
+using FFMpegCore;
 
 namespace BrewClip.Media;
 
@@ -50,26 +51,41 @@ public sealed class CenterCropDecoder(ToolRunner tools, int size = 224)
 
     private async Task<byte[][]?> TryDecodeTogetherAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
-        var run = await tools.FfmpegAsync(Arguments(paths), cancellationToken).ConfigureAwait(false);
-        if (run.ExitCode != 0 || run.Output.Length != paths.Count * BytesPerImage)
+        var (run, output) = await DecodeToBytesAsync(paths, cancellationToken).ConfigureAwait(false);
+        if (run.ExitCode != 0 || output.Length != paths.Count * BytesPerImage)
         {
             return null;
         }
-        return Enumerable.Range(0, paths.Count).Select(i => run.Output.AsSpan(i * BytesPerImage, BytesPerImage).ToArray()).ToArray();
+        return Enumerable.Range(0, paths.Count).Select(i => output.AsSpan(i * BytesPerImage, BytesPerImage).ToArray()).ToArray();
     }
 
     private async Task<DecodedImage> DecodeAloneAsync(string path, CancellationToken cancellationToken)
     {
-        var run = await tools.FfmpegAsync(Arguments([path]), cancellationToken).ConfigureAwait(false);
+        var (run, output) = await DecodeToBytesAsync([path], cancellationToken).ConfigureAwait(false);
         if (run.ExitCode != 0)
         {
             return new DecodedImage(path, null, $"not a readable image: {Describe(run)}");
         }
-        if (run.Output.Length != BytesPerImage)
+        if (output.Length != BytesPerImage)
         {
-            return new DecodedImage(path, null, $"ffmpeg produced {run.Output.Length} bytes instead of one {Size}x{Size} RGB image: {Describe(run)}");
+            return new DecodedImage(path, null, $"ffmpeg produced {output.Length} bytes instead of one {Size}x{Size} RGB image: {Describe(run)}");
         }
-        return new DecodedImage(path, run.Output, null);
+        return new DecodedImage(path, output, null);
+    }
+
+    /// <summary>One ffmpeg run writing the crops, one after another, to a temporary raw RGB file, read back and deleted.</summary>
+    private async Task<(ToolRun Run, byte[] Output)> DecodeToBytesAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"brewclip-crops-{Guid.NewGuid():N}.rgb");
+        try
+        {
+            var run = await tools.FfmpegAsync(Command(paths, output), cancellationToken).ConfigureAwait(false);
+            return (run, File.Exists(output) ? await File.ReadAllBytesAsync(output, cancellationToken).ConfigureAwait(false) : []);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
     }
 
     private static string Describe(ToolRun run) => run.ErrorTail() is { Length: > 0 } tail ? tail : $"ffmpeg exited with {run.ExitCode}";
@@ -85,13 +101,13 @@ public sealed class CenterCropDecoder(ToolRunner tools, int size = 224)
             $"crop={s}:{s}:round((in_w-{s})/2):round((in_h-{s})/2),setsar=1,format=rgb24";
     }
 
-    private List<string> Arguments(IReadOnlyList<string> paths)
+    private FFMpegArgumentProcessor Command(IReadOnlyList<string> paths, string output)
     {
-        var arguments = new List<string> { "-hide_banner", "-nostdin", "-v", "error" };
-        foreach (var path in paths)
+        // ffmpeg rotates JPEGs by their EXIF on its own but not PNG or WebP; we apply every format's ourselves.
+        var arguments = FFMpegArguments.FromFileInput(paths[0], verifyExists: false, o => o.WithCustomArgument("-noautorotate"));
+        foreach (var path in paths.Skip(1))
         {
-            // ffmpeg rotates JPEGs by their EXIF on its own but not PNG or WebP; we apply every format's ourselves.
-            arguments.AddRange(["-noautorotate", "-i", path]);
+            arguments = arguments.AddFileInput(path, verifyExists: false, o => o.WithCustomArgument("-noautorotate"));
         }
         var graph = new System.Text.StringBuilder();
         for (var i = 0; i < paths.Count; i++)
@@ -109,7 +125,9 @@ public sealed class CenterCropDecoder(ToolRunner tools, int size = 224)
             graph.Append(CultureInfo.InvariantCulture, $"[v{i}]");
         }
         graph.Append(CultureInfo.InvariantCulture, $"concat=n={paths.Count}:v=1:a=0[out]");
-        arguments.AddRange(["-filter_complex", graph.ToString(), "-map", "[out]", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
-        return arguments;
+        return arguments.OutputToFile(output, overwrite: true, o => o
+            .WithCustomArgument($"-filter_complex \"{graph}\" -map [out] -fps_mode passthrough")
+            .ForceFormat("rawvideo")
+            .WithPixelFormat("rgb24"));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FFMpegCore;
 
 namespace BrewClip.Media;
 
@@ -32,17 +33,6 @@ public sealed class FrameExporter(ToolRunner tools, int cropSize = 224, int pngM
 
     private async Task<string?> ExportAsync(string input, double? seconds, int orientation, string pngPath, string? cropPath, CancellationToken cancellationToken)
     {
-        List<string> arguments = ["-hide_banner", "-nostdin", "-v", "error", "-y"];
-        if (seconds is { } at)
-        {
-            arguments.AddRange(["-ss", at.ToString("0.###", CultureInfo.InvariantCulture)]);
-        }
-        else
-        {
-            arguments.Add("-noautorotate");
-        }
-        arguments.AddRange(["-i", input]);
-
         // The automatic conversion to the PNG's pixel format interpolates chroma as the crop's scale does.
         var graph = "sws_flags=bicubic+accurate_rnd+full_chroma_int;[0:v:0]trim=end_frame=1";
         if (ImageOrientation.Filters(orientation) is { Length: > 0 } upright)
@@ -56,13 +46,30 @@ public sealed class FrameExporter(ToolRunner tools, int cropSize = 224, int pngM
             bound = $",scale=w='if(gte(iw,ih),min({m},iw),-1)':h='if(gte(iw,ih),-1,min({m},ih))':flags=bicubic";
         }
         graph += cropPath is null ? $"{bound}[png]" : $",split=2[p][c];[p]null{bound}[png];[c]{CenterCropDecoder.CropFilter(CropSize)}[crop]";
-        arguments.AddRange(["-filter_complex", graph, "-map", "[png]", "-frames:v", "1", "-c:v", "png", "-f", "image2", pngPath]);
-        if (cropPath is not null)
-        {
-            arguments.AddRange(["-map", "[crop]", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", cropPath]);
-        }
 
-        var run = await tools.FfmpegAsync(arguments, cancellationToken).ConfigureAwait(false);
+        // A video frame is sought before decoding; a still image keeps its stored pixels (we rotate it ourselves).
+        var command = FFMpegArguments
+            .FromFileInput(input, verifyExists: false, o => o.WithCustomArgument(seconds is { } at
+                ? "-ss " + at.ToString("0.###", CultureInfo.InvariantCulture)
+                : "-noautorotate"))
+            .OutputToMany(outputs =>
+            {
+                outputs.OutputToFile(pngPath, overwrite: true, o => o
+                    .WithCustomArgument($"-filter_complex \"{graph}\" -map [png]")
+                    .WithFrameCount(1)
+                    .WithVideoCodec("png")
+                    .ForceFormat("image2"));
+                if (cropPath is not null)
+                {
+                    outputs.OutputToFile(cropPath, overwrite: true, o => o
+                        .WithCustomArgument("-map [crop]")
+                        .WithFrameCount(1)
+                        .ForceFormat("rawvideo")
+                        .WithPixelFormat("rgb24"));
+                }
+            });
+
+        var run = await tools.FfmpegAsync(command, cancellationToken).ConfigureAwait(false);
         if (run.ExitCode != 0)
         {
             return run.ErrorTail(1) is { Length: > 0 } tail ? tail : $"ffmpeg exited with {run.ExitCode}";

@@ -70,7 +70,7 @@ public sealed class MediaProbe(ToolRunner tools)
     public async Task<ProbeResult> ProbeAsync(string path, CancellationToken cancellationToken = default)
     {
         var options = tools.Options;
-        var ffOptions = new FFOptions { BinaryFolder = Path.GetDirectoryName(options.FfprobePath) ?? "" };
+        var ffOptions = options.For("ffprobe");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Timeout);
         try
@@ -92,7 +92,7 @@ public sealed class MediaProbe(ToolRunner tools)
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new MediaException($"{options.FfprobePath} is not installed or not on PATH ({e.Message}); `sudo scripts/infra.sh up` installs ffmpeg.", e);
+            throw new MediaException($"{options.Describe("ffprobe")} is not installed or not on PATH ({e.Message}); `sudo scripts/infra.sh up` installs ffmpeg.", e);
         }
     }
 }

@@ -80,7 +80,7 @@ public sealed class CenterCropDecoderTests : IDisposable
     [Fact]
     public async Task Missing_ffmpeg_is_a_clear_error()
     {
-        var decoder = new CenterCropDecoder(new ToolRunner(new MediaToolOptions { FfmpegPath = "/nonexistent/ffmpeg" }));
+        var decoder = new CenterCropDecoder(new ToolRunner(new MediaToolOptions { BinaryFolder = "/nonexistent" }));
         var e = await Assert.ThrowsAsync<MediaException>(() => decoder.DecodeAsync([_images.RedBlue("x.png", 64, 64)]));
         Assert.Contains("/nonexistent/ffmpeg", e.Message, StringComparison.Ordinal);
     }
