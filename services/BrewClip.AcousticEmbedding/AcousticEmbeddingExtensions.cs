@@ -23,7 +23,7 @@ public static class AcousticEmbeddingExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            var files = options.Store().Clip();
+            var files = options.Store().ClipText();
             return new ClipTextTower(sp.GetRequiredService<OnnxEnvironment>(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
                 options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
         });

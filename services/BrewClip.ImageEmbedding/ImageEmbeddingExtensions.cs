@@ -25,8 +25,7 @@ public static class ImageEmbeddingExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            var files = options.Store().Clip();
-            return new ClipVisionTower(sp.GetRequiredService<OnnxEnvironment>(), files.VisionModel, options.SessionOptions(),
+            return new ClipVisionTower(sp.GetRequiredService<OnnxEnvironment>(), options.Store().ClipVision(), options.SessionOptions(),
                 sp.GetRequiredService<ILogger<ClipVisionTower>>());
         });
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));

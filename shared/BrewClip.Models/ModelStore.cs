@@ -27,16 +27,21 @@ public sealed class ModelStore(string root)
         : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
         : Path.Combine(Directory.GetCurrentDirectory(), "models"));
 
-    /// <summary>The CLIP export's files; throws naming the first missing one and how to get it.</summary>
-    public ClipModelFiles Clip()
+    /// <summary>The CLIP vision tower's file (all ImageEmbedding loads); throws naming it and how to get it when it is missing.</summary>
+    public string ClipVision() => RequireClip("vision_model.onnx")[0];
+
+    /// <summary>The CLIP text tower and its tokenizer's files (all AcousticEmbedding loads); throws naming the first missing one.</summary>
+    public ClipTextFiles ClipText()
+    {
+        var files = RequireClip("text_model.onnx", "vocab.json", "merges.txt");
+        return new ClipTextFiles(files[0], files[1], files[2]);
+    }
+
+    private string[] RequireClip(params string[] names)
     {
         var folder = Path.Combine(Root, ClipName);
-        var files = new ClipModelFiles(
-            Path.Combine(folder, "vision_model.onnx"),
-            Path.Combine(folder, "text_model.onnx"),
-            Path.Combine(folder, "vocab.json"),
-            Path.Combine(folder, "merges.txt"));
-        foreach (var file in new[] { files.VisionModel, files.TextModel, files.Vocabulary, files.Merges })
+        var files = names.Select(name => Path.Combine(folder, name)).ToArray();
+        foreach (var file in files)
         {
             if (!File.Exists(file))
             {

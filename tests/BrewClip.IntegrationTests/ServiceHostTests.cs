@@ -66,7 +66,7 @@ public sealed class ServiceHostTests
 
     [Theory]
     [InlineData("BrewClip.Transcription", "whisper-base/encoder_model.onnx", "whisper-base")]
-    [InlineData("BrewClip.AcousticEmbedding", "clip-vit-base-patch32/vision_model.onnx", "clip-vit-base-patch32")]
+    [InlineData("BrewClip.AcousticEmbedding", "clip-vit-base-patch32/text_model.onnx", "clip-vit-base-patch32")]
     [InlineData("BrewClip.ImageEmbedding", "clip-vit-base-patch32/vision_model.onnx", "clip-vit-base-patch32")]
     public async Task A_missing_model_stops_a_model_service_at_start_naming_the_file_and_the_pull_command(string project, string file, string model)
     {

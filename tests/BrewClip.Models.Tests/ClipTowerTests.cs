@@ -78,7 +78,7 @@ public sealed class ClipTowerTests : IDisposable
     [Fact]
     public void Vision_tower_embeds_a_batch_as_single_runs_do()
     {
-        using var tower = new ClipVisionTower(Environment, _store.Clip().VisionModel);
+        using var tower = new ClipVisionTower(Environment, _store.ClipVision());
         Assert.Equal(512, tower.EmbeddingSize);
         var random = new Random(1);
         var pixels = new float[3 * ClipImagePreprocessor.ValuesPerImage];
@@ -106,7 +106,7 @@ public sealed class ClipTowerTests : IDisposable
     [Fact]
     public void Text_tower_tokenizes_pads_and_embeds()
     {
-        var files = _store.Clip();
+        var files = _store.ClipText();
         var tokenizer = ClipTokenizer.FromFiles(files.Vocabulary, files.Merges);
         using var tower = new ClipTextTower(Environment, files.TextModel, tokenizer);
 
@@ -133,10 +133,25 @@ public sealed class ClipTowerTests : IDisposable
     [Fact]
     public void A_missing_model_names_the_file_and_where_to_put_it()
     {
-        var e = Assert.Throws<ModelMissingException>(() => new ModelStore(_folder).Clip());
+        var e = Assert.Throws<ModelMissingException>(() => new ModelStore(_folder).ClipVision());
         Assert.Contains(Path.Combine(_folder, "clip-vit-base-patch32", "vision_model.onnx"), e.Message, StringComparison.Ordinal);
         Assert.Contains("BREWCLIP_MODELS", e.Message, StringComparison.Ordinal);
         Assert.Contains("brewclip models pull clip-vit-base-patch32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_tower_asks_only_for_its_own_files()
+    {
+        // A store with the text tower and tokenizer but no vision model: enough for AcousticEmbedding.
+        var folder = Directory.CreateDirectory(Path.Combine(_folder, "text-only", "clip-vit-base-patch32")).FullName;
+        foreach (var name in new[] { "text_model.onnx", "vocab.json", "merges.txt" })
+        {
+            File.Copy(Path.Combine(Fixtures, "models", "clip-vit-base-patch32", name), Path.Combine(folder, name));
+        }
+        var store = new ModelStore(Path.Combine(_folder, "text-only"));
+        Assert.Equal(Path.Combine(folder, "text_model.onnx"), store.ClipText().TextModel);
+        var e = Assert.Throws<ModelMissingException>(() => store.ClipVision());
+        Assert.Contains(Path.Combine(folder, "vision_model.onnx"), e.Message, StringComparison.Ordinal);
     }
 
     private string MakeImage(string name, string colour)

@@ -46,6 +46,18 @@ public sealed class SearchFunctionTests : IAsyncLifetime
         Assert.Equal(0, rows[0].Distance, 5);
     }
 
+    [Theory]
+    [InlineData("search_images")]
+    [InlineData("search_audio")]
+    public async Task An_all_zero_query_vector_is_refused_with_a_reason(string function)
+    {
+        await using var command = _db.DataSource.CreateCommand($"select count(*) from brewclip.{function}($1, 10)");
+        command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(new float[512]) });
+        var e = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+        Assert.Equal("22023", e.SqlState);
+        Assert.Contains("the query vector is all zeros", e.MessageText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Search_audio_returns_the_nearest_segments_in_order()
     {
