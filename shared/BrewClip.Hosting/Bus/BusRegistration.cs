@@ -25,6 +25,8 @@ public static class BusRegistration
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(QueuePrefixFor(rabbitMq.QueuePrefix, owner), includeNamespace: false));
+            // No phoning home unless the operator asks for it.
+            bus.ConfigureUsageTelemetryOptions(telemetry => telemetry.Enabled = rabbitMq.UsageTelemetry);
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, transport) =>
             {

@@ -46,6 +46,12 @@ public sealed class RabbitMqOptions : IValidatableObject
     [Range(1, 3_600_000)]
     public int RetryIntervalDeltaMs { get; set; } = 1_000;
 
+    /// <summary>
+    /// MassTransit's anonymous usage report, sent to its authors' servers a few minutes after start. Off unless
+    /// turned on here (MassTransit's own MASSTRANSIT_USAGE_TELEMETRY variable, when set, still decides).
+    /// </summary>
+    public bool UsageTelemetry { get; set; }
+
     /// <summary>How long a starting service waits for the broker before it gives up.</summary>
     [Range(1, 3600)]
     public int StartupTimeoutSeconds { get; set; } = 60;
