@@ -16,6 +16,7 @@ public static class IngestExtensions
         services.AddSingleton(sp => new FrameExporter(sp.GetRequiredService<ToolRunner>(),
             pngMaxSide: sp.GetRequiredService<IOptions<IngestOptions>>().Value.StoredImageMaxSide));
         services.AddSingleton<MediaProbe>();
+        services.AddSingleton<IngestScratch>();
         services.AddSingleton<IngestStore>();
         services.AddSingleton<MediaIngestor>();
         services.AddHostedService<FolderWatcher>();

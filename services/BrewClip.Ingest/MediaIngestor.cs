@@ -27,6 +27,7 @@ public sealed class MediaIngestor(
     FrameExporter frames,
     FileSystemArtifactStore artifacts,
     IBus publisher,
+    IngestScratch scratch,
     IOptions<IngestOptions> options,
     ILogger<MediaIngestor> logger)
 {
@@ -47,8 +48,7 @@ public sealed class MediaIngestor(
         }
 
         // ffmpeg's image demuxer trusts a file's extension; a name without one makes it judge the content.
-        var alias = Path.Combine(Path.GetTempPath(), "brewclip-ingest", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.GetDirectoryName(alias)!);
+        var alias = scratch.NewPath();
         File.CreateSymbolicLink(alias, Path.GetFullPath(path));
         NewMedia media;
         try
@@ -161,6 +161,11 @@ public sealed class MediaIngestor(
             return Rejected(hash, size, "unknown", probed.Format, reason!);
         }
         var kindName = kind.ToString().ToLowerInvariant();
+        if (probed.Width is { } wide && probed.Height is { } high && (long)wide * high > _options.MaxImagePixels)
+        {
+            return Rejected(hash, size, kindName, probed.Format, FormattableString.Invariant(
+                $"the {kindName} is {wide}x{high} = {(long)wide * high:N0} pixels, over the limit of {_options.MaxImagePixels:N0} (Ingest:MaxImagePixels)"));
+        }
         if (kind != MediaKind.Image && probed.DurationSeconds > _options.MaxDurationSeconds)
         {
             return Rejected(hash, size, kindName, probed.Format,

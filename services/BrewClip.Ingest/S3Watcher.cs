@@ -16,6 +16,7 @@ namespace BrewClip.Ingest;
 public sealed class S3Watcher(
     IngestStore store,
     MediaIngestor ingestor,
+    IngestScratch scratch,
     IOptions<IngestOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<S3Watcher> logger) : BackgroundService
@@ -149,7 +150,7 @@ public sealed class S3Watcher(
     private async Task<bool> WithDownloadAsync(AmazonS3Client client, S3SourceOptions bucket, S3Object item, string failure,
         Func<string, Task> read, CancellationToken cancellationToken)
     {
-        var folder = Directory.CreateTempSubdirectory("brewclip-s3-").FullName;
+        var folder = Directory.CreateDirectory(scratch.NewPath()).FullName;
         try
         {
             var path = Path.Combine(folder, item.Key[(item.Key.LastIndexOf('/') + 1)..]);

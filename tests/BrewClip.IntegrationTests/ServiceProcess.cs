@@ -25,6 +25,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>The built program of a project under services/ (the CLI's assembly is brewclip.dll).</summary>
     public static string AssemblyOf(string project)
     {
