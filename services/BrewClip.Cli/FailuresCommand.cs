@@ -12,7 +12,7 @@ using Npgsql;
 namespace BrewClip.Cli;
 
 /// <summary>
-/// <c>brewclip failures list</c> shows rejected media and failed recordings and images with why;
+/// <c>brewclip failures list</c> shows rejected media and failed recordings and images with the file each came from and why;
 /// <c>brewclip failures replay</c> sends failed recordings and images through the pipeline again.
 /// </summary>
 internal static class FailuresCommand
@@ -43,14 +43,28 @@ internal static class FailuresCommand
             return ExitCodes.Configuration;
         }
         await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
-        await using var command = dataSource.CreateCommand(
-            "select kind, id, since, reason from brewclip.failures where $1::text is null or kind = $1 order by since, kind, id");
+        // Each item with the file it came from (where its content was first seen) and how many other places had it.
+        await using var command = dataSource.CreateCommand("""
+            with failed as (
+                select f.kind, f.id, f.since, f.reason,
+                       case f.kind when 'media' then f.id
+                                   when 'recording' then (select r.media_id from brewclip.recordings r where r.id = f.id)
+                                   else (select i.media_id from brewclip.images i where i.id = f.id) end as media_id
+                from brewclip.failures f where $1::text is null or f.kind = $1)
+            select f.kind, f.id, f.since, f.reason,
+                   (select s.source_name || ':' || s.object_key from brewclip.media_sources s
+                    where s.media_id = f.media_id order by s.seen_at, s.source_name, s.object_key limit 1),
+                   (select count(*) from brewclip.media_sources s where s.media_id = f.media_id)
+            from failed f order by f.since, f.kind, f.id
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)kind ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var count = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
-            Console.WriteLine($"{reader.GetString(0),-10} {reader.GetInt64(1),8}  {reader.GetFieldValue<DateTimeOffset>(2):u}  {reader.GetString(3)}");
+            var place = reader.IsDBNull(4) ? "(no file recorded)" : reader.GetString(4);
+            var more = reader.GetInt64(5) > 1 ? $" (+{reader.GetInt64(5) - 1} more)" : "";
+            Console.WriteLine($"{reader.GetString(0),-10} {reader.GetInt64(1),8}  {reader.GetFieldValue<DateTimeOffset>(2):u}  {place}{more}  {reader.GetString(3)}");
             count++;
         }
         Console.WriteLine(count == 0 ? "no failures" : $"{count} failures");

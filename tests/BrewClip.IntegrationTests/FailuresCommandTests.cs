@@ -11,9 +11,13 @@ public sealed class FailuresCommandTests
     {
         await using var db = await TestDatabase.CreateAsync();
         await using (var command = db.DataSource.CreateCommand("""
-            insert into brewclip.media (content_hash, kind, status, size_bytes, rejection_reason) values (sha256('bad'), 'unknown', 'rejected', 3, 'not a media file');
-            with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256('img'), 'image', 'accepted', 1) returning id)
-            insert into brewclip.images (media_id, image_uri, stage, failure_reason) select id, 'file:///tmp/x.png', 'failed', 'not a readable image' from m;
+            insert into brewclip.sources (name, kind, location) values ('inbox', 'folder', '/data/inbox'), ('bucket', 's3', 's3://media/');
+            with m as (insert into brewclip.media (content_hash, kind, status, size_bytes, rejection_reason) values (sha256('bad'), 'unknown', 'rejected', 3, 'not a media file') returning id)
+            insert into brewclip.media_sources (source_name, object_key, media_id) select 'inbox', 'letters/bad.mp3', id from m;
+            with m as (insert into brewclip.media (content_hash, kind, status, size_bytes) values (sha256('img'), 'image', 'accepted', 1) returning id),
+                 i as (insert into brewclip.images (media_id, image_uri, stage, failure_reason) select id, 'file:///tmp/x.png', 'failed', 'not a readable image' from m)
+            insert into brewclip.media_sources (source_name, object_key, media_id, seen_at)
+            select 'inbox', 'photos/x.png', id, now() - interval '1 minute' from m union all select 'bucket', 'copies/x.png', id, now() from m;
             """))
         {
             await command.ExecuteNonQueryAsync();
@@ -26,6 +30,9 @@ public sealed class FailuresCommandTests
         Assert.Contains("not a media file", list.Stdout, StringComparison.Ordinal);
         Assert.Contains("not a readable image", list.Stdout, StringComparison.Ordinal);
         Assert.Contains("2 failures", list.Stdout, StringComparison.Ordinal);
+        // Each names the file it came from: source and key, and how many other places had the same content.
+        Assert.Matches(@"media .* inbox:letters/bad\.mp3  not a media file", list.Stdout);
+        Assert.Matches(@"image .* inbox:photos/x\.png \(\+1 more\)  not a readable image", list.Stdout);
 
         // Listen on the ImageIngested exchange as a consumer's queue would.
         var endpoint = TestSettings.RabbitMq;
