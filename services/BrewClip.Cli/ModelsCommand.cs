@@ -40,6 +40,8 @@ internal static class ModelsCommand
         var store = ModelStore.FromEnvironment(root);
         // No overall timeout (a model is hundreds of MB), but an unreachable host fails within half a minute.
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
+        // Every model is tried, whatever happened to the one before; what failed is reported together at the end.
+        var failed = new List<string>();
         foreach (var name in names.Distinct())
         {
             Console.WriteLine($"{name} -> {Path.Combine(store.Root, name)}");
@@ -57,8 +59,23 @@ internal static class ModelsCommand
             {
                 bar.Finish();
                 Console.Error.WriteLine($"brewclip: {name}: {e.Message}");
-                return ExitCodes.Failed;
+                failed.Add(name);
             }
+        }
+        if (failed.Count > 0)
+        {
+            Console.Error.WriteLine($"brewclip: {failed.Count} of {names.Distinct().Count()} models were not pulled ({string.Join(", ", failed)}). " +
+                "Where this machine cannot reach the files' host, fetch them elsewhere and put them into the model store by hand:");
+            foreach (var name in failed)
+            {
+                var manifest = ModelManifest.Known[name];
+                foreach (var file in manifest.Files)
+                {
+                    var check = file.Sha256 is null ? "" : $", sha256 {file.Sha256}";
+                    Console.Error.WriteLine($"  {Path.Combine(store.Root, name, file.LocalName)}  from {manifest.BaseUrl}{file.RemotePath} ({file.Size:N0} bytes{check})");
+                }
+            }
+            return ExitCodes.Failed;
         }
         return ExitCodes.Ok;
     }

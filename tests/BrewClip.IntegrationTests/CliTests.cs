@@ -64,7 +64,12 @@ public sealed class CliTests
             await using var unreachable = await ServiceProcess.RunAsync("BrewClip.Cli", new Dictionary<string, string>(),
                 "models", "pull", "whisper-base", "clip-vit-base-patch32", "--models", store, "--base-url", closed);
             Assert.Equal(1, unreachable.ExitCode);
+            // Each model is tried and reported, and the files are listed for filling the store by hand.
             Assert.Contains("brewclip: whisper-base:", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains("brewclip: clip-vit-base-patch32:", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains("2 of 2 models were not pulled (whisper-base, clip-vit-base-patch32)", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"{Path.Combine(store, "clip-vit-base-patch32", "vision_model.onnx")}  from http", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"{Path.Combine(store, "whisper-base", "encoder_model.onnx")}  from http", unreachable.Stderr, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFiles(store, "*.onnx", SearchOption.AllDirectories));
         }
         finally
