@@ -9,8 +9,8 @@ namespace BrewClip.AcousticEmbedding;
 
 /// <summary>
 /// One audio vector per 30-second segment: CLIP's text tower over each segment's transcript (token
-/// states cached as float16 artifacts, the pooled embedding in recording_segments), then the active
-/// version's audio head (<see cref="AudioHeads"/>).
+/// states cached as float16 artifacts, the pooled embedding in recording_segments), then the audio
+/// head (<see cref="AudioHeads"/>) of each live model version, one vector per segment and version.
 /// </summary>
 internal sealed class RecordingEmbedder(
     SegmentStore segments,

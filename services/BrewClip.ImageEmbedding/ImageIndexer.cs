@@ -8,7 +8,7 @@ namespace BrewClip.ImageEmbedding;
 
 /// <summary>
 /// Turns images into index vectors: CLIP runs once per batch for images without a cached embedding,
-/// the head of each live version (the active one, and one being backfilled) makes the vectors, and they are
+/// the head of each live version (the active one, one being backfilled, retired ones kept for a rollback) makes the vectors, and they are
 /// upserted. A bad image fails alone.
 /// </summary>
 internal sealed class ImageIndexer(

@@ -75,8 +75,8 @@ internal sealed class ModelVersionRegistry(
         return version;
     }
 
-    /// <summary>candidate -> backfilling: the embedding services start re-embedding with it. Returns the active version.</summary>
-    public async Task<int> PromoteAsync(int version, CancellationToken cancellationToken)
+    /// <summary>candidate -> backfilling: the embedding services start re-embedding with it. Returns the active version and the candidate's heads.</summary>
+    public async Task<(int Active, string ArtifactUri)> PromoteAsync(int version, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -91,9 +91,15 @@ internal sealed class ModelVersionRegistry(
         }
         await MoveAsync(connection, transaction, version, ModelVersionStatus.Backfilling, null, cancellationToken).ConfigureAwait(false);
         var active = await ActiveVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        string artifactUri;
+        await using (var heads = new NpgsqlCommand("select coalesce(artifact_uri, '') from brewclip.model_versions where version = $1", connection, transaction))
+        {
+            heads.Parameters.Add(new() { Value = version });
+            artifactUri = (string)(await heads.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Model version {Version} promoted: backfilling (active: {Active})", version, active);
-        return active;
+        return (active, artifactUri);
     }
 
     /// <summary>A candidate or backfilling version -> rejected with the reason; its vectors and indexes are dropped. Other statuses are left alone.</summary>
@@ -228,12 +234,21 @@ internal sealed class ModelVersionRegistry(
         }
     }
 
-    private async Task<CompletionCheck> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int version, CancellationToken cancellationToken)
+    private static async Task<CompletionCheck> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int version, CancellationToken cancellationToken)
     {
+        // Cheap first: the vector counts scan both versions' rows, so they wait until both backfills say they are done.
+        await using (var finished = new NpgsqlCommand(
+            "select count(*) = 2 from brewclip.backfills where model_version = $1 and finished_at is not null", connection, transaction))
+        {
+            finished.Parameters.Add(new() { Value = version });
+            if (!(bool)(await finished.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return new CompletionCheck(false, 0, 0, 0, 0);
+            }
+        }
         await using var command = new NpgsqlCommand("""
             with active as (select version from brewclip.model_versions where status = 'active')
             select
-                (select count(*) = 2 from brewclip.backfills where model_version = $1 and finished_at is not null),
                 (select count(*) from brewclip.image_vectors a, active where a.model_version = active.version
                     and not exists (select 1 from brewclip.image_vectors b where b.model_version = $1 and b.image_id = a.image_id)),
                 (select count(*) from brewclip.image_vectors b, active where b.model_version = $1
@@ -248,7 +263,7 @@ internal sealed class ModelVersionRegistry(
         command.Parameters.Add(new() { Value = version });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new CompletionCheck(reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        return new CompletionCheck(true, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
     public async Task<int> ActiveVersionAsync(CancellationToken cancellationToken)

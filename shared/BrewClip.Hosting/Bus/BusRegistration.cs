@@ -12,7 +12,7 @@ public static class BusRegistration
     /// MassTransit over RabbitMQ with the project's defaults: durable kebab-case queues, publisher confirms,
     /// bounded prefetch and concurrency, exponential retry and then the endpoint's <c>_error</c> queue.
     /// <paramref name="configureConsumers"/> adds a service's consumers. Every queue is named
-    /// RabbitMq:QueuePrefix + <paramref name="owner"/> + the consumer's name (<see cref="QueueName"/>), so two
+    /// RabbitMq:QueuePrefix + <paramref name="owner"/> + the consumer's name ("image-embedding-model-promoted"), so two
     /// services consuming the same event each get it on a queue of their own instead of sharing one.
     /// </summary>
     public static IServiceCollection AddBrewClipBus(
@@ -60,9 +60,6 @@ public static class BusRegistration
         });
         return services;
     }
-
-    /// <summary>The queue a service's consumer reads: <c>image-embedding-model-promoted</c> for ImageEmbedding's ModelPromotedConsumer.</summary>
-    public static string QueueName(string queuePrefix, string owner, string consumer) => QueuePrefixFor(queuePrefix, owner) + consumer;
 
     /// <summary>The owning service's part of its queue names: "brewclip-image-embedding" owns "image-embedding-...".</summary>
     public static string OwnerOf(string serviceName) => serviceName.StartsWith("brewclip-", StringComparison.Ordinal) ? serviceName["brewclip-".Length..] : serviceName;

@@ -7,23 +7,6 @@ public sealed class ModelVersionStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "version, status, artifact_uri";
 
-    public async Task<ModelVersion> ActiveAsync(CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"select {Columns} from brewclip.model_versions where status = 'active'");
-        var versions = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
-        return versions.Count == 1
-            ? versions[0]
-            : throw new InvalidOperationException("No model version is active; the schema's version 0 should be. Was brewclip.model_versions edited by hand?");
-    }
-
-    public async Task<ModelVersion?> FindAsync(int version, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"select {Columns} from brewclip.model_versions where version = $1");
-        command.Parameters.Add(new() { Value = version });
-        var versions = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
-        return versions.Count == 1 ? versions[0] : null;
-    }
-
     /// <summary>Versions being backfilled, oldest first.</summary>
     public async Task<List<ModelVersion>> BackfillingAsync(CancellationToken cancellationToken = default)
     {
