@@ -8,6 +8,7 @@
 #   scripts/infra.sh down    stop what `up` started
 #   scripts/infra.sh status  show what runs, and the connection settings
 #   scripts/infra.sh env     print the connection settings as shell exports
+#   scripts/infra.sh check   fail, saying why, when the disk is nearly full or the broker has raised an alarm
 set -euo pipefail
 
 STATE_DIR="${BREWCLIP_INFRA_DIR:-/var/lib/brewclip-infra}"
@@ -220,6 +221,40 @@ install_tools() {
   install_s3rver
 }
 
+# ---------------------------------------------------------------- health
+# Below its disk or memory limit RabbitMQ blocks every publishing connection without an error: a
+# publisher (a service, a test) then waits forever. Say so before anything waits on it.
+MIN_FREE_MB="${BREWCLIP_MIN_FREE_MB:-2048}"
+
+check() {
+  local ok=0 dir free_mb fs seen=" "
+  for dir in "$STATE_DIR" "${TMPDIR:-/tmp}" "$PWD"; do
+    [ -d "$dir" ] || continue
+    fs=$(df -Pm "$dir" | awk 'NR==2 {print $1}')
+    case "$seen" in *" $fs "*) continue ;; esac
+    seen="$seen$fs "
+    free_mb=$(df -Pm "$dir" | awk 'NR==2 {print $4}')
+    if [ "$free_mb" -lt "$MIN_FREE_MB" ]; then
+      log "error: only $free_mb MB free on the file system of $dir; the stack and its tests need $MIN_FREE_MB MB (BREWCLIP_MIN_FREE_MB), and RabbitMQ blocks every publisher when its disk runs low"
+      ok=1
+    fi
+  done
+  local answer code
+  answer=$(curl -sS --max-time 10 -w '\n%{http_code}' -u "$RMQ_USER:$RMQ_PASSWORD" "http://127.0.0.1:$RMQ_MGMT_PORT/api/health/checks/alarms" 2>&1) || true
+  code=$(printf '%s' "$answer" | tail -n 1)
+  case "$code" in
+    200) ;;
+    503)
+      log "error: RabbitMQ has raised an alarm and blocks every publisher until it clears: $(printf '%s' "$answer" | head -n 1)"
+      log "       (rabbitmq-diagnostics status shows its disk and memory limits; free space or memory and it resumes)"
+      ok=1 ;;
+    *)
+      log "error: RabbitMQ's management API on 127.0.0.1:$RMQ_MGMT_PORT does not answer: $(printf '%s' "$answer" | head -n 1)"
+      ok=1 ;;
+  esac
+  return $ok
+}
+
 # ---------------------------------------------------------------- commands
 print_env() {
   cat <<ENV
@@ -262,5 +297,6 @@ case "$cmd" in
     ;;
   status) status ;;
   env) print_env ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  check) check ;;
+  *) echo "usage: $0 up|down|status|env|check" >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 if ! scripts/infra.sh status >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then scripts/infra.sh up >/dev/null; else sudo scripts/infra.sh up >/dev/null; fi
 fi
+# A nearly full disk or a broker alarm makes publishers wait forever; fail now, saying which.
+scripts/infra.sh check
 # The tests' own settings (a test database and a test virtual host); nothing of a running stack's.
 eval "$(scripts/infra.sh env | grep -E '^export BREWCLIP_TEST_')"
 
@@ -16,9 +18,15 @@ dotnet build BrewClip.Pipeline.sln -c Release -nologo -clp:ErrorsOnly
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# A test that hangs is killed after BREWCLIP_TEST_HANG_TIMEOUT (no test takes more than a few minutes)
+# and named in the output, instead of the run waiting until CI's limit with nothing said; the whole
+# run is bounded the same way.
 set +e
-dotnet test BrewClip.Pipeline.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+timeout --kill-after=60s "${BREWCLIP_TEST_RUN_TIMEOUT:-75m}" \
+  dotnet test BrewClip.Pipeline.sln -c Release --no-build -nologo \
+    --blame-hang-timeout "${BREWCLIP_TEST_HANG_TIMEOUT:-15m}" --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+[ "$status" -eq 124 ] && echo "test.sh: the test run did not finish within ${BREWCLIP_TEST_RUN_TIMEOUT:-75m}; stopped" 
 set -e
 
 # One closing line over all test assemblies.
