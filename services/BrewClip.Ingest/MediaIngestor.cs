@@ -48,12 +48,14 @@ public sealed class MediaIngestor(
         }
 
         // ffmpeg's image demuxer trusts a file's extension; a name without one makes it judge the content.
+        // The extension is only a hint for content without signature bytes (TGA, some SVG and PAM files).
         var alias = scratch.NewPath();
         File.CreateSymbolicLink(alias, Path.GetFullPath(path));
+        var hinted = ExtensionHint(seen.Key) is { } extension ? alias + extension : null;
         NewMedia media;
         try
         {
-            media = await DecodeAsync(alias, hash, seen.SizeBytes, cancellationToken).ConfigureAwait(false);
+            media = await DecodeAsync(alias, hinted, hash, seen.SizeBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (MediaException e)
         {
@@ -62,6 +64,10 @@ public sealed class MediaIngestor(
         finally
         {
             File.Delete(alias);
+            if (hinted is not null)
+            {
+                File.Delete(hinted);
+            }
         }
         if (media.Recording is not null && media.Kind == "audio")
         {
@@ -145,7 +151,54 @@ public sealed class MediaIngestor(
         return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<NewMedia> DecodeAsync(string path, byte[] hash, long size, CancellationToken cancellationToken)
+    /// <summary>The key's extension (".tga"), when it has a plain one.</summary>
+    private static string? ExtensionHint(string key)
+    {
+        var extension = Path.GetExtension(key);
+        return extension.Length is > 1 and <= 12 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : null;
+    }
+
+    /// <summary>
+    /// ffprobe's view of the content behind the extension-less <paramref name="alias"/>. When the content alone says
+    /// nothing, or only guesses (a TGA file, which has no signature, can pass for an MP3 frame), the same content is
+    /// probed again named with its extension (<paramref name="hinted"/>, linked here), and that view is used when it is
+    /// surer and a still-image format; its path is then the one to decode. Throws ffprobe's reason about the content when nothing reads it.
+    /// </summary>
+    private async Task<(ProbeResult Probed, string Path, MediaException? ContentFailure)> ProbeAsync(string alias, string? hinted, CancellationToken cancellationToken)
+    {
+        ProbeResult? byContent = null;
+        MediaException? failure = null;
+        try
+        {
+            byContent = await probe.ProbeAsync(alias, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MediaException e) when (hinted is not null)
+        {
+            failure = e;
+        }
+        if (hinted is null || byContent is { IsWeakGuess: false })
+        {
+            return (byContent!, alias, null);
+        }
+        File.CreateSymbolicLink(hinted, File.ResolveLinkTarget(alias, returnFinalTarget: false)!.FullName);
+        try
+        {
+            var byName = await probe.ProbeAsync(hinted, cancellationToken).ConfigureAwait(false);
+            // Only still-image demuxers are taken on a name's word: every audio and video container ffmpeg reads has
+            // a signature, so noise named .flac is noise, not a FLAC file that fails to decode.
+            if (ProbeResult.IsStillFormat(byName.Format) && (byContent is null || byName.ProbeScore > byContent.ProbeScore))
+            {
+                return (byName, hinted, failure);
+            }
+        }
+        catch (MediaException)
+        {
+            // The name reads nothing either: the content's view, or its failure, stands.
+        }
+        return byContent is not null ? (byContent, alias, null) : throw failure!;
+    }
+
+    private async Task<NewMedia> DecodeAsync(string alias, string? hinted, byte[] hash, long size, CancellationToken cancellationToken)
     {
         if (size == 0)
         {
@@ -155,7 +208,7 @@ public sealed class MediaIngestor(
         {
             return Rejected(hash, size, "unknown", null, $"the file is {size:N0} bytes, over the limit of {_options.MaxFileBytes:N0} (Ingest:MaxFileBytes)");
         }
-        var probed = await probe.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
+        var (probed, path, contentFailure) = await ProbeAsync(alias, hinted, cancellationToken).ConfigureAwait(false);
         if (probed.Classify(out var reason) is not { } kind)
         {
             return Rejected(hash, size, "unknown", probed.Format, reason!);
@@ -184,7 +237,9 @@ public sealed class MediaIngestor(
             {
                 var orientation = ImageOrientation.Read(path);
                 var frame = await ExtractFrameAsync(path, null, orientation, $"{folder}/image", cancellationToken).ConfigureAwait(false)
-                    ?? throw new MediaException($"the {probed.VideoCodec} image cannot be decoded; the file is truncated or corrupt");
+                    ?? throw new MediaException(contentFailure is not null
+                        ? $"{contentFailure.Message}; read by its name ({Path.GetExtension(path)}) as a {probed.VideoCodec} image, it does not decode either"
+                        : $"the image ({probed.Format}, codec {probed.VideoCodec}) cannot be decoded by this ffmpeg; the file is truncated or corrupt, or the codec is not built in");
                 // The PNG is stored upright, so its sides are swapped when the EXIF orientation turns it.
                 var (width, height) = ImageOrientation.SwapsSides(orientation) ? (probed.Height, probed.Width) : (probed.Width, probed.Height);
                 return new NewMedia(hash, kindName, size, probed.Format, null, null, null,

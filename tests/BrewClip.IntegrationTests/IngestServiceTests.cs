@@ -105,7 +105,9 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         Assert.Equal(["empty.wav", "letter.mp3", "noise.jpg", "truncated.png"], reasons.Keys.Order());
         Assert.Equal("the file is empty", reasons["empty.wav"]);
         Assert.StartsWith("not a media file ffprobe can read", reasons["letter.mp3"], StringComparison.Ordinal);
+        // Noise has no signature, so its name is tried too: read as a JPEG, it does not decode either.
         Assert.StartsWith("not a media file ffprobe can read", reasons["noise.jpg"], StringComparison.Ordinal);
+        Assert.EndsWith("read by its name (.jpg) as a mjpeg image, it does not decode either", reasons["noise.jpg"], StringComparison.Ordinal);
         Assert.Contains("truncated or corrupt", reasons["truncated.png"], StringComparison.Ordinal);
 
         // Recordings: 16 kHz mono PCM whose length is the stored duration; the slow file was read whole.
@@ -448,6 +450,82 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         Assert.Equal(await Db.ColumnAsync<long>("select id from brewclip.recordings order by id"), recorder.Messages.Recordings.Select(m => m.RecordingId).Order().ToList());
         Assert.Equal(await Db.ColumnAsync<long>("select id from brewclip.images order by id"), recorder.Messages.Images.Select(m => m.ImageId).Order().ToList());
         Assert.Equal(12, recorder.Messages.Recordings.Count(m => m.HasSidecarTranscript));
+    }
+
+    [Fact]
+    public async Task Still_images_in_any_format_ffmpeg_decodes_are_images_and_one_it_cannot_decode_is_rejected_naming_its_format()
+    {
+        foreach (var extension in new[] { "ppm", "ico", "j2k", "qoi", "pcx", "tga", "pam", "sgi", "xwd" })
+        {
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=s=48x36:d=1", "-frames:v", "1", $"{Made}/pattern.{extension}");
+        }
+        // SVG with and without an XML declaration (the second has no signature ffmpeg knows: its extension decides).
+        const string svg = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect width="64" height="48" fill="red"/></svg>""";
+        File.WriteAllText(Made + "/declared.svg", "<?xml version=\"1.0\"?>\n" + svg + "\n");
+        File.WriteAllText(Made + "/bare.svg", svg + "<!-- bare -->\n");
+        File.WriteAllBytes(Made + "/layers.psd", Psd(40, 30));
+        File.WriteAllBytes(Made + "/cut.psd", Psd(40, 30)[..200]);
+        File.WriteAllBytes(Made + "/noise.tga", RandomBytes(3000, seed: 7));
+
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", IngestSettings(port));
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+        var files = Directory.GetFiles(Made).Select(Path.GetFileName).ToList();
+        foreach (var name in files)
+        {
+            File.Copy(Path.Combine(Made, name!), Path.Combine(Inbox, name!));
+        }
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == files.Count, "every file", service);
+
+        var rows = (await Db.ColumnAsync<string>("""
+            select s.object_key || '=' || m.kind || ':' || m.status || ':' || coalesce(i.width || 'x' || i.height, m.rejection_reason, '(no size)')
+            from brewclip.media m join brewclip.media_sources s on s.media_id = m.id left join brewclip.images i on i.media_id = m.id
+            """)).ToDictionary(row => row[..row.IndexOf('=')], row => row[(row.IndexOf('=') + 1)..]);
+        foreach (var extension in new[] { "ppm", "ico", "j2k", "qoi", "pcx", "tga", "pam", "sgi", "xwd" })
+        {
+            Assert.Equal("image:accepted:48x36", rows[$"pattern.{extension}"]);
+        }
+        Assert.Equal("image:accepted:64x48", rows["declared.svg"]);
+        Assert.Equal("image:accepted:64x48", rows["bare.svg"]);
+        Assert.Equal("image:accepted:40x30", rows["layers.psd"]);
+        Assert.StartsWith("unknown:rejected:the image (psd_pipe, codec psd) cannot be decoded", rows["cut.psd"], StringComparison.Ordinal);
+        Assert.StartsWith("unknown:rejected:not a media file ffprobe can read", rows["noise.tga"], StringComparison.Ordinal);
+        Assert.EndsWith("read by its name (.tga) as a targa image, it does not decode either", rows["noise.tga"], StringComparison.Ordinal);
+        // Every accepted image has its decoded PNG.
+        foreach (var uri in await Db.ColumnAsync<string>("select image_uri from brewclip.images"))
+        {
+            Assert.True(new FileInfo(new Uri(uri).LocalPath).Length > 0, uri);
+        }
+    }
+
+    /// <summary>A Photoshop file of one RGB layer, uncompressed (the header, three empty sections, planar channels).</summary>
+    private static byte[] Psd(int width, int height)
+    {
+        using var stream = new MemoryStream();
+        void Write(uint value, int bytes)
+        {
+            for (var shift = 8 * (bytes - 1); shift >= 0; shift -= 8)
+            {
+                stream.WriteByte((byte)(value >> shift));
+            }
+        }
+        stream.Write("8BPS"u8);
+        Write(1, 2);          // version
+        Write(0, 6);          // reserved
+        Write(3, 2);          // channels
+        Write((uint)height, 4);
+        Write((uint)width, 4);
+        Write(8, 2);          // bits per channel
+        Write(3, 2);          // RGB
+        Write(0, 4);          // colour mode data, image resources, layers: empty
+        Write(0, 4);
+        Write(0, 4);
+        Write(0, 2);          // raw image data
+        foreach (var value in new byte[] { 200, 50, 10 })
+        {
+            stream.Write(Enumerable.Repeat(value, width * height).ToArray());
+        }
+        return stream.ToArray();
     }
 
     [Fact]

@@ -8,6 +8,11 @@ public sealed class MediaProbeTests
     [Theory]
     [InlineData("still.png", MediaKind.Image, new[] { "-f", "lavfi", "-i", "color=c=red:s=64x48", "-frames:v", "1" })]
     [InlineData("anim.gif", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=32x32:d=0.3", "-r", "10" })]
+    [InlineData("pattern.ppm", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=48x36:d=1", "-frames:v", "1" })]
+    [InlineData("pattern.ico", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=48x36:d=1", "-frames:v", "1" })]
+    [InlineData("pattern.j2k", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=48x36:d=1", "-frames:v", "1" })]
+    [InlineData("pattern.qoi", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=48x36:d=1", "-frames:v", "1" })]
+    [InlineData("pattern.pcx", MediaKind.Image, new[] { "-f", "lavfi", "-i", "testsrc=s=48x36:d=1", "-frames:v", "1" })]
     [InlineData("clip.mp4", MediaKind.Video, new[] { "-f", "lavfi", "-i", "testsrc=s=64x48:d=1", "-f", "lavfi", "-i", "sine=d=1", "-shortest", "-pix_fmt", "yuv420p" })]
     [InlineData("voice.webm", MediaKind.Audio, new[] { "-f", "lavfi", "-i", "sine=d=1", "-c:a", "libopus" })]
     public async Task Kind_follows_the_streams_not_the_name(string name, MediaKind expected, string[] arguments)
@@ -49,6 +54,17 @@ public sealed class MediaProbeTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("matroska,webm", null, false, "png", MediaKind.Image)]      // one picture, whatever the container
+    [InlineData("svg_pipe", null, false, "svg", MediaKind.Image)]
+    [InlineData("image2", null, false, "targa", MediaKind.Image)]
+    [InlineData("gif", 1.5, false, "gif", MediaKind.Image)]                 // an animation: its first frame
+    [InlineData("h264", null, false, "h264", MediaKind.Video)]              // a raw stream has no duration either
+    [InlineData("avi", 3.0, false, "mjpeg", MediaKind.Video)]               // motion JPEG over time
+    [InlineData("mov,mp4,m4a,3gp,3g2,mj2", null, true, "png", MediaKind.Video)]
+    public void A_picture_stream_without_sound_and_timeline_is_an_image(string format, double? duration, bool audio, string codec, MediaKind expected)
+        => Assert.Equal(expected, new ProbeResult(format, duration, audio, codec, 8, 8).Classify(out _));
 
     [Fact]
     public void A_file_without_audio_or_pictures_is_no_kind_with_a_reason()
