@@ -8,12 +8,24 @@ using RabbitMQ.Client;
 
 namespace BrewClip.Cli;
 
-/// <summary><c>brewclip status</c>: can the pipeline reach its database and broker, and how far is the index.</summary>
+/// <summary><c>brewclip status</c>: can the pipeline reach its database and broker, is every service ready, and how far is the index.</summary>
 internal static class StatusCommand
 {
+    /// <summary>Where each service answers /health/ready when none are configured: scripts/stack.sh's ports.</summary>
+    private static readonly KeyValuePair<string, string>[] DefaultServices =
+    [
+        new("Ingest", "http://127.0.0.1:8081"),
+        new("Transcription", "http://127.0.0.1:8082"),
+        new("AcousticEmbedding", "http://127.0.0.1:8083"),
+        new("ImageEmbedding", "http://127.0.0.1:8084"),
+        new("Training", "http://127.0.0.1:8085"),
+    ];
+
     public static Command Create()
     {
-        var command = new Command("status", "Check Postgres, the schema and RabbitMQ, and show the index by kind and stage.");
+        var command = new Command("status",
+            "Check Postgres, the schema and RabbitMQ, ask every service's /health/ready (Cli:Services:<Name>=URL, by default " +
+            "scripts/stack.sh's 127.0.0.1:8081-8085), and show the index by kind and stage.");
         command.SetAction((_, cancellationToken) => RunAsync(cancellationToken));
         return command;
     }
@@ -28,9 +40,83 @@ internal static class StatusCommand
             return ExitCodes.Configuration;
         }
 
+        var services = Services(configuration);
+        if (services is null)
+        {
+            return ExitCodes.Configuration;
+        }
+
         var healthy = await CheckPostgresAsync(postgres, cancellationToken);
         healthy &= await CheckRabbitMqAsync(rabbitMq, cancellationToken);
+        healthy &= await CheckServicesAsync(services, cancellationToken);
         return healthy ? ExitCodes.Ok : ExitCodes.Unhealthy;
+    }
+
+    /// <summary>The services to ask: the Cli:Services section when it names any (it replaces the defaults), else the defaults.</summary>
+    private static List<KeyValuePair<string, Uri>>? Services(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Cli:Services").GetChildren().ToList();
+        var named = section.Count > 0 ? section.Select(c => new KeyValuePair<string, string>(c.Key, c.Value ?? "")) : DefaultServices;
+        var services = new List<KeyValuePair<string, Uri>>();
+        foreach (var (name, url) in named)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                Console.Error.WriteLine($"brewclip: invalid configuration: Cli:Services:{name} (BREWCLIP__Cli__Services__{name}) must be an http(s) URL, not '{url}'");
+                return null;
+            }
+            services.Add(new(name, uri));
+        }
+        return services;
+    }
+
+    /// <summary>One line per service: ready, not ready (with the failing checks), or down (with why).</summary>
+    private static async Task<bool> CheckServicesAsync(List<KeyValuePair<string, Uri>> services, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        var answers = await Task.WhenAll(services.Select(async service =>
+        {
+            var ready = new Uri(service.Value, "/health/ready");
+            try
+            {
+                using var response = await http.GetAsync(ready, cancellationToken);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                return response.IsSuccessStatusCode ? (Ok: true, Text: $"ready      {service.Value}") : (Ok: false, Text: $"not ready  {service.Value}: {FailingChecks(body)}");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                var why = e is TaskCanceledException ? "no answer within 3 s" : e.GetBaseException().Message;
+                return (Ok: false, Text: $"down       {service.Value}: {why}");
+            }
+        }));
+        for (var i = 0; i < services.Count; i++)
+        {
+            Console.WriteLine($"service   {services[i].Key,-18} {answers[i].Text}");
+        }
+        var down = services.Where((_, i) => !answers[i].Ok).Select(s => s.Key).ToList();
+        if (down.Count > 0)
+        {
+            Console.WriteLine($"services  {down.Count} of {services.Count} not ready: {string.Join(", ", down)}");
+        }
+        return down.Count == 0;
+    }
+
+    /// <summary>The checks a /health/ready answer reports as failing, with their descriptions.</summary>
+    private static string FailingChecks(string body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            var failing = document.RootElement.GetProperty("checks").EnumerateObject()
+                .Where(c => c.Value.GetProperty("status").GetString() != "Healthy")
+                .Select(c => c.Value.TryGetProperty("description", out var d) && d.GetString() is { Length: > 0 } text ? $"{c.Name}: {text}" : c.Name)
+                .ToList();
+            return failing.Count > 0 ? string.Join("; ", failing) : "unhealthy";
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return body.Length > 200 ? body[..200] : body;
+        }
     }
 
     private static async Task<bool> CheckPostgresAsync(PostgresOptions options, CancellationToken cancellationToken)

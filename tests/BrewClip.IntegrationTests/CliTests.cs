@@ -25,15 +25,35 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Status_reports_a_healthy_stack_and_the_index()
+    public async Task Status_reports_a_healthy_stack_every_service_and_the_index_and_names_a_service_that_is_down()
     {
         await using var db = await TestDatabase.CreateAsync();
-        await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", StackSettings.For(db, ServiceProcess.FreePort()), "status");
+        var port = ServiceProcess.FreePort();
+        await using var training = ServiceProcess.Start("BrewClip.Training", StackSettings.For(db, port));
+        Assert.True(await training.WaitForReadyAsync(port) is not null, training.ToString());
+
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+        settings["BREWCLIP__Cli__Services__Training"] = $"http://127.0.0.1:{port}";
+        await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "status");
 
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("postgres  ok", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("rabbitmq  ok", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("model     version 0", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"service   Training           ready      http://127.0.0.1:{port}/", status.Stdout, StringComparison.Ordinal);
+
+        // A service that does not answer makes the stack unhealthy, and is named.
+        var nobody = ServiceProcess.FreePort();
+        settings["BREWCLIP__Cli__Services__Ingest"] = $"http://127.0.0.1:{nobody}";
+        await using var down = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "status");
+        Assert.True(down.ExitCode == 3, down.ToString());
+        Assert.Contains($"service   Ingest             down       http://127.0.0.1:{nobody}/: Connection refused", down.Stdout, StringComparison.Ordinal);
+        Assert.Contains("services  1 of 2 not ready: Ingest", down.Stdout, StringComparison.Ordinal);
+
+        settings["BREWCLIP__Cli__Services__Ingest"] = "not a url";
+        await using var invalid = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "status");
+        Assert.True(invalid.ExitCode == 78, invalid.ToString());
+        Assert.Contains("Cli:Services:Ingest (BREWCLIP__Cli__Services__Ingest) must be an http(s) URL", invalid.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
