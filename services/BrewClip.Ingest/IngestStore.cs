@@ -237,10 +237,23 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
     /// Items that sat at their ingested stage longer than <paramref name="after"/>: their messages, to
     /// publish again. Their stage time is renewed so each is re-published once per timeout, not in a loop.
     /// </summary>
-    public async Task<IReadOnlyList<object>> TakeStaleAsync(TimeSpan after, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<object>> TakeStaleAsync(TimeSpan after, bool recordings, bool images, CancellationToken cancellationToken)
     {
         var messages = new List<object>();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (recordings)
+        {
+            await TakeStaleRecordingsAsync(connection, after, messages, cancellationToken).ConfigureAwait(false);
+        }
+        if (images)
+        {
+            await TakeStaleImagesAsync(connection, after, messages, cancellationToken).ConfigureAwait(false);
+        }
+        return messages;
+    }
+
+    private static async Task TakeStaleRecordingsAsync(NpgsqlConnection connection, TimeSpan after, List<object> messages, CancellationToken cancellationToken)
+    {
         await using (var recordings = new NpgsqlCommand("""
             update brewclip.recordings r set stage_changed_at = now()
             where r.stage = 'ingested' and r.stage_changed_at < now() - $1
@@ -255,6 +268,10 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
                 messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
             }
         }
+    }
+
+    private static async Task TakeStaleImagesAsync(NpgsqlConnection connection, TimeSpan after, List<object> messages, CancellationToken cancellationToken)
+    {
         await using (var images = new NpgsqlCommand("""
             update brewclip.images i set stage_changed_at = now()
             where i.stage = 'ingested' and i.stage_changed_at < now() - $1
@@ -268,7 +285,6 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
                 messages.Add(new ImageIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)));
             }
         }
-        return messages;
     }
 
     /// <summary>

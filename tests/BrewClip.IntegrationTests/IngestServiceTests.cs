@@ -217,6 +217,65 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
     }
 
     [Fact]
+    public async Task The_reconciler_does_not_publish_again_what_waits_behind_a_backlog_and_does_once_the_queue_is_empty()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color=c=0x{i * 60:X2}8020:s=32x32", "-frames:v", "1", Path.Combine(Made, $"queued-{i}.png"));
+        }
+        // ImageEmbedding's queue under a prefix of this test's own, with a backlog nobody consumes.
+        var prefix = $"reconcile{Guid.NewGuid().ToString("N")[..8]}-";
+        var queue = prefix + "image-embedding-image-ingested";
+        var endpoint = TestSettings.RabbitMq;
+        var factory = new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = endpoint.Host, Port = endpoint.Port, VirtualHost = endpoint.VirtualHost, UserName = endpoint.Username, Password = endpoint.Password,
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await channel.BasicPublishAsync("", queue, false, new RabbitMQ.Client.BasicProperties(), new ReadOnlyMemory<byte>("{}"u8.ToArray()));
+            }
+            await WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(queue)).MessageCount == 5, "the backlog", null);
+
+            await using var recorder = await MessageRecorder.StartAsync();
+            var port = ServiceProcess.FreePort();
+            var settings = IngestSettings(port);
+            settings["BREWCLIP__RabbitMq__QueuePrefix"] = prefix;
+            settings["BREWCLIP__Ingest__ReconcileAfterSeconds"] = "1";
+            settings["BREWCLIP__Ingest__ReconcileIntervalSeconds"] = "1";
+            await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
+            Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+            foreach (var i in Enumerable.Range(0, 3))
+            {
+                File.Copy(Path.Combine(Made, $"queued-{i}.png"), Path.Combine(Inbox, $"queued-{i}.png"));
+            }
+            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.images") == 3, "the images", service);
+            var ids = await Db.ColumnAsync<long>("select id from brewclip.images order by id");
+            await WaitUntilAsync(() => Task.FromResult(ids.All(id => recorder.Messages.Images.Any(m => m.ImageId == id))), "the first messages", service);
+
+            // Passes of the reconciler that found the images stale (older than 1 s) and the queue with its backlog.
+            var heldBack = $"5 messages wait in {queue}; stale images are taken as queued";
+            int HeldBack() => service.Stdout.Split('\n').Count(line => line.Contains(heldBack, StringComparison.Ordinal));
+            var before = HeldBack();
+            await WaitUntilAsync(() => Task.FromResult(HeldBack() >= before + 3), "three reconciler passes under the backlog", service);
+            Assert.All(ids, id => Assert.Single(recorder.Messages.Images, m => m.ImageId == id));
+
+            // Once nothing waits, an image still at its ingested stage is stuck, and is published again.
+            await channel.QueuePurgeAsync(queue);
+            await WaitUntilAsync(() => Task.FromResult(ids.All(id => recorder.Messages.Images.Count(m => m.ImageId == id) >= 2)), "the images published again", service);
+        }
+        finally
+        {
+            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+        }
+    }
+
+    [Fact]
     public async Task An_s3_bucket_is_read_under_its_prefix_once_with_its_cursor_kept_across_a_restart()
     {
         await using var s3 = await S3rverProcess.StartAsync("media");
@@ -574,12 +633,12 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         return bytes;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, ServiceProcess service, TimeSpan? limit = null)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, ServiceProcess? service, TimeSpan? limit = null)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.False(service.HasExited, $"the service exited while waiting for {what}.\n{service}");
+            Assert.False(service?.HasExited == true, $"the service exited while waiting for {what}.\n{service}");
             Assert.True(clock.Elapsed < (limit ?? TimeSpan.FromSeconds(120)), $"timed out waiting for {what}.\n{service}");
             await Task.Delay(250);
         }

@@ -64,5 +64,12 @@ public static class BusRegistration
     /// <summary>The owning service's part of its queue names: "brewclip-image-embedding" owns "image-embedding-...".</summary>
     public static string OwnerOf(string serviceName) => serviceName.StartsWith("brewclip-", StringComparison.Ordinal) ? serviceName["brewclip-".Length..] : serviceName;
 
+    /// <summary>
+    /// The queue a consumer of <paramref name="ownerService"/> reads, as this registration names it:
+    /// QueueName("", "brewclip-transcription", "RecordingIngested") is "transcription-recording-ingested".
+    /// </summary>
+    public static string QueueName(string queuePrefix, string ownerService, string messageName)
+        => QueuePrefixFor(queuePrefix, OwnerOf(ownerService)) + KebabCaseEndpointNameFormatter.Instance.SanitizeName(messageName);
+
     private static string QueuePrefixFor(string queuePrefix, string owner) => string.IsNullOrEmpty(owner) ? queuePrefix : $"{queuePrefix}{owner}-";
 }
