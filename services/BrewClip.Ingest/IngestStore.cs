@@ -1,5 +1,6 @@
 using BrewClip.Contracts;
 using BrewClip.Media;
+using BrewClip.Storage.ModelVersions;
 using Npgsql;
 
 namespace BrewClip.Ingest;
@@ -66,8 +67,12 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         return seen;
     }
 
-    /// <summary>When this content is already a media item: records the new place it was seen and returns the item's id.</summary>
-    public async Task<long?> RecordIfKnownAsync(ObjectRef seen, byte[] contentHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// When this content is already a media item: records the new place it was seen and returns the item's id, with
+    /// the messages to publish once committed: none, unless the content had been replaced everywhere it was and so
+    /// lost its vectors; then it is accepted again and its recordings and images are announced again.
+    /// </summary>
+    public async Task<(long Id, IReadOnlyList<object> Messages)?> RecordIfKnownAsync(ObjectRef seen, byte[] contentHash, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -78,8 +83,44 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             return null;
         }
         await RecordSeenAsync(connection, transaction, seen, id, cancellationToken).ConfigureAwait(false);
+        var messages = new List<object>();
+        await using (var revive = new NpgsqlCommand(
+            "update brewclip.media set status = 'accepted', updated_at = now() where id = $1 and status = 'replaced'", connection, transaction))
+        {
+            revive.Parameters.Add(new() { Value = id });
+            if (await revive.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                await AnnounceAgainAsync(connection, transaction, id, messages, cancellationToken).ConfigureAwait(false);
+            }
+        }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return id;
+        return (id, messages);
+    }
+
+    /// <summary>The messages that send a media item's recordings and images through the services again.</summary>
+    private static async Task AnnounceAgainAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mediaId, List<object> messages, CancellationToken cancellationToken)
+    {
+        await using (var recordings = new NpgsqlCommand("""
+            select r.id, r.media_id, r.pcm_uri, r.duration_seconds,
+                   exists (select 1 from brewclip.transcripts t where t.recording_id = r.id and t.source = 'sidecar')
+            from brewclip.recordings r where r.media_id = $1
+            """, connection, transaction))
+        {
+            recordings.Parameters.Add(new() { Value = mediaId });
+            await using var reader = await recordings.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
+            }
+        }
+        await using var images = new NpgsqlCommand(
+            "select id, media_id, image_uri, frame_index from brewclip.images where media_id = $1 order by id", connection, transaction);
+        images.Parameters.Add(new() { Value = mediaId });
+        await using var rows = await images.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(new ImageIngested(rows.GetInt64(0), rows.GetInt64(1), rows.GetString(2), rows.IsDBNull(3) ? null : rows.GetInt32(3)));
+        }
     }
 
     /// <summary>
@@ -383,16 +424,70 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
 
     private static async Task UpsertSeenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ObjectRef seen, long mediaId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
+        long? previous;
+        await using (var before = new NpgsqlCommand(
+            "select media_id from brewclip.media_sources where source_name = $1 and object_key = $2 for update", connection, transaction))
+        {
+            before.Parameters.Add(new() { Value = seen.Source });
+            before.Parameters.Add(new() { Value = seen.Key });
+            previous = await before.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;
+        }
+        await using (var command = new NpgsqlCommand("""
             insert into brewclip.media_sources (source_name, object_key, media_id, etag, size_bytes) values ($1, $2, $3, $4, $5)
             on conflict (source_name, object_key) do update
             set media_id = excluded.media_id, etag = excluded.etag, size_bytes = excluded.size_bytes, seen_at = now()
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = seen.Source });
+            command.Parameters.Add(new() { Value = seen.Key });
+            command.Parameters.Add(new() { Value = mediaId });
+            command.Parameters.Add(new() { Value = (object?)seen.Etag ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = seen.SizeBytes });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (previous is { } old && old != mediaId)
+        {
+            await RetireIfUnseenAsync(connection, transaction, old, seen, mediaId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The content a place held before its new content: when no other place holds it, the place is kept as its
+    /// former source, and (unless it was rejected) it is marked replaced and its vectors of every version deleted.
+    /// The model-version lock, taken exclusively, waits for vector writers in flight (each holds it shared up to
+    /// its commit) and the writers skip replaced media, so no vector of it is written after this commits.
+    /// </summary>
+    private static async Task RetireIfUnseenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long oldMediaId, ObjectRef seen, long newMediaId, CancellationToken cancellationToken)
+    {
+        await using (var former = new NpgsqlCommand("""
+            insert into brewclip.media_former_sources (media_id, source_name, object_key, replaced_by)
+            select $1, $2, $3, $4 where not exists (select 1 from brewclip.media_sources where media_id = $1)
+            on conflict (media_id, source_name, object_key) do update set replaced_by = excluded.replaced_by, replaced_at = now()
+            """, connection, transaction))
+        {
+            former.Parameters.Add(new() { Value = oldMediaId });
+            former.Parameters.Add(new() { Value = seen.Source });
+            former.Parameters.Add(new() { Value = seen.Key });
+            former.Parameters.Add(new() { Value = newMediaId });
+            if (await former.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return; // another place still holds it
+            }
+        }
+        await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using var retire = new NpgsqlCommand("""
+            with replaced as (
+                update brewclip.media set status = 'replaced', updated_at = now()
+                where id = $1 and status in ('pending', 'accepted') returning id),
+            images as (
+                delete from brewclip.image_vectors v using brewclip.images i, replaced
+                where i.media_id = replaced.id and v.image_id = i.id),
+            audio as (
+                delete from brewclip.audio_vectors v using brewclip.recordings r, replaced
+                where r.media_id = replaced.id and v.recording_id = r.id)
+            select count(*) from replaced
             """, connection, transaction);
-        command.Parameters.Add(new() { Value = seen.Source });
-        command.Parameters.Add(new() { Value = seen.Key });
-        command.Parameters.Add(new() { Value = mediaId });
-        command.Parameters.Add(new() { Value = (object?)seen.Etag ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = seen.SizeBytes });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        retire.Parameters.Add(new() { Value = oldMediaId });
+        await retire.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 }

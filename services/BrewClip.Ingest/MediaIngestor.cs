@@ -38,7 +38,15 @@ public sealed class MediaIngestor(
         var hash = await HashAsync(path, cancellationToken).ConfigureAwait(false);
         if (await store.RecordIfKnownAsync(seen, hash, cancellationToken).ConfigureAwait(false) is { } existing)
         {
-            logger.LogInformation("{Source}:{Key} is media {MediaId} already; recorded where it was seen", seen.Source, seen.Key, existing);
+            logger.LogInformation("{Source}:{Key} is media {MediaId} already; recorded where it was seen", seen.Source, seen.Key, existing.Id);
+            foreach (var message in existing.Messages)
+            {
+                await publisher.Publish(message, message.GetType(), cancellationToken).ConfigureAwait(false);
+            }
+            if (existing.Messages.Count > 0)
+            {
+                logger.LogInformation("{Source}:{Key}: media {MediaId} had been replaced everywhere it was; it is accepted and embedded again", seen.Source, seen.Key, existing.Id);
+            }
             if (FindSidecar(seen, path) is { } transcript)
             {
                 // A second copy of known audio may come with the transcript the first lacked.

@@ -87,4 +87,65 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
             Assert.True(want.Zip(cached, (a, b) => Math.Abs(a - b)).Max() < 1e-4f, $"{stills[i]}: the service's embedding differs from the original's");
         }
     }
+
+    [Fact]
+    public async Task New_content_at_a_path_retires_the_old_content_which_keeps_its_source_and_comes_back_when_seen_again()
+    {
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", Path.Combine(Made, "first.png"));
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "mandelbrot=size=96x64", "-frames:v", "1", Path.Combine(Made, "second.png"));
+        var port = ServiceProcess.FreePort();
+        var settings = IngestSettings(port);
+        settings["BREWCLIP__Ingest__StableForMs"] = "500";
+        await using var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
+        Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
+        var embedPort = ServiceProcess.FreePort();
+        var embedSettings = new Dictionary<string, string>(settings) { ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{embedPort}" };
+        embedSettings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
+        await using var embedding = ServiceProcess.Start("BrewClip.ImageEmbedding", embedSettings);
+        Assert.True(await embedding.WaitForReadyAsync(embedPort) is not null, embedding.ToString());
+
+        async Task WaitFor(string sql, long expected, string what)
+        {
+            var clock = Stopwatch.StartNew();
+            while (await Db.ScalarAsync<long>(sql) != expected)
+            {
+                Assert.False(ingest.HasExited || embedding.HasExited, $"a service exited.\n{ingest}\n{embedding}");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"timed out waiting for {what}.\n{ingest}\n{embedding}");
+                await Task.Delay(200);
+            }
+        }
+        const string vectorsOfMedia = "select count(*) from brewclip.image_vectors v join brewclip.images i on i.id = v.image_id where i.media_id = ";
+        const string orphans = """
+            select count(*) from brewclip.media m
+            where not exists (select 1 from brewclip.media_sources s where s.media_id = m.id)
+              and not exists (select 1 from brewclip.media_former_sources f where f.media_id = m.id)
+            """;
+
+        // The first content at photo.png is indexed...
+        File.Copy(Path.Combine(Made, "first.png"), Path.Combine(Inbox, "photo.png"));
+        await WaitFor("select count(*) from brewclip.image_vectors", 1, "the first content's vector");
+        var first = await Db.ScalarAsync<long>("select media_id from brewclip.media_sources where object_key = 'photo.png'");
+
+        // ...then the file is written again with other content: the new content takes the place and the index.
+        File.Copy(Path.Combine(Made, "second.png"), Path.Combine(Inbox, "photo.png"), overwrite: true);
+        await WaitFor("select count(*) from brewclip.media", 2, "the second content");
+        var second = await Db.ScalarAsync<long>("select media_id from brewclip.media_sources where object_key = 'photo.png'");
+        Assert.NotEqual(first, second);
+        await WaitFor(vectorsOfMedia + second, 1, "the second content's vector");
+        Assert.Equal("replaced", await Db.ScalarAsync<string>($"select status from brewclip.media where id = {first}"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(vectorsOfMedia + first));
+        Assert.Equal($"inbox:photo.png:{second}", await Db.ScalarAsync<string>(
+            $"select source_name || ':' || object_key || ':' || replaced_by from brewclip.media_former_sources where media_id = {first}"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(orphans));
+        // The searches find only the new content.
+        var query = await Db.VectorAsync($"select embedding::vector from brewclip.image_vectors v join brewclip.images i on i.id = v.image_id where i.media_id = {second}");
+        Assert.Equal([second], await Db.ColumnAsync<long>(
+            $"select media_id from brewclip.search_images('[{string.Join(',', query.Select(x => x.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]'::vector, 10)"));
+
+        // The old content seen again elsewhere is accepted again and embedded again.
+        File.Copy(Path.Combine(Made, "first.png"), Path.Combine(Inbox, "restored.png"));
+        await WaitFor(vectorsOfMedia + first, 1, "the first content's vector again");
+        Assert.Equal("accepted", await Db.ScalarAsync<string>($"select status from brewclip.media where id = {first}"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(orphans));
+    }
 }

@@ -7,7 +7,8 @@ namespace BrewClip.Storage.Vectors;
 /// <summary>
 /// Bulk upserts into the vector index: rows stream in by binary COPY to a temporary table, then one
 /// statement upserts them keyed by item and model version. A row whose vector is unchanged is not
-/// rewritten, so a redelivered batch changes nothing.
+/// rewritten, so a redelivered batch changes nothing. Items of media replaced at their place by new content
+/// get no vectors (Ingest deleted theirs under the exclusive model-version lock).
 /// </summary>
 public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
 {
@@ -52,7 +53,9 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             },
             """
             insert into brewclip.image_vectors as t (model_version, image_id, embedding)
-            select $1, image_id, embedding from image_vectors_load
+            select $1, l.image_id, l.embedding from image_vectors_load l
+            where not exists (select 1 from brewclip.images i join brewclip.media m on m.id = i.media_id
+                              where i.id = l.image_id and m.status = 'replaced')
             on conflict (model_version, image_id) do update
                 set embedding = excluded.embedding, created_at = now()
                 where t.embedding is distinct from excluded.embedding
@@ -80,7 +83,9 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             },
             """
             insert into brewclip.audio_vectors as t (model_version, recording_id, segment_index, embedding)
-            select $1, recording_id, segment_index, embedding from audio_vectors_load
+            select $1, l.recording_id, l.segment_index, l.embedding from audio_vectors_load l
+            where not exists (select 1 from brewclip.recordings r join brewclip.media m on m.id = r.media_id
+                              where r.id = l.recording_id and m.status = 'replaced')
             on conflict (model_version, recording_id, segment_index) do update
                 set embedding = excluded.embedding, created_at = now()
                 where t.embedding is distinct from excluded.embedding
