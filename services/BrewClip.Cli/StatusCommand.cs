@@ -151,6 +151,23 @@ internal static class StatusCommand
                 Console.WriteLine($"model     version {reader.GetInt32(0)}: {reader.GetString(1)}");
             }
         }
+        // Files the sources hold that Ingest does not read, by why (the part of the reason before its details).
+        await using (var skipped = dataSource.CreateCommand("""
+            select split_part(reason, ' (', 1), count(*) from brewclip.skipped_objects group by 1 order by 2 desc, 1
+            """))
+        await using (var reader = await skipped.ExecuteReaderAsync(cancellationToken))
+        {
+            var reasons = new List<(string Reason, long Count)>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                reasons.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+            if (reasons.Count > 0)
+            {
+                Console.WriteLine($"skipped   {reasons.Sum(r => r.Count)} files not read: {string.Join(", ", reasons.Select(r => $"{r.Count} {r.Reason}"))} " +
+                    "(select * from brewclip.skipped_objects)");
+            }
+        }
         await using var command = dataSource.CreateCommand(
             "select kind, stage, items, lag from brewclip.index_status order by kind, stage");
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);

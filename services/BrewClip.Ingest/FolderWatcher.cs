@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace BrewClip.Ingest;
 
@@ -78,10 +79,16 @@ public sealed class FolderWatcher(
         }
 
         var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
+        var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
+        var skippedBefore = new Dictionary<string, string>(StringComparer.Ordinal);
         var stableFor = TimeSpan.FromMilliseconds(_options.StableForMs);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var ready = Scan(root, seen, pending, stableFor);
+            var ready = Scan(root, seen, pending, stableFor, skipped);
+            if (!DictionariesEqual(skipped, skippedBefore) && await RecordSkippedAsync(folder.Name, skipped, stoppingToken).ConfigureAwait(false))
+            {
+                skippedBefore = new Dictionary<string, string>(skipped, StringComparer.Ordinal);
+            }
             if (ready.Count > 0)
             {
                 await Parallel.ForEachAsync(ready, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = stoppingToken },
@@ -133,6 +140,28 @@ public sealed class FolderWatcher(
         }
     }
 
+    private static bool DictionariesEqual(Dictionary<string, string> a, Dictionary<string, string> b)
+        => a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var value) && value == pair.Value);
+
+    /// <summary>Stores the files the folder holds that are not read, logging each once (the first time it is stored).</summary>
+    private async Task<bool> RecordSkippedAsync(string source, Dictionary<string, string> skipped, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var (key, reason) in await store.RecordSkippedAsync(source, skipped, complete: true, cancellationToken).ConfigureAwait(false))
+            {
+                logger.LogInformation("{Source}:{Key} is not read: {Reason}", source, key, reason);
+            }
+            return true;
+        }
+        catch (NpgsqlException e)
+        {
+            // Postgres away: the next scan tries again.
+            logger.LogWarning("Could not record the files {Source} skips: {Reason}", source, e.Message);
+            return false;
+        }
+    }
+
     private async Task ReadPairListAsync(string source, ReadyFile file, CancellationToken cancellationToken)
     {
         var folderKey = Path.GetDirectoryName(file.Key)?.Replace(Path.DirectorySeparatorChar, '/') ?? "";
@@ -149,15 +178,23 @@ public sealed class FolderWatcher(
 
     private sealed record ReadyFile(string Key, string Path, string Etag, long Length);
 
-    private List<ReadyFile> Scan(string root, Dictionary<string, string?> seen, Dictionary<string, Pending> pending, TimeSpan stableFor)
+    /// <summary>Lists what is ready to read; <paramref name="skipped"/> gets every file it will not read, with why.</summary>
+    private List<ReadyFile> Scan(string root, Dictionary<string, string?> seen, Dictionary<string, Pending> pending, TimeSpan stableFor, Dictionary<string, string> skipped)
     {
         var now = DateTime.UtcNow;
         var ready = new List<ReadyFile>();
         var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, file) in Enumerate(root))
+        skipped.Clear();
+        foreach (var (key, file, why) in Enumerate(root))
         {
-            if (ObjectNames.Skipped(file.Name) && !ObjectNames.IsSidecar(file.Name))
+            if (file is null)
             {
+                skipped[key] = why!;
+                continue;
+            }
+            if (ObjectNames.SkipReason(file.Name) is { } reason && !ObjectNames.IsSidecar(file.Name))
+            {
+                skipped[key] = reason;
                 continue;
             }
             long length;
@@ -202,8 +239,11 @@ public sealed class FolderWatcher(
         return ready;
     }
 
-    /// <summary>Every regular file under the root, keyed by its path relative to the root with '/' separators.</summary>
-    private IEnumerable<(string Key, FileInfo File)> Enumerate(string root)
+    /// <summary>
+    /// Every regular file under the root, keyed by its path relative to the root with '/' separators; links that are
+    /// not followed come with no file and the reason.
+    /// </summary>
+    private IEnumerable<(string Key, FileInfo? File, string? Skipped)> Enumerate(string root)
     {
         var folders = new Stack<DirectoryInfo>();
         folders.Push(new DirectoryInfo(root));
@@ -226,11 +266,20 @@ public sealed class FolderWatcher(
                 if (entry.LinkTarget is not null)
                 {
                     var target = SafeResolve(entry);
-                    if (target is FileInfo { Exists: true } file && IsInside(root, RealPath(file.FullName)))
-                    {
-                        yield return (key, file);
-                    }
                     // Links to folders are not descended (cycles); links leading outside the root are not followed.
+                    if (target is FileInfo { Exists: true } file)
+                    {
+                        var real = RealPath(file.FullName);
+                        yield return IsInside(root, real) ? (key, file, null) : (key, null, $"a symbolic link leading outside the watched folder (to {real})");
+                    }
+                    else if (target is DirectoryInfo { Exists: true })
+                    {
+                        yield return (key, null, "a symbolic link to a folder (links to folders are not followed)");
+                    }
+                    else
+                    {
+                        yield return (key, null, $"a broken symbolic link (to {entry.LinkTarget})");
+                    }
                     continue;
                 }
                 if (entry is DirectoryInfo directory)
@@ -239,7 +288,7 @@ public sealed class FolderWatcher(
                 }
                 else if (entry is FileInfo file)
                 {
-                    yield return (key, file);
+                    yield return (key, file, null);
                 }
             }
         }

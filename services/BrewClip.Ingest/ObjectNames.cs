@@ -19,14 +19,29 @@ public static class ObjectNames
     public static bool IsPairList(string key) => FileName(key).Equals(PairList.FileName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Hidden files, partial downloads, sidecars and CSV files other than a pair list.</summary>
-    public static bool Skipped(string key)
+    public static bool Skipped(string key) => SkipReason(key) is not null;
+
+    /// <summary>Why a name is not read as media (see <see cref="Skipped"/>), or null when it is.</summary>
+    public static string? SkipReason(string key)
     {
         var name = FileName(key);
-        return !IsPairList(name)
-            && (name.Length == 0
-                || name.StartsWith('.')
-                || PartialSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-                || NotMediaSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)));
+        if (IsPairList(name))
+        {
+            return null;
+        }
+        if (name.Length == 0 || name.StartsWith('.'))
+        {
+            return "a hidden file";
+        }
+        if (PartialSuffixes.FirstOrDefault(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) is { } partial)
+        {
+            return $"a partial download or temporary file ({partial}; read once renamed into place)";
+        }
+        if (NotMediaSuffixes.FirstOrDefault(suffix => name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) is { } text)
+        {
+            return $"not media by its name ({text})";
+        }
+        return null;
     }
 
     private static string FileName(string key) => key[(key.LastIndexOf('/') + 1)..];

@@ -99,6 +99,15 @@ public sealed class S3Watcher(
                 await ReadPairListAsync(client, bucket, list, cancellationToken).ConfigureAwait(false);
                 sideFiles[list.Key] = list.ETag;
             }
+            var skipped = objects.Where(o => !o.Key.EndsWith('/') && !ObjectNames.IsSidecar(o.Key) && ObjectNames.SkipReason(o.Key) is not null)
+                .ToDictionary(o => o.Key, o => ObjectNames.SkipReason(o.Key)!, StringComparer.Ordinal);
+            if (skipped.Count > 0)
+            {
+                foreach (var (key, reason) in await store.RecordSkippedAsync(bucket.Name, skipped, complete: false, cancellationToken).ConfigureAwait(false))
+                {
+                    logger.LogInformation("{Source}:{Key} is not read: {Reason}", bucket.Name, key, reason);
+                }
+            }
             var fresh = objects.Where(o => !o.Key.EndsWith('/') && !ObjectNames.Skipped(o.Key) && !ObjectNames.IsPairList(o.Key)
                 && !(seen.TryGetValue(o.Key, out var known) && known == o.ETag)).ToList();
             await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },

@@ -588,6 +588,46 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
     }
 
     [Fact]
+    public async Task Files_that_are_not_read_are_logged_once_with_why_stored_and_counted_by_status()
+    {
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=c=green:s=32x32", "-frames:v", "1", Made + "/green.png");
+        File.Copy(Made + "/green.png", Path.Combine(Inbox, ".hidden.png"));
+        File.Copy(Made + "/green.png", Path.Combine(Inbox, "upload.png.part"));
+        File.WriteAllText(Path.Combine(Inbox, "table.csv"), "a,b\n");
+        File.CreateSymbolicLink(Path.Combine(Inbox, "outside.png"), Made + "/green.png");
+        File.CreateSymbolicLink(Path.Combine(Inbox, "elsewhere"), Made);
+        File.CreateSymbolicLink(Path.Combine(Inbox, "dangling.png"), Made + "/no-such-file.png");
+
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", IngestSettings(port));
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects") == 6, "the skipped files", service);
+        var reasons = (await Db.ColumnAsync<string>("select object_key || '=' || reason from brewclip.skipped_objects order by object_key"))
+            .ToDictionary(row => row[..row.IndexOf('=')], row => row[(row.IndexOf('=') + 1)..]);
+        Assert.Equal("a hidden file", reasons[".hidden.png"]);
+        Assert.Equal("a partial download or temporary file (.part; read once renamed into place)", reasons["upload.png.part"]);
+        Assert.Equal("not media by its name (.csv)", reasons["table.csv"]);
+        Assert.Equal($"a symbolic link leading outside the watched folder (to {Made}/green.png)", reasons["outside.png"]);
+        Assert.Equal("a symbolic link to a folder (links to folders are not followed)", reasons["elsewhere"]);
+        Assert.Equal($"a broken symbolic link (to {Made}/no-such-file.png)", reasons["dangling.png"]);
+
+        // Later scans (a file that arrives afterwards is read) log none of them again.
+        File.Copy(Made + "/green.png", Path.Combine(Inbox, "green.png"));
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'green.png'") == 1, "the image", service);
+        foreach (var key in reasons.Keys)
+        {
+            Assert.Single(service.Stdout.Split('\n'), line => line.Contains($"inbox:{key} is not read: ", StringComparison.Ordinal));
+        }
+
+        // The partial download renamed into place is read, and no longer counted as skipped.
+        File.Move(Path.Combine(Inbox, "upload.png.part"), Path.Combine(Inbox, "upload.png"));
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects") == 5, "the renamed file to leave the list", service);
+        await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", IngestSettings(ServiceProcess.FreePort()), "status");
+        Assert.Contains("skipped   5 files not read: 1 a broken symbolic link, 1 a hidden file, 1 a symbolic link leading outside the watched folder, " +
+            "1 a symbolic link to a folder, 1 not media by its name", status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_folder_that_does_not_exist_stops_the_service_at_start_naming_the_option()
     {
         var settings = IngestSettings(ServiceProcess.FreePort());
