@@ -35,16 +35,9 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
         stills.AddRange(["turned.jpg", "turned.png"]);
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:duration=2:rate=10", "-c:v", "ffv1", Path.Combine(Made, "clip.mkv"));
 
-        var port = ServiceProcess.FreePort();
-        var settings = IngestSettings(port);
-        settings["BREWCLIP__Ingest__StableForMs"] = "500";
-        await using var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
-        Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
-        var embedPort = ServiceProcess.FreePort();
-        var embedSettings = new Dictionary<string, string>(settings) { ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{embedPort}" };
-        embedSettings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
-        await using var embedding = ServiceProcess.Start("BrewClip.ImageEmbedding", embedSettings);
-        Assert.True(await embedding.WaitForReadyAsync(embedPort) is not null, embedding.ToString());
+        var (ingest, embedding) = await StartServicesAsync();
+        await using var stopIngest = ingest;
+        await using var stopEmbedding = embedding;
 
         foreach (var name in stills.Append("clip.mkv"))
         {
@@ -93,16 +86,9 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
     {
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", Path.Combine(Made, "first.png"));
         TestMedia.Ffmpeg("-f", "lavfi", "-i", "mandelbrot=size=96x64", "-frames:v", "1", Path.Combine(Made, "second.png"));
-        var port = ServiceProcess.FreePort();
-        var settings = IngestSettings(port);
-        settings["BREWCLIP__Ingest__StableForMs"] = "500";
-        await using var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
-        Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
-        var embedPort = ServiceProcess.FreePort();
-        var embedSettings = new Dictionary<string, string>(settings) { ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{embedPort}" };
-        embedSettings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
-        await using var embedding = ServiceProcess.Start("BrewClip.ImageEmbedding", embedSettings);
-        Assert.True(await embedding.WaitForReadyAsync(embedPort) is not null, embedding.ToString());
+        var (ingest, embedding) = await StartServicesAsync();
+        await using var stopIngest = ingest;
+        await using var stopEmbedding = embedding;
 
         async Task WaitFor(string sql, long expected, string what)
         {
@@ -147,5 +133,21 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
         await WaitFor(vectorsOfMedia + first, 1, "the first content's vector again");
         Assert.Equal("accepted", await Db.ScalarAsync<string>($"select status from brewclip.media where id = {first}"));
         Assert.Equal(0L, await Db.ScalarAsync<long>(orphans));
+    }
+
+    /// <summary>Ingest on this test's folder and ImageEmbedding, both ready.</summary>
+    private async Task<(ServiceProcess Ingest, ServiceProcess Embedding)> StartServicesAsync()
+    {
+        var port = ServiceProcess.FreePort();
+        var settings = IngestSettings(port);
+        settings["BREWCLIP__Ingest__StableForMs"] = "500";
+        var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
+        Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
+        var embedPort = ServiceProcess.FreePort();
+        var embedSettings = new Dictionary<string, string>(settings) { ["BREWCLIP__Service__HealthUrl"] = $"http://127.0.0.1:{embedPort}" };
+        embedSettings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
+        var embedding = ServiceProcess.Start("BrewClip.ImageEmbedding", embedSettings);
+        Assert.True(await embedding.WaitForReadyAsync(embedPort) is not null, embedding.ToString());
+        return (ingest, embedding);
     }
 }
