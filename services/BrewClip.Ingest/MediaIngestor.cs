@@ -216,6 +216,10 @@ public sealed class MediaIngestor(
         {
             return Rejected(hash, size, "unknown", null, $"the file is {size:N0} bytes, over the limit of {_options.MaxFileBytes:N0} (Ingest:MaxFileBytes)");
         }
+        if (MediaSniffer.Sniff(alias) is { } sniffed && await DecodeSniffedAsync(alias, sniffed, hash, size, cancellationToken).ConfigureAwait(false) is { } quick)
+        {
+            return quick;
+        }
         var (probed, path, contentFailure) = await ProbeAsync(alias, hinted, cancellationToken).ConfigureAwait(false);
         if (probed.Classify(out var reason) is not { } kind)
         {
@@ -256,6 +260,47 @@ public sealed class MediaIngestor(
             default:
                 return await DecodeVideoAsync(path, hash, size, probed, folder, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A still image or audio file whose header said what it is (<see cref="MediaSniffer"/>): the limits are checked
+    /// from the header and it is decoded at once, without a probe process. Null when the decode fails, so the file
+    /// goes the probed way and gets ffprobe's reason.
+    /// </summary>
+    private async Task<NewMedia?> DecodeSniffedAsync(string path, SniffResult sniffed, byte[] hash, long size, CancellationToken cancellationToken)
+    {
+        var kindName = sniffed.Kind.ToString().ToLowerInvariant();
+        if (sniffed.Width is { } wide && sniffed.Height is { } high && (long)wide * high > _options.MaxImagePixels)
+        {
+            return Rejected(hash, size, kindName, sniffed.Format, FormattableString.Invariant(
+                $"the {kindName} is {wide}x{high} = {(long)wide * high:N0} pixels, over the limit of {_options.MaxImagePixels:N0} (Ingest:MaxImagePixels)"));
+        }
+        if (sniffed.DurationSeconds > _options.MaxDurationSeconds)
+        {
+            return Rejected(hash, size, kindName, sniffed.Format,
+                $"the {kindName} lasts {sniffed.DurationSeconds:F0} s, over the limit of {_options.MaxDurationSeconds:F0} s (Ingest:MaxDurationSeconds)");
+        }
+        var folder = MediaFolder(hash);
+        if (sniffed.Kind == MediaKind.Audio)
+        {
+            try
+            {
+                return await DecodeAudioAsync(path, folder, cancellationToken).ConfigureAwait(false) is { } recording
+                    ? new NewMedia(hash, kindName, size, sniffed.Format, recording.DurationSeconds, null, recording, [])
+                    : null;
+            }
+            catch (MediaException)
+            {
+                return null;
+            }
+        }
+        var orientation = ImageOrientation.Read(path);
+        if (await ExtractFrameAsync(path, null, orientation, $"{folder}/image", cancellationToken).ConfigureAwait(false) is not { } frame)
+        {
+            return null;
+        }
+        var (width, height) = ImageOrientation.SwapsSides(orientation) ? (sniffed.Height, sniffed.Width) : (sniffed.Width, sniffed.Height);
+        return new NewMedia(hash, kindName, size, sniffed.Format, null, null, null, [new NewImage(frame.Png, frame.Crop, null, null, width, height)]);
     }
 
     private async Task<NewMedia> DecodeVideoAsync(string path, byte[] hash, long size, ProbeResult probed, string folder, CancellationToken cancellationToken)
