@@ -150,7 +150,9 @@ stop_postgres() {
 }
 
 # ---------------------------------------------------------------- RabbitMQ
-rmq_running() { rabbitmqctl -q status >/dev/null 2>&1; }
+# rabbitmqctl waits for a node that does not answer (its own timeouts are minutes); every call is bounded.
+rmqctl() { timeout --kill-after=5s "${RMQ_CTL_TIMEOUT:-30}" rabbitmqctl "$@"; }
+rmq_running() { RMQ_CTL_TIMEOUT=15 rmqctl -q status >/dev/null 2>&1; }
 
 start_rabbitmq() {
   if ! command -v rabbitmq-server >/dev/null 2>&1; then
@@ -160,25 +162,27 @@ start_rabbitmq() {
   fi
   write_rabbitmq_config
   if ! rmq_running; then
-    rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
+    timeout 60 rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
     log "starting RabbitMQ on 127.0.0.1:$RMQ_PORT (management 127.0.0.1:$RMQ_MGMT_PORT)"
-    rabbitmq-server -detached >/dev/null 2>&1 || true
-    local i
-    for i in $(seq 1 90); do
-      rabbitmqctl -q await_startup >/dev/null 2>&1 && break
+    timeout 60 rabbitmq-server -detached >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + 120))
+    until RMQ_CTL_TIMEOUT=10 rmqctl -q await_startup --timeout 5 >/dev/null 2>&1; do
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        tail -n 20 /var/log/rabbitmq/*.log >&2 2>/dev/null || true
+        die "RabbitMQ did not start within 120 s (see /var/log/rabbitmq)"
+      fi
       sleep 1
-      [ "$i" -eq 90 ] && die "RabbitMQ did not start within 90 s (see /var/log/rabbitmq)"
     done
   fi
-  if ! rabbitmqctl -q list_users 2>/dev/null | awk '{print $1}' | grep -qx "$RMQ_USER"; then
-    rabbitmqctl -q add_user "$RMQ_USER" "$RMQ_PASSWORD" >/dev/null
-    rabbitmqctl -q set_user_tags "$RMQ_USER" administrator >/dev/null
-    rabbitmqctl -q set_permissions -p / "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+  if ! rmqctl -q list_users 2>/dev/null | awk '{print $1}' | grep -qx "$RMQ_USER"; then
+    rmqctl -q add_user "$RMQ_USER" "$RMQ_PASSWORD" >/dev/null
+    rmqctl -q set_user_tags "$RMQ_USER" administrator >/dev/null
+    rmqctl -q set_permissions -p / "$RMQ_USER" '.*' '.*' '.*' >/dev/null
   fi
   # Tests get a virtual host of their own, so their queues never mix with a running stack's.
-  if ! rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$RMQ_TEST_VHOST"; then
-    rabbitmqctl -q add_vhost "$RMQ_TEST_VHOST" >/dev/null
-    rabbitmqctl -q set_permissions -p "$RMQ_TEST_VHOST" "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+  if ! rmqctl -q list_vhosts 2>/dev/null | grep -qx "$RMQ_TEST_VHOST"; then
+    rmqctl -q add_vhost "$RMQ_TEST_VHOST" >/dev/null
+    rmqctl -q set_permissions -p "$RMQ_TEST_VHOST" "$RMQ_USER" '.*' '.*' '.*' >/dev/null
   fi
 }
 
@@ -201,7 +205,7 @@ CONF
 stop_rabbitmq() {
   if command -v rabbitmqctl >/dev/null 2>&1 && rmq_running; then
     log "stopping RabbitMQ"
-    rabbitmqctl -q shutdown >/dev/null 2>&1 || true
+    rmqctl -q shutdown >/dev/null 2>&1 || true
   fi
   command -v epmd >/dev/null 2>&1 && epmd -kill >/dev/null 2>&1 || true
 }
