@@ -226,15 +226,9 @@ public sealed class MediaIngestor(
             return Rejected(hash, size, "unknown", probed.Format, reason!);
         }
         var kindName = kind.ToString().ToLowerInvariant();
-        if (probed.Width is { } wide && probed.Height is { } high && (long)wide * high > _options.MaxImagePixels)
+        if (OverLimit(hash, size, kind, probed.Format, probed.Width, probed.Height, probed.DurationSeconds) is { } rejected)
         {
-            return Rejected(hash, size, kindName, probed.Format, FormattableString.Invariant(
-                $"the {kindName} is {wide}x{high} = {(long)wide * high:N0} pixels, over the limit of {_options.MaxImagePixels:N0} (Ingest:MaxImagePixels)"));
-        }
-        if (kind != MediaKind.Image && probed.DurationSeconds > _options.MaxDurationSeconds)
-        {
-            return Rejected(hash, size, kindName, probed.Format,
-                $"the {kindName} lasts {probed.DurationSeconds:F0} s, over the limit of {_options.MaxDurationSeconds:F0} s (Ingest:MaxDurationSeconds)");
+            return rejected;
         }
         var folder = MediaFolder(hash);
         switch (kind)
@@ -247,15 +241,10 @@ public sealed class MediaIngestor(
             }
             case MediaKind.Image:
             {
-                var orientation = ImageOrientation.Read(path);
-                var frame = await ExtractFrameAsync(path, null, orientation, $"{folder}/image", cancellationToken).ConfigureAwait(false)
+                return await DecodeImageAsync(path, hash, size, probed.Format, probed.Width, probed.Height, cancellationToken).ConfigureAwait(false)
                     ?? throw new MediaException(contentFailure is not null
                         ? $"{contentFailure.Message}; read by its name ({Path.GetExtension(path)}) as a {probed.VideoCodec} image, it does not decode either"
                         : $"the image ({probed.Format}, codec {probed.VideoCodec}) cannot be decoded by this ffmpeg; the file is truncated or corrupt, or the codec is not built in");
-                // The PNG is stored upright, so its sides are swapped when the EXIF orientation turns it.
-                var (width, height) = ImageOrientation.SwapsSides(orientation) ? (probed.Height, probed.Width) : (probed.Width, probed.Height);
-                return new NewMedia(hash, kindName, size, probed.Format, null, null, null,
-                    [new NewImage(frame.Png, frame.Crop, null, null, width, height)]);
             }
             default:
                 return await DecodeVideoAsync(path, hash, size, probed, folder, cancellationToken).ConfigureAwait(false);
@@ -269,38 +258,54 @@ public sealed class MediaIngestor(
     /// </summary>
     private async Task<NewMedia?> DecodeSniffedAsync(string path, SniffResult sniffed, byte[] hash, long size, CancellationToken cancellationToken)
     {
-        var kindName = sniffed.Kind.ToString().ToLowerInvariant();
-        if (sniffed.Width is { } wide && sniffed.Height is { } high && (long)wide * high > _options.MaxImagePixels)
+        if (OverLimit(hash, size, sniffed.Kind, sniffed.Format, sniffed.Width, sniffed.Height, sniffed.DurationSeconds) is { } rejected)
         {
-            return Rejected(hash, size, kindName, sniffed.Format, FormattableString.Invariant(
-                $"the {kindName} is {wide}x{high} = {(long)wide * high:N0} pixels, over the limit of {_options.MaxImagePixels:N0} (Ingest:MaxImagePixels)"));
+            return rejected;
         }
-        if (sniffed.DurationSeconds > _options.MaxDurationSeconds)
+        if (sniffed.Kind == MediaKind.Image)
         {
-            return Rejected(hash, size, kindName, sniffed.Format,
-                $"the {kindName} lasts {sniffed.DurationSeconds:F0} s, over the limit of {_options.MaxDurationSeconds:F0} s (Ingest:MaxDurationSeconds)");
+            return await DecodeImageAsync(path, hash, size, sniffed.Format, sniffed.Width, sniffed.Height, cancellationToken).ConfigureAwait(false);
         }
-        var folder = MediaFolder(hash);
-        if (sniffed.Kind == MediaKind.Audio)
+        try
         {
-            try
-            {
-                return await DecodeAudioAsync(path, folder, cancellationToken).ConfigureAwait(false) is { } recording
-                    ? new NewMedia(hash, kindName, size, sniffed.Format, recording.DurationSeconds, null, recording, [])
-                    : null;
-            }
-            catch (MediaException)
-            {
-                return null;
-            }
+            return await DecodeAudioAsync(path, MediaFolder(hash), cancellationToken).ConfigureAwait(false) is { } recording
+                ? new NewMedia(hash, "audio", size, sniffed.Format, recording.DurationSeconds, null, recording, [])
+                : null;
         }
-        var orientation = ImageOrientation.Read(path);
-        if (await ExtractFrameAsync(path, null, orientation, $"{folder}/image", cancellationToken).ConfigureAwait(false) is not { } frame)
+        catch (MediaException)
         {
             return null;
         }
-        var (width, height) = ImageOrientation.SwapsSides(orientation) ? (sniffed.Height, sniffed.Width) : (sniffed.Width, sniffed.Height);
-        return new NewMedia(hash, kindName, size, sniffed.Format, null, null, null, [new NewImage(frame.Png, frame.Crop, null, null, width, height)]);
+    }
+
+    /// <summary>The rejection of content over Ingest:MaxImagePixels or (audio, video) Ingest:MaxDurationSeconds, or null.</summary>
+    private NewMedia? OverLimit(byte[] hash, long size, MediaKind kind, string format, int? width, int? height, double? durationSeconds)
+    {
+        var kindName = kind.ToString().ToLowerInvariant();
+        if (width is { } wide && height is { } high && (long)wide * high > _options.MaxImagePixels)
+        {
+            return Rejected(hash, size, kindName, format, FormattableString.Invariant(
+                $"the {kindName} is {wide}x{high} = {(long)wide * high:N0} pixels, over the limit of {_options.MaxImagePixels:N0} (Ingest:MaxImagePixels)"));
+        }
+        if (kind != MediaKind.Image && durationSeconds > _options.MaxDurationSeconds)
+        {
+            return Rejected(hash, size, kindName, format,
+                $"the {kindName} lasts {durationSeconds:F0} s, over the limit of {_options.MaxDurationSeconds:F0} s (Ingest:MaxDurationSeconds)");
+        }
+        return null;
+    }
+
+    /// <summary>A still image stored upright as PNG (with CLIP's crop); null when no frame decodes.</summary>
+    private async Task<NewMedia?> DecodeImageAsync(string path, byte[] hash, long size, string format, int? width, int? height, CancellationToken cancellationToken)
+    {
+        var orientation = ImageOrientation.Read(path);
+        if (await ExtractFrameAsync(path, null, orientation, $"{MediaFolder(hash)}/image", cancellationToken).ConfigureAwait(false) is not { } frame)
+        {
+            return null;
+        }
+        // The PNG is stored upright, so its sides are swapped when the EXIF orientation turns it.
+        var (storedWidth, storedHeight) = ImageOrientation.SwapsSides(orientation) ? (height, width) : (width, height);
+        return new NewMedia(hash, "image", size, format, null, null, null, [new NewImage(frame.Png, frame.Crop, null, null, storedWidth, storedHeight)]);
     }
 
     private async Task<NewMedia> DecodeVideoAsync(string path, byte[] hash, long size, ProbeResult probed, string folder, CancellationToken cancellationToken)

@@ -51,15 +51,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        // The child sees only the settings the test gives it, not a developer's shell.
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("BREWCLIP", StringComparison.Ordinal)).ToList())
-        {
-            info.Environment.Remove(key);
-        }
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
+        UseOnly(info, environment);
 
         var process = new Process { StartInfo = info };
         var service = new ServiceProcess(process);
@@ -69,6 +61,19 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return service;
+    }
+
+    /// <summary>The child sees only the BREWCLIP settings the test gives it, not a developer's shell.</summary>
+    public static void UseOnly(ProcessStartInfo info, IReadOnlyDictionary<string, string> environment)
+    {
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("BREWCLIP", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
     }
 
     /// <summary>Runs a program to its end; returns its exit code.</summary>

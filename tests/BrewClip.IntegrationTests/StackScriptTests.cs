@@ -115,14 +115,7 @@ public sealed class StackScriptTests
         {
             info.ArgumentList.Add(arg);
         }
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("BREWCLIP", StringComparison.Ordinal)).ToList())
-        {
-            info.Environment.Remove(key);
-        }
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
+        ServiceProcess.UseOnly(info, environment);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

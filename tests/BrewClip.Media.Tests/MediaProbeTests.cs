@@ -20,11 +20,7 @@ public sealed class MediaProbeTests
         var folder = Directory.CreateTempSubdirectory("brewclip-probe-").FullName;
         try
         {
-            var file = Path.Combine(folder, name);
-            TestMedia.Ffmpeg([.. arguments, file]);
-            // Named without an extension: the content decides.
-            var bare = Path.Combine(folder, "bare");
-            File.Move(file, bare);
+            var bare = TestMedia.FfmpegWithoutExtension(folder, name, arguments);
             var probed = await new MediaProbe(new ToolRunner(new MediaToolOptions())).ProbeAsync(bare);
             Assert.Equal(expected, probed.Classify(out var reason));
             Assert.Null(reason);

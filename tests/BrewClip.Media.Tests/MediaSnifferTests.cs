@@ -20,10 +20,7 @@ public sealed class MediaSnifferTests
         var folder = Directory.CreateTempSubdirectory("brewclip-sniff-").FullName;
         try
         {
-            var file = Path.Combine(folder, name);
-            TestMedia.Ffmpeg([.. arguments, file]);
-            var bare = Path.Combine(folder, "bare");
-            File.Move(file, bare);
+            var bare = TestMedia.FfmpegWithoutExtension(folder, name, arguments);
             var probed = await new MediaProbe(new ToolRunner(new MediaToolOptions())).ProbeAsync(bare);
 
             var sniffed = MediaSniffer.Sniff(bare);

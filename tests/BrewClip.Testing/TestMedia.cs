@@ -6,6 +6,19 @@ namespace BrewClip.Testing;
 /// <summary>Media made for tests: ffmpeg runs, and EXIF orientation written into a JPEG by hand.</summary>
 public static class TestMedia
 {
+    /// <summary>
+    /// Makes <paramref name="name"/> in <paramref name="folder"/> with ffmpeg (the name's extension picks the format),
+    /// then renames it to "bare", so what reads it must judge the content, not the name; returns that path.
+    /// </summary>
+    public static string FfmpegWithoutExtension(string folder, string name, string[] arguments)
+    {
+        var file = Path.Combine(folder, name);
+        Ffmpeg([.. arguments, file]);
+        var bare = Path.Combine(folder, "bare");
+        File.Move(file, bare);
+        return bare;
+    }
+
     /// <summary>Runs ffmpeg quietly, overwriting outputs; throws with ffmpeg's message when it fails.</summary>
     public static void Ffmpeg(params string[] arguments)
     {
