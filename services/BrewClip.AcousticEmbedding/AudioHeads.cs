@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using BrewClip.Autograd;
-using BrewClip.Autograd.Safetensors;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
@@ -16,6 +15,8 @@ namespace BrewClip.AcousticEmbedding;
 /// </summary>
 internal sealed class AudioHeads
 {
+    private const long MaxBatchFramesSquared = 2L * 1500 * 1500;
+
     private readonly ConcurrentDictionary<int, AudioHead?> _heads = new();
 
     /// <summary>Unit vectors of segments whose text features are cached ([rows, size], row-major).</summary>
@@ -27,18 +28,39 @@ internal sealed class AudioHeads
         {
             return ClipEmbeddings.NormalizeRows(rows.SelectMany(TextEmbeds).ToArray(), size);
         }
-        var vectors = new float[rows.Count * head.Config.EmbeddingSize];
         using var _ = GradMode.Disable();
-        for (var i = 0; i < rows.Count; i++)
+        var vectors = new float[rows.Count * head.Config.EmbeddingSize];
+        var batch = new List<AudioHeadInput>();
+        var batchStart = 0;
+        var longest = 0;
+        void Flush()
         {
-            var row = rows[i];
-            var (tokens, tokenMetadata) = SafetensorsFile.Read(ArtifactPaths.ToLocalPath(Required(row.TextStatesUri, row, "CLIP token states")));
-            var (encoder, _) = SafetensorsFile.Read(ArtifactPaths.ToLocalPath(Required(row.EncoderStatesUri, row, "Whisper encoder states")));
-            var length = int.Parse(tokenMetadata["length"], System.Globalization.CultureInfo.InvariantCulture);
-            var embeds = TextEmbeds(row);
-            head.Forward(tokens["token_states"], length, Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"])
-                .Span.CopyTo(vectors.AsSpan(i * head.Config.EmbeddingSize, head.Config.EmbeddingSize));
+            if (batch.Count > 0)
+            {
+                head.Forward(batch, AudioChannels.Both).Fused.Span.CopyTo(vectors.AsSpan(batchStart * head.Config.EmbeddingSize));
+                batchStart += batch.Count;
+                batch.Clear();
+                longest = 0;
+            }
         }
+        foreach (var row in rows)
+        {
+            var input = CachedFeatures.ReadSegment(
+                ArtifactPaths.ToLocalPath(Required(row.TextStatesUri, row, "CLIP token states")),
+                ArtifactPaths.ToLocalPath(Required(row.EncoderStatesUri, row, "Whisper encoder states")),
+                TextEmbeds(row));
+            // Attention scores grow with the square of the longest segment: short clips batch many at a
+            // time, 30 s windows two at a time (~150 MB of scores).
+            var frames = Math.Max(longest, input.WhisperStates.Shape[0]);
+            if (batch.Count > 0 && (long)(batch.Count + 1) * frames * frames > MaxBatchFramesSquared)
+            {
+                Flush();
+                frames = input.WhisperStates.Shape[0];
+            }
+            batch.Add(input);
+            longest = frames;
+        }
+        Flush();
         return vectors;
     }
 

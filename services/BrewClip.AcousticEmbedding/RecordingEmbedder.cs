@@ -1,6 +1,5 @@
-using BrewClip.Autograd;
-using BrewClip.Autograd.Safetensors;
 using BrewClip.Models.Clip;
+using BrewClip.Models.Heads;
 using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
@@ -39,8 +38,7 @@ internal sealed class RecordingEmbedder(
                 var states = features.TokenStates.AsSpan(i * stateSize, stateSize).ToArray();
                 var uri = await artifacts.WriteAsync($"recordings/{recordingId}/window-{row.Index}.text.safetensors", stream =>
                 {
-                    SafetensorsFile.Write(stream, [new("token_states", Tensor.FromArray(states, ClipTokenizer.ContextLength, features.Width))],
-                        SafetensorsDType.F16, new Dictionary<string, string> { ["length"] = features.Lengths[i].ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                    CachedFeatures.WriteTokenStates(stream, states, ClipTokenizer.ContextLength, features.Width, features.Lengths[i]);
                     return Task.CompletedTask;
                 }, cancellationToken).ConfigureAwait(false);
                 var projected = features.Embeddings.ProjectedRow(i).ToArray();

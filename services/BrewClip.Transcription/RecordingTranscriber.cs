@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using BrewClip.Autograd;
-using BrewClip.Autograd.Safetensors;
 using BrewClip.Media;
+using BrewClip.Models.Heads;
 using BrewClip.Models.Whisper;
 using BrewClip.Storage;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ internal sealed partial class RecordingTranscriber(
     IOptions<TranscriptionOptions> options,
     ILogger<RecordingTranscriber> logger)
 {
-    public const int FramesPerSecond = 50;
+    public const int FramesPerSecond = CachedFeatures.WhisperFramesPerSecond;
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
@@ -86,8 +85,7 @@ internal sealed partial class RecordingTranscriber(
             var uri = await artifacts.WriteAsync($"recordings/{recordingId}/window-{k}.encoder.safetensors",
                 stream =>
                 {
-                    SafetensorsFile.Write(stream, [new("encoder_states", Tensor.FromArray(states[..(frames * whisper.Width)], frames, whisper.Width))],
-                        SafetensorsDType.F16, new Dictionary<string, string> { ["frames_per_second"] = "50" });
+                    CachedFeatures.WriteEncoderStates(stream, states, frames, whisper.Width);
                     return Task.CompletedTask;
                 }, cancellationToken).ConfigureAwait(false);
             windows.Add(new TranscribedWindow(k, start / (double)WhisperLogMel.SampleRate, (start + length) / (double)WhisperLogMel.SampleRate, "", uri, frames, whisper.Width));

@@ -1,0 +1,66 @@
+using BrewClip.Autograd;
+using BrewClip.Models.Clip;
+using BrewClip.Models.Heads;
+
+namespace BrewClip.Models.Training;
+
+/// <summary>
+/// Validation recall of a model version on pairs: every segment of each recording through the audio head
+/// (or, for version 0, CLIP's normalised text embedding), every image through the image adapter (or CLIP's
+/// normalised image embedding), scored as <see cref="RetrievalMetrics"/> does.
+/// </summary>
+public static class HeadEvaluator
+{
+    public static RetrievalReport Evaluate(IReadOnlyList<PairGroup> pairs, AudioHead? audio, ImageAdapter? image, ISegmentReader reader,
+        AudioChannels channels = AudioChannels.Both)
+    {
+        using var _ = GradMode.Disable();
+        var recordingIndex = new Dictionary<long, int>();
+        var imageIndex = new Dictionary<long, int>();
+        var recordings = new List<float[][]>();
+        var images = new List<float[][]>();
+        var positives = new HashSet<(int, int)>();
+        foreach (var group in pairs)
+        {
+            if (!recordingIndex.TryGetValue(group.RecordingId, out var r))
+            {
+                recordingIndex[group.RecordingId] = r = recordings.Count;
+                recordings.Add(AudioVectors(group.Segments, audio, reader, channels));
+            }
+            if (!imageIndex.TryGetValue(group.ImageKey, out var i))
+            {
+                imageIndex[group.ImageKey] = i = images.Count;
+                images.Add(ImageVectors(group.Frames, image));
+            }
+            positives.Add((r, i));
+        }
+        return RetrievalMetrics.Compute(recordings, images, positives);
+    }
+
+    private static float[][] AudioVectors(IReadOnlyList<SegmentFeatures> segments, AudioHead? audio, ISegmentReader reader, AudioChannels channels)
+    {
+        if (audio is null)
+        {
+            return segments.Select(s => ClipEmbeddings.NormalizeRows(s.TextEmbeds, s.TextEmbeds.Length)).ToArray();
+        }
+        // A few windows at a time: attention over 30 s windows is memory-hungry.
+        return segments.Chunk(4).SelectMany(chunk => Rows(audio.Forward(chunk.Select(reader.Read).ToList(), channels).Fused)).ToArray();
+    }
+
+    private static float[][] ImageVectors(IReadOnlyList<FrameFeatures> frames, ImageAdapter? image)
+    {
+        if (image is null)
+        {
+            return frames.Select(f => ClipEmbeddings.NormalizeRows(f.ImageEmbeds, f.ImageEmbeds.Length)).ToArray();
+        }
+        var size = image.Size;
+        return Rows(image.Forward(Tensor.FromArray(frames.SelectMany(f => f.ImageEmbeds).ToArray(), frames.Count, size)));
+    }
+
+    private static float[][] Rows(Tensor matrix)
+    {
+        var values = matrix.ToArray();
+        var width = matrix.Shape[1];
+        return Enumerable.Range(0, matrix.Shape[0]).Select(r => values.AsSpan(r * width, width).ToArray()).ToArray();
+    }
+}

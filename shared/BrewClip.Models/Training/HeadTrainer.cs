@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using BrewClip.Autograd;
+using BrewClip.Autograd.Nn;
+using BrewClip.Autograd.Optim;
+using BrewClip.Models.Heads;
+
+namespace BrewClip.Models.Training;
+
+/// <summary>
+/// Trains a BrewCLIP audio head and image adapter on audio-image pairs with symmetric InfoNCE (learnable
+/// temperature, rows that share a recording or an image masked as negatives, optionally the inner loss
+/// on the acoustic channel alone), AdamW with warm-up and cosine decay, gradient clipping, and a seed.
+/// Video pairs choose or combine frames by <see cref="FrameMatch"/>. A checkpoint is saved after every
+/// epoch; a run given a folder that holds one continues from it.
+/// </summary>
+public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
+{
+    public TrainerOptions Options => options;
+
+    /// <summary>Trains <paramref name="audio"/> and <paramref name="image"/> in place; returns the final logit scale.</summary>
+    public float Train(IReadOnlyList<PairGroup> train, AudioHead audio, ImageAdapter image, string? checkpointFolder,
+        Action<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (train.Count < 2)
+        {
+            throw new ArgumentException($"Contrastive training needs at least 2 pairs; got {train.Count}.", nameof(train));
+        }
+        var logScale = new LogScaleModule(MathF.Log(1 / options.InitialTemperature));
+        var parameters = audio.NamedParameters().Select(p => ("audio." + p.Name, p.Parameter))
+            .Concat(image.NamedParameters().Select(p => ("image." + p.Name, p.Parameter)))
+            .Append(("log_scale", logScale.Value))
+            .ToList();
+        // The gate and the logit scale are single numbers that must travel far (0 -> ~1, ln 14 -> ln 100):
+        // at the heads' learning rate they would take thousands of steps.
+        var optimizer = new AdamW(parameters, options.LearningRate, weightDecay: options.WeightDecay,
+            rateScale: (_, p) => p.Value.Size == 1 ? options.ScalarRateScale : 1f);
+        var batchSize = Math.Min(options.BatchSize, train.Count);
+        var stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
+        var totalSteps = stepsPerEpoch * options.Epochs;
+        var schedule = new WarmupCosineSchedule(options.LearningRate, Math.Max(1, (int)(options.WarmupFraction * totalSteps)), totalSteps);
+
+        var firstEpoch = 0;
+        var lastLoss = float.NaN;
+        if (checkpointFolder is not null && TrainingCheckpoint.TryLoad(checkpointFolder, audio, image, optimizer) is { } resumed)
+        {
+            firstEpoch = resumed.EpochsDone;
+            logScale.Value.Load([resumed.LogScale]);
+            lastLoss = resumed.LastLoss;
+        }
+        audio.Training = true;
+        image.Training = true;
+        var clock = Stopwatch.StartNew();
+        var samples = 0L;
+        for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
+        {
+            // Everything random in an epoch comes from (seed, epoch): a resumed run repeats the run that stopped.
+            var random = new Random(unchecked(options.Seed * 1_000_003 + epoch * 7_919 + 17));
+            var order = Enumerable.Range(0, train.Count).OrderBy(_ => random.Next()).ToArray();
+            for (var s = 0; s < stepsPerEpoch; s++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = order.Skip(s * batchSize).Take(batchSize).Select(i => train[i]).ToList();
+                if (batch.Count < 2)
+                {
+                    // A lone last row has no negatives; it joins the next epoch's shuffle instead.
+                    continue;
+                }
+                var loss = Loss(batch, audio, image, logScale.Value, epoch, random);
+                optimizer.ZeroGrad();
+                loss.Backward();
+                GradientClipping.ClipGlobalNorm(parameters.Select(p => p.Item2), options.ClipNorm);
+                optimizer.LearningRate = schedule.At(optimizer.Steps);
+                optimizer.Step();
+                logScale.Clamp();
+                lastLoss = loss.Item();
+                if (!float.IsFinite(lastLoss))
+                {
+                    throw new InvalidOperationException($"The loss became {lastLoss} at epoch {epoch + 1}, step {optimizer.Steps}; lower Training:LearningRate.");
+                }
+                samples += batch.Count;
+                progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss,
+                    samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+            }
+            if (checkpointFolder is not null)
+            {
+                TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss), audio, image, optimizer);
+            }
+        }
+        audio.Training = false;
+        image.Training = false;
+        return MathF.Exp(logScale.Value.Value.Item());
+    }
+
+    /// <summary>The loss of one batch (public for the learnability and gradient tests).</summary>
+    public Tensor Loss(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Tensor logScale, int epoch, Random random)
+    {
+        var mask = SharedMask(batch);
+        var (audioVectors, acousticVectors, imageVectors) = options.FrameMatch == FrameMatch.Multiframe && batch.Any(g => g.IsVideo)
+            ? Multiframe(batch, audio, image)
+            : OneFrame(batch, audio, image, epoch, random);
+        var loss = Ops.SymmetricInfoNce(audioVectors, imageVectors, logScale, mask);
+        if (acousticVectors is not null && options.InnerOuterWeight > 0)
+        {
+            var inner = Ops.SymmetricInfoNce(acousticVectors, imageVectors, logScale, mask);
+            loss = Ops.Add(Ops.Scale(loss, 1 - options.InnerOuterWeight), Ops.Scale(inner, options.InnerOuterWeight));
+        }
+        return loss;
+    }
+
+    private (Tensor Audio, Tensor? Acoustic, Tensor Image) OneFrame(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, int epoch, Random random)
+    {
+        var inputs = batch.Select(g => reader.Read(g.Segments[random.Next(g.Segments.Count)])).ToList();
+        var output = audio.Forward(inputs, options.Channels);
+        var size = image.Size;
+        var chosen = new float[batch.Count * size];
+        float[]? audioRows = null;
+        for (var b = 0; b < batch.Count; b++)
+        {
+            var frames = batch[b].Frames;
+            int frame;
+            if (frames.Count == 1)
+            {
+                frame = 0;
+            }
+            else if (options.FrameMatch == FrameMatch.Nearest && epoch >= options.NearestMatchFromEpoch)
+            {
+                audioRows ??= output.Fused.ToArray();
+                using var _ = GradMode.Disable();
+                var candidates = image.Forward(Tensor.FromArray(frames.SelectMany(f => f.ImageEmbeds).ToArray(), frames.Count, size)).ToArray();
+                frame = FrameSelection.Nearest(audioRows.AsSpan(b * output.Fused.Shape[1], output.Fused.Shape[1]),
+                    Enumerable.Range(0, frames.Count).Select(f => candidates.AsSpan(f * size, size).ToArray()).ToList());
+            }
+            else
+            {
+                frame = random.Next(frames.Count);
+            }
+            frames[frame].ImageEmbeds.CopyTo(chosen, b * size);
+        }
+        var images = image.Forward(Tensor.FromArray(chosen, batch.Count, size));
+        return (output.Fused, options.Channels == AudioChannels.Both ? output.Acoustic : null, images);
+    }
+
+    /// <summary>
+    /// Each video's audio cut into its L frames' spans, each span embedded (the transcript of the window the
+    /// span falls in, the span's Whisper states), L x D audio against L x D frames, flattened. A still pair
+    /// in the batch repeats its one vector L times, which keeps its similarity the plain cosine.
+    /// </summary>
+    private (Tensor Audio, Tensor? Acoustic, Tensor Image) Multiframe(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image)
+    {
+        var rows = batch.Max(g => g.Frames.Count);
+        var inputs = new List<AudioHeadInput>();
+        var audioIndex = new int[batch.Count * rows];
+        var frameEmbeds = new float[batch.Count * rows * image.Size];
+        for (var b = 0; b < batch.Count; b++)
+        {
+            var group = batch[b];
+            var first = inputs.Count;
+            if (group.IsVideo)
+            {
+                var segments = group.Segments.Select(reader.Read).ToList();
+                var whole = segments.Count == 1 ? segments[0].WhisperStates : Ops.Concat(segments.Select(s => s.WhisperStates).ToList(), 0);
+                var spans = FrameSelection.Spans(group.Frames, whole.Shape[0]);
+                foreach (var (start, count) in spans)
+                {
+                    var middle = (start + count / 2.0) / CachedFeatures.WhisperFramesPerSecond;
+                    var segment = Math.Max(0, group.Segments.ToList().FindLastIndex(s => s.StartSeconds <= middle));
+                    inputs.Add(segments[segment] with { WhisperStates = Ops.Slice(whole, 0, start, count) });
+                }
+            }
+            else
+            {
+                inputs.Add(reader.Read(group.Segments[0]));
+            }
+            var own = inputs.Count - first;
+            for (var l = 0; l < rows; l++)
+            {
+                audioIndex[b * rows + l] = first + Math.Min(l, own - 1);
+                var frame = group.Frames[Math.Min(l, group.Frames.Count - 1)];
+                frame.ImageEmbeds.CopyTo(frameEmbeds, (b * rows + l) * image.Size);
+            }
+        }
+        var output = audio.Forward(inputs, options.Channels);
+        Tensor Flatten(Tensor unitRows) => Ops.Scale(
+            Ops.Reshape(Ops.Concat(audioIndex.Select(i => Ops.Slice(unitRows, 0, i, 1)).ToList(), 0), batch.Count, rows * unitRows.Shape[1]),
+            1 / MathF.Sqrt(rows));
+        var images = Ops.Scale(Ops.Reshape(image.Forward(Tensor.FromArray(frameEmbeds, batch.Count * rows, image.Size)), batch.Count, rows * image.Size),
+            1 / MathF.Sqrt(rows));
+        return (Flatten(output.Fused), options.Channels == AudioChannels.Both && output.Acoustic is { } acoustic ? Flatten(acoustic) : null, images);
+    }
+
+    /// <summary>True at (i, j), i ≠ j, where two rows share their recording or their image: neither is the other's negative.</summary>
+    public static bool[] SharedMask(IReadOnlyList<PairGroup> batch)
+    {
+        var n = batch.Count;
+        var mask = new bool[n * n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                mask[i * n + j] = i != j && (batch[i].RecordingId == batch[j].RecordingId || batch[i].ImageKey == batch[j].ImageKey);
+            }
+        }
+        return mask;
+    }
+
+    private sealed class LogScaleModule : Module
+    {
+        public LogScaleModule(float initial) => Value = AddParameter("log_scale", Tensor.FromArray([initial], 1));
+
+        public Parameter Value { get; }
+
+        public void Clamp() => Value.Value.Span[0] = Math.Min(Value.Value.Span[0], MathF.Log(TrainerOptions.MaxLogitScale));
+    }
+}

@@ -1,0 +1,104 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Serialization;
+
+namespace BrewClip.Models.Training;
+
+/// <summary>Recall@1/5/10 in one direction: the share of queries whose best right answer ranks within K.</summary>
+public sealed record Recall(
+    [property: JsonPropertyName("r1")] double R1,
+    [property: JsonPropertyName("r5")] double R5,
+    [property: JsonPropertyName("r10")] double R10);
+
+/// <summary>Validation recall both ways over the same pairs; <see cref="MeanRecall"/> is what the promotion gate compares.</summary>
+public sealed record RetrievalReport(
+    [property: JsonPropertyName("audio_to_image")] Recall AudioToImage,
+    [property: JsonPropertyName("image_to_audio")] Recall ImageToAudio,
+    [property: JsonPropertyName("recordings")] int Recordings,
+    [property: JsonPropertyName("images")] int Images)
+{
+    /// <summary>R@1, R@5 and R@10 in both directions, averaged (R@10 alone saturates on a small validation set).</summary>
+    [JsonPropertyName("mean_recall")]
+    public double MeanRecall => (AudioToImage.R1 + AudioToImage.R5 + AudioToImage.R10 + ImageToAudio.R1 + ImageToAudio.R5 + ImageToAudio.R10) / 6;
+}
+
+public static class RetrievalMetrics
+{
+    /// <summary>
+    /// Recall of recordings against images. A recording is its segments' unit vectors, an image item its
+    /// frames' (one for a still); their similarity is the best pair of the two, as the index's
+    /// images_for_recording and recordings_for_image score. A query's rank is 1 + the number of wrong
+    /// answers scoring at least as high as its best right one, so ties count against it.
+    /// </summary>
+    public static RetrievalReport Compute(IReadOnlyList<float[][]> recordings, IReadOnlyList<float[][]> images, IReadOnlyCollection<(int Recording, int Image)> positives)
+    {
+        var (n, m) = (recordings.Count, images.Count);
+        var scores = new float[n * m];
+        Parallel.For(0, n, i =>
+        {
+            for (var j = 0; j < m; j++)
+            {
+                var best = float.NegativeInfinity;
+                foreach (var a in recordings[i])
+                {
+                    foreach (var b in images[j])
+                    {
+                        best = MathF.Max(best, TensorPrimitives.Dot(a, b));
+                    }
+                }
+                scores[i * m + j] = best;
+            }
+        });
+        var right = new HashSet<(int, int)>(positives);
+        var audioRanks = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            if (Rank(j => scores[i * m + j], m, j => right.Contains((i, j))) is { } rank)
+            {
+                audioRanks.Add(rank);
+            }
+        }
+        var imageRanks = new List<int>();
+        for (var j = 0; j < m; j++)
+        {
+            if (Rank(i => scores[i * m + j], n, i => right.Contains((i, j))) is { } rank)
+            {
+                imageRanks.Add(rank);
+            }
+        }
+        return new RetrievalReport(RecallOf(audioRanks), RecallOf(imageRanks), audioRanks.Count, imageRanks.Count);
+    }
+
+    private static int? Rank(Func<int, float> score, int count, Func<int, bool> isRight)
+    {
+        var best = float.NegativeInfinity;
+        var any = false;
+        for (var k = 0; k < count; k++)
+        {
+            if (isRight(k))
+            {
+                best = MathF.Max(best, score(k));
+                any = true;
+            }
+        }
+        if (!any)
+        {
+            return null;
+        }
+        var rank = 1;
+        for (var k = 0; k < count; k++)
+        {
+            if (!isRight(k) && score(k) >= best)
+            {
+                rank++;
+            }
+        }
+        return rank;
+    }
+
+    private static Recall RecallOf(List<int> ranks)
+        => ranks.Count == 0
+            ? new Recall(0, 0, 0)
+            : new Recall(Share(ranks, 1), Share(ranks, 5), Share(ranks, 10));
+
+    private static double Share(List<int> ranks, int k) => ranks.Count(r => r <= k) / (double)ranks.Count;
+}

@@ -1,0 +1,47 @@
+using BrewClip.Models.Heads;
+
+namespace BrewClip.Models.Training;
+
+/// <summary>How the heads are trained (the Training service fills it from its options and the request).</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 10;
+
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate of AdamW, reached after the warm-up and decayed along a cosine to zero.</summary>
+    public float LearningRate { get; init; } = 5e-4f;
+
+    public float WeightDecay { get; init; } = 0.01f;
+
+    /// <summary>The share of all steps spent warming the learning rate up from zero.</summary>
+    public float WarmupFraction { get; init; } = 0.1f;
+
+    /// <summary>Gradients are scaled down together to at most this global L2 norm.</summary>
+    public float ClipNorm { get; init; } = 1f;
+
+    /// <summary>Seeds batch order, segment and frame choice: a run with the same seed on the same data repeats exactly.</summary>
+    public int Seed { get; init; }
+
+    public FrameMatch FrameMatch { get; init; } = FrameMatch.Nearest;
+
+    /// <summary>Nearest match picks random frames for this many epochs first (the heads know nothing before).</summary>
+    public int NearestMatchFromEpoch { get; init; } = 2;
+
+    /// <summary>Weight of the inner loss (the acoustic channel alone against the images); the fused loss gets the rest.</summary>
+    public float InnerOuterWeight { get; init; } = 0.25f;
+
+    /// <summary>Both for the model; one channel for the pipeline-only and acoustic-only ablations.</summary>
+    public AudioChannels Channels { get; init; } = AudioChannels.Both;
+
+    /// <summary>CLIP's initial temperature; the learnable logit scale 1/T is capped at 100.</summary>
+    public float InitialTemperature { get; init; } = 0.07f;
+
+    /// <summary>The learning rate of the single-number parameters (acoustic gate, logit scale) relative to the rest.</summary>
+    public float ScalarRateScale { get; init; } = 20f;
+
+    public const float MaxLogitScale = 100f;
+}
+
+/// <summary>Where a run is, reported after every step.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int TotalSteps, float Loss, double SamplesPerSecond);

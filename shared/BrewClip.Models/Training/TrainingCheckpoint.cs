@@ -1,0 +1,81 @@
+using System.Text.Json;
+using BrewClip.Autograd;
+using BrewClip.Autograd.Optim;
+using BrewClip.Autograd.Safetensors;
+using BrewClip.Models.Heads;
+
+namespace BrewClip.Models.Training;
+
+/// <summary>
+/// A run's state after a whole epoch: both heads, the optimiser's moments, the logit scale and how far
+/// it got. Written to a sibling folder and swapped in by renames, so a process killed while saving
+/// leaves the previous checkpoint whole.
+/// </summary>
+public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScale, float LastLoss)
+{
+    private const string StateFile = "trainer.json";
+    private const string OptimizerFile = "optimizer.safetensors";
+
+    public static void Save(string folder, TrainingCheckpoint state, AudioHead audio, ImageAdapter image, AdamW optimizer)
+    {
+        var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+        Directory.CreateDirectory(parent);
+        var staging = folder + ".new";
+        var old = folder + ".old";
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+        audio.Save(staging);
+        image.Save(staging);
+        SafetensorsFile.Write(Path.Combine(staging, OptimizerFile), optimizer.StateTensors());
+        File.WriteAllText(Path.Combine(staging, StateFile), JsonSerializer.Serialize(state));
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+        if (Directory.Exists(folder))
+        {
+            Directory.Move(folder, old);
+        }
+        Directory.Move(staging, folder);
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+    }
+
+    /// <summary>The last whole checkpoint in <paramref name="folder"/> (or the one a crash left mid-swap), or null when there is none.</summary>
+    public static TrainingCheckpoint? TryLoad(string folder, AudioHead audio, ImageAdapter image, AdamW optimizer)
+    {
+        var source = Directory.Exists(folder) && File.Exists(Path.Combine(folder, StateFile)) ? folder
+            : Directory.Exists(folder + ".old") && File.Exists(Path.Combine(folder + ".old", StateFile)) ? folder + ".old"
+            : null;
+        if (source is null)
+        {
+            return null;
+        }
+        var state = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(Path.Combine(source, StateFile)))
+            ?? throw new InvalidDataException($"{source}/{StateFile} is not a training checkpoint.");
+        audio.LoadWeights(AudioHead.Load(source));
+        audio.Training = true;
+        var savedImage = ImageAdapter.Load(source);
+        image.Adapter.Weight.Load(savedImage.Adapter.Weight.Value.Span);
+        image.Adapter.Bias!.Load(savedImage.Adapter.Bias!.Value.Span);
+        var (tensors, _) = SafetensorsFile.Read(Path.Combine(source, OptimizerFile));
+        optimizer.LoadState(tensors, state.Steps);
+        return state;
+    }
+
+    /// <summary>Removes a finished run's checkpoint.</summary>
+    public static void Delete(string folder)
+    {
+        foreach (var path in new[] { folder, folder + ".new", folder + ".old" })
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+    }
+}
