@@ -9,7 +9,9 @@ namespace BrewClip.Ingest;
 public sealed record NewRecording(string PcmUri, double DurationSeconds);
 
 /// <summary>A still image, or one of a video's frames (index and time set).</summary>
-public sealed record NewImage(string ImageUri, string? ClipCropUri, int? FrameIndex, double? FrameTimeSeconds, int? Width, int? Height);
+/// <summary>A still image, or a video's frame with its time and the span [start, end) of the video it stands for.</summary>
+public sealed record NewImage(string ImageUri, string? ClipCropUri, int? FrameIndex, double? FrameTimeSeconds, int? Width, int? Height,
+    double? FrameStartSeconds = null, double? FrameEndSeconds = null);
 
 /// <summary>What one content became: accepted with its recording and images, or rejected with a reason.</summary>
 public sealed record NewMedia(byte[] ContentHash, string Kind, long SizeBytes, string? Format, double? DurationSeconds,
@@ -180,8 +182,9 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         foreach (var image in media.Images)
         {
             await using var command = new NpgsqlCommand("""
-                insert into brewclip.images (media_id, frame_index, frame_time_seconds, image_uri, clip_crop_uri, width, height)
-                values ($1, $2, $3, $4, $5, $6, $7) returning id
+                insert into brewclip.images (media_id, frame_index, frame_time_seconds, image_uri, clip_crop_uri, width, height,
+                                             frame_start_seconds, frame_end_seconds)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id
                 """, connection, transaction);
             command.Parameters.Add(new() { Value = mediaId });
             command.Parameters.Add(new() { Value = (object?)image.FrameIndex ?? DBNull.Value });
@@ -190,6 +193,8 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = (object?)image.ClipCropUri ?? DBNull.Value });
             command.Parameters.Add(new() { Value = (object?)image.Width ?? DBNull.Value });
             command.Parameters.Add(new() { Value = (object?)image.Height ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = (object?)image.FrameStartSeconds ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = (object?)image.FrameEndSeconds ?? DBNull.Value });
             var imageId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             messages.Add(new ImageIngested(imageId, mediaId, image.ImageUri, image.FrameIndex));
             if (recordingId is not null && image.FrameIndex is not null)

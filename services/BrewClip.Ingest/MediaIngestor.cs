@@ -333,7 +333,8 @@ public sealed class MediaIngestor(
                 var time = duration.Value * (2 * i + 1) / (2.0 * count);
                 if (await ExtractFrameAsync(path, time, ImageOrientation.Normal, $"{folder}/frame-{i}", cancellationToken).ConfigureAwait(false) is { } frame)
                 {
-                    images.Add(new NewImage(frame.Png, frame.Crop, i, Math.Round(time, 3), probed.Width, probed.Height));
+                    images.Add(new NewImage(frame.Png, frame.Crop, i, Math.Round(time, 3), probed.Width, probed.Height,
+                        Math.Round(duration.Value * i / count, 3), Math.Round(duration.Value * (i + 1) / count, 3)));
                 }
             }
         }

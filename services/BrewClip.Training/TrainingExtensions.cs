@@ -2,7 +2,9 @@ using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Training.Consumers;
+using BrewClip.Training.Data;
 using BrewClip.Training.ModelVersions;
+using BrewClip.Training.Runs;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,11 @@ public static class TrainingExtensions
         services.AddSingleton<ModelPromotion>();
         services.AddSingleton<WakeUpSignal>();
         services.AddHostedService<PromotionMonitor>();
+        services.AddSingleton<TrainingRunStore>();
+        services.AddSingleton<TrainingPairs>();
+        services.AddSingleton<RunExecutor>();
+        services.AddHostedService<TrainingWorker>();
+        services.AddHostedService<TrainingScheduler>();
     }
 
     public static void AddTrainingConsumers(this IBusRegistrationConfigurator bus)
@@ -30,5 +37,6 @@ public static class TrainingExtensions
         bus.AddConsumer<ActivateModelConsumer>();
         bus.AddConsumer<ModelBackfillCompletedConsumer>();
         bus.AddConsumer<ModelBackfillFailedConsumer>();
+        bus.AddConsumer<RetrainRequestedConsumer>();
     }
 }

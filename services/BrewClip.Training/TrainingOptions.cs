@@ -2,10 +2,98 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BrewClip.Training;
 
-/// <summary>Configuration section "Training": how versions are promoted and kept.</summary>
-public sealed class TrainingOptions
+/// <summary>Configuration section "Training": when and how the heads are trained, and how versions are promoted and kept.</summary>
+public sealed class TrainingOptions : IValidatableObject
 {
     public const string Section = "Training";
+
+    /// <summary>How often the schedule looks for new pairs (d.hh:mm:ss); 00:00:00 turns the schedule off.</summary>
+    public TimeSpan Schedule { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A scheduled run (or a request without Force) trains only when this many train pairs arrived since the last finished run.</summary>
+    [Range(0, int.MaxValue)]
+    public int MinNewPairs { get; set; } = 100;
+
+    /// <summary>Fewer train pairs than this and a run ends saying how many it has and needs.</summary>
+    [Range(2, int.MaxValue)]
+    public int MinPairs { get; set; } = 16;
+
+    [Range(1, 10_000)]
+    public int Epochs { get; set; } = 10;
+
+    [Range(2, 4096)]
+    public int BatchSize { get; set; } = 32;
+
+    [Range(1e-7, 1.0)]
+    public double LearningRate { get; set; } = 5e-4;
+
+    [Range(0.0, 1.0)]
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>The share of the steps over which the learning rate warms up before its cosine decay.</summary>
+    [Range(0.0, 0.5)]
+    public double WarmupFraction { get; set; } = 0.1;
+
+    [Range(1e-3, 1e3)]
+    public double ClipNorm { get; set; } = 1.0;
+
+    public int Seed { get; set; }
+
+    /// <summary>How a video's audio meets its frames: random, nearest or multiframe (a request may override it).</summary>
+    [RegularExpression("^(random|nearest|multiframe)$", ErrorMessage = "must be random, nearest or multiframe")]
+    public string FrameMatch { get; set; } = "nearest";
+
+    /// <summary>Nearest match chooses random frames for this many epochs first.</summary>
+    [Range(0, 10_000)]
+    public int NearestMatchFromEpoch { get; set; } = 2;
+
+    /// <summary>Weight of the inner loss (the acoustic channel alone against the images); 0 trains on the fused vector only.</summary>
+    [Range(0.0, 1.0)]
+    public double InnerOuterWeight { get; set; } = 0.25;
+
+    /// <summary>Consecutive Whisper frames (50 a second) averaged before the acoustic layer: 1 keeps all.</summary>
+    [Range(1, 50)]
+    public int AcousticPool { get; set; } = 1;
+
+    [Range(8, 2048)]
+    public int HeadWidth { get; set; } = 256;
+
+    [Range(1, 64)]
+    public int Prompts { get; set; } = 8;
+
+    [Range(1, 64)]
+    public int Heads { get; set; } = 8;
+
+    /// <summary>A candidate is promoted only when its mean validation recall beats the active version's by more than this.</summary>
+    [Range(0.0, 1.0)]
+    public double MinImprovement { get; set; } = 0.01;
+
+    /// <summary>Also train and report pipeline-only and acoustic-only heads (three trainings instead of one).</summary>
+    public bool Ablations { get; set; }
+
+    /// <summary>Segments' features kept in memory between epochs.</summary>
+    [Range(0, 1_000_000)]
+    public int FeatureCacheMegabytes { get; set; } = 1024;
+
+    /// <summary>How often the service looks for queued runs when no notification woke it.</summary>
+    [Range(1, 3600)]
+    public int RunPollSeconds { get; set; } = 10;
+
+    /// <summary>How often a running run writes its progress (and notices a cancellation).</summary>
+    [Range(0.1, 600)]
+    public double ProgressSeconds { get; set; } = 2;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Schedule < TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"Training:Schedule must be 00:00:00 (off) or a positive interval; got {Schedule}.", [nameof(Schedule)]);
+        }
+        if (HeadWidth % Heads != 0)
+        {
+            yield return new ValidationResult($"Training:HeadWidth ({HeadWidth}) must be divisible by Training:Heads ({Heads}).", [nameof(HeadWidth), nameof(Heads)]);
+        }
+    }
 
     /// <summary>Versions whose vectors are kept, the active one included; older retired versions' vectors and indexes are dropped. 2 keeps one to roll back to.</summary>
     [Range(1, 100)]

@@ -22,6 +22,10 @@ internal sealed class ModelVersionRegistry(
 {
     /// <summary>Registers the heads staged under the model store as a new candidate version; returns its number.</summary>
     public async Task<int> RegisterAsync(string stagedFolder, string description, CancellationToken cancellationToken)
+        => await RegisterAsync(stagedFolder, description, null, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>As above, for heads a training run made: the version records the run and its validation metrics.</summary>
+    public async Task<int> RegisterAsync(string stagedFolder, string description, long? trainingRunId, string? metricsJson, CancellationToken cancellationToken)
     {
         var staged = Path.GetFullPath(Path.Combine(store.Root, stagedFolder));
         if (!staged.StartsWith(store.IncomingFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
@@ -56,13 +60,15 @@ internal sealed class ModelVersionRegistry(
         try
         {
             await using var insert = new NpgsqlCommand("""
-                insert into brewclip.model_versions (version, status, description, artifact_uri, config)
-                values ($1, 'candidate', $2, $3, $4::jsonb)
+                insert into brewclip.model_versions (version, status, description, artifact_uri, config, training_run_id, metrics)
+                values ($1, 'candidate', $2, $3, $4::jsonb, $5, coalesce($6::jsonb, '{}'::jsonb))
                 """, connection, transaction);
             insert.Parameters.Add(new() { Value = version });
             insert.Parameters.Add(new() { Value = description });
             insert.Parameters.Add(new() { Value = ArtifactPaths.ToUri(folder) });
             insert.Parameters.Add(new() { Value = System.Text.Json.JsonSerializer.Serialize(new { audio_head = config }) });
+            insert.Parameters.Add(new() { Value = (object?)trainingRunId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            insert.Parameters.Add(new() { Value = (object?)metricsJson ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -51,6 +51,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         image.Training = true;
         var clock = Stopwatch.StartNew();
         var samples = 0L;
+        var stepsThisSession = 0;
         for (var epoch = firstEpoch; epoch < options.Epochs; epoch++)
         {
             // Everything random in an epoch comes from (seed, epoch): a resumed run repeats the run that stopped.
@@ -78,8 +79,10 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                     throw new InvalidOperationException($"The loss became {lastLoss} at epoch {epoch + 1}, step {optimizer.Steps}; lower Training:LearningRate.");
                 }
                 samples += batch.Count;
+                stepsThisSession++;
+                var seconds = Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss,
-                    samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+                    samples / seconds, seconds / stepsThisSession * Math.Max(0, totalSteps - optimizer.Steps)));
             }
             if (checkpointFolder is not null)
             {

@@ -1,0 +1,93 @@
+using BrewClip.Models.Training;
+using BrewClip.Storage;
+using Npgsql;
+
+namespace BrewClip.Training.Data;
+
+/// <summary>
+/// Reads a split's pairs whose two sides have cached features, as recording-image groups: a still image's
+/// pair, or a video's recording with all its frames in order. Only accepted media count (a replaced file's
+/// pairs are not trained on), only recordings that reached 'embedded' (their text features are cached), and
+/// only pairs that existed when the run started, so a resumed run sees the data it started with.
+/// </summary>
+internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
+{
+    public sealed record Loaded(List<PairGroup> Groups, int WithoutFeatures);
+
+    public async Task<Loaded> LoadAsync(string split, DateTime asOf, CancellationToken cancellationToken)
+    {
+        var frames = new Dictionary<(long Recording, long Media), List<FrameFeatures>>();
+        await using (var command = dataSource.CreateCommand("""
+            select p.recording_id, i.media_id, i.id, f.image_embeds, i.frame_start_seconds, i.frame_end_seconds
+            from brewclip.pairs p
+            join brewclip.images i on i.id = p.image_id
+            join brewclip.media im on im.id = i.media_id
+            join brewclip.recordings r on r.id = p.recording_id
+            join brewclip.media rm on rm.id = r.media_id
+            left join brewclip.image_features f on f.image_id = i.id
+            where p.split = $1 and p.created_at <= $2 and im.status = 'accepted' and rm.status = 'accepted'
+            order by p.recording_id, i.media_id, i.frame_index nulls first
+            """))
+        {
+            command.Parameters.Add(new() { Value = split });
+            command.Parameters.Add(new() { Value = asOf });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var key = (reader.GetInt64(0), reader.GetInt64(1));
+                if (!frames.TryGetValue(key, out var list))
+                {
+                    frames[key] = list = [];
+                }
+                // A frame without cached features leaves a hole that would make a video's spans wrong: the group is dropped below.
+                list.Add(reader.IsDBNull(3)
+                    ? new FrameFeatures(reader.GetInt64(2), [])
+                    : new FrameFeatures(reader.GetInt64(2), reader.GetFieldValue<Pgvector.Vector>(3).ToArray(),
+                        reader.IsDBNull(4) ? null : reader.GetDouble(4), reader.IsDBNull(5) ? null : reader.GetDouble(5)));
+            }
+        }
+
+        var recordings = frames.Keys.Select(k => k.Recording).Distinct().ToArray();
+        var segments = new Dictionary<long, List<SegmentFeatures>>();
+        var incomplete = new HashSet<long>();
+        await using (var command = dataSource.CreateCommand("""
+            select s.recording_id, s.segment_index, s.start_seconds, s.end_seconds, s.text_embeds, s.text_states_uri, s.encoder_states_uri
+            from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id
+            where s.recording_id = any($1) and r.stage = 'embedded'
+            order by s.recording_id, s.segment_index
+            """))
+        {
+            command.Parameters.Add(new() { Value = recordings });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var recording = reader.GetInt64(0);
+                if (reader.IsDBNull(4) || reader.IsDBNull(5) || reader.IsDBNull(6))
+                {
+                    incomplete.Add(recording);
+                    continue;
+                }
+                if (!segments.TryGetValue(recording, out var list))
+                {
+                    segments[recording] = list = [];
+                }
+                list.Add(new SegmentFeatures(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3),
+                    reader.GetFieldValue<Pgvector.Vector>(4).ToArray(),
+                    ArtifactPaths.ToLocalPath(reader.GetString(5)), ArtifactPaths.ToLocalPath(reader.GetString(6))));
+            }
+        }
+
+        var groups = new List<PairGroup>();
+        var without = 0;
+        foreach (var ((recording, media), list) in frames)
+        {
+            if (incomplete.Contains(recording) || !segments.TryGetValue(recording, out var own) || list.Any(f => f.ImageEmbeds.Length == 0))
+            {
+                without++;
+                continue;
+            }
+            groups.Add(new PairGroup(recording, media, own, list));
+        }
+        return new Loaded(groups, without);
+    }
+}

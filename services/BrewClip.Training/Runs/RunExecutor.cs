@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BrewClip.Models;
+using BrewClip.Models.Heads;
+using BrewClip.Models.Training;
+using BrewClip.Storage;
+using BrewClip.Training.Data;
+using BrewClip.Training.ModelVersions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BrewClip.Training.Runs;
+
+/// <summary>
+/// One training run from its request to its end: checks there is enough data, fine-tunes the active
+/// version's heads (or fresh ones) on the train pairs with a checkpoint every epoch, measures validation
+/// recall of the active version and the candidate on the same pairs, registers the candidate with its
+/// metrics, and hands it to promotion only when it beats the active version by Training:MinImprovement
+/// (otherwise the candidate ends rejected and nothing changes).
+/// </summary>
+internal sealed class RunExecutor(
+    NpgsqlDataSource dataSource,
+    TrainingRunStore runs,
+    TrainingPairs pairs,
+    ModelVersionRegistry registry,
+    ModelPromotion promotion,
+    ModelStore store,
+    IOptions<TrainingOptions> options,
+    ILogger<RunExecutor> logger)
+{
+    /// <summary>Runs (or resumes) a claimed run. A cancellation of <paramref name="stoppingToken"/> leaves it running, to resume from its checkpoint.</summary>
+    public async Task<RunOutcome> ExecuteAsync(TrainingRun run, CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (await runs.CandidateOfAsync(run.Id, stoppingToken).ConfigureAwait(false) is { } registered)
+        {
+            // Killed after registering its candidate: only the decision is left.
+            return await DecideAsync(run, registered.Version, registered.Status, JsonNode.Parse(registered.MetricsJson)!.AsObject(), stoppingToken).ConfigureAwait(false);
+        }
+        if (!run.Force)
+        {
+            var (fresh, since) = await runs.NewTrainPairsAsync(stoppingToken).ConfigureAwait(false);
+            if (fresh < settings.MinNewPairs)
+            {
+                return RunOutcome.Skipped(string.Create(CultureInfo.InvariantCulture,
+                    $"{fresh} new train pairs {(since is null ? "so far" : $"since the run of {since:u}")}; Training:MinNewPairs is {settings.MinNewPairs} (a forced request trains anyway)"));
+            }
+        }
+
+        await runs.SetMessageAsync(run.Id, "loading pairs", stoppingToken).ConfigureAwait(false);
+        var train = await pairs.LoadAsync("train", run.StartedAt, stoppingToken).ConfigureAwait(false);
+        var validation = await pairs.LoadAsync("validation", run.StartedAt, stoppingToken).ConfigureAwait(false);
+        var waiting = train.WithoutFeatures + validation.WithoutFeatures;
+        var waitingNote = waiting > 0 ? $" ({waiting} more wait for their cached features)" : "";
+        if (train.Groups.Count < settings.MinPairs)
+        {
+            return RunOutcome.Skipped($"too few pairs to train: {train.Groups.Count} train pairs have cached features{waitingNote}; Training:MinPairs needs {settings.MinPairs}");
+        }
+        if (validation.Groups.Count == 0)
+        {
+            return RunOutcome.Skipped($"no validation pairs to measure a candidate on{waitingNote}: about 10% of recordings (by content hash) are held out, so add more pairs");
+        }
+
+        var reader = new CachingSegmentReader(FileSegmentReader.Instance, settings.FeatureCacheMegabytes * 1024L * 1024L);
+        var sample = reader.Read(train.Groups[0].Segments[0]);
+        var config = new AudioHeadConfig(sample.TokenStates.Shape[1], sample.WhisperStates.Shape[1], settings.HeadWidth, settings.Prompts, settings.Heads,
+            HeadFolder.IndexWidth, settings.AcousticPool);
+        var frameMatch = Enum.Parse<FrameMatch>(run.FrameMatch ?? settings.FrameMatch, ignoreCase: true);
+        var trainer = new TrainerOptions
+        {
+            Epochs = run.Epochs ?? settings.Epochs,
+            BatchSize = settings.BatchSize,
+            LearningRate = (float)settings.LearningRate,
+            WeightDecay = (float)settings.WeightDecay,
+            WarmupFraction = (float)settings.WarmupFraction,
+            ClipNorm = (float)settings.ClipNorm,
+            Seed = settings.Seed,
+            FrameMatch = frameMatch,
+            NearestMatchFromEpoch = settings.NearestMatchFromEpoch,
+            InnerOuterWeight = (float)settings.InnerOuterWeight,
+        };
+
+        var (activeVersion, activeFolder) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
+        var activeAudio = activeFolder is null ? null : AudioHead.Load(activeFolder);
+        var activeImage = activeFolder is null ? null : ImageAdapter.Load(activeFolder);
+        var audio = new AudioHead(config, new Random(settings.Seed));
+        var image = new ImageAdapter(HeadFolder.IndexWidth);
+        var basis = $"fresh heads (version {activeVersion} has none of this shape)";
+        if (activeAudio is not null && activeAudio.Config == config && activeImage!.Size == image.Size)
+        {
+            audio.LoadWeights(activeAudio);
+            image.Adapter.Weight.Load(activeImage.Adapter.Weight.Value.Span);
+            image.Adapter.Bias!.Load(activeImage.Adapter.Bias!.Value.Span);
+            basis = $"version {activeVersion}'s heads";
+        }
+        else if (activeAudio is null)
+        {
+            basis = $"fresh heads (version {activeVersion} is the zero-shot model they start as)";
+        }
+
+        logger.LogInformation("Training run {Run}: {Train} train and {Validation} validation pairs, {Epochs} epochs, frame match {FrameMatch}, from {Basis}",
+            run.Id, train.Groups.Count, validation.Groups.Count, trainer.Epochs, frameMatch, basis);
+        var checkpoint = Path.Combine(store.VersionsFolder, "runs", run.Id.ToString(CultureInfo.InvariantCulture), "checkpoint");
+        var clock = Stopwatch.StartNew();
+        var logitScale = await TrainAsync(run, new HeadTrainer(trainer, reader), train.Groups, audio, image, checkpoint, "training", stoppingToken).ConfigureAwait(false);
+        var trainSeconds = clock.Elapsed.TotalSeconds;
+
+        await runs.SetMessageAsync(run.Id, "evaluating on the validation pairs", stoppingToken).ConfigureAwait(false);
+        var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader);
+        var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader);
+        var improvement = candidateReport.MeanRecall - activeReport.MeanRecall;
+        var promote = improvement > settings.MinImprovement;
+        var metrics = new JsonObject
+        {
+            ["active_version"] = activeVersion,
+            ["active"] = Node(activeReport),
+            ["candidate"] = Node(candidateReport),
+            ["improvement"] = improvement,
+            ["min_improvement"] = settings.MinImprovement,
+            ["decision"] = promote ? "promote" : "reject",
+            ["train_pairs"] = train.Groups.Count,
+            ["validation_pairs"] = validation.Groups.Count,
+            ["epochs"] = trainer.Epochs,
+            ["frame_match"] = frameMatch.ToString().ToLowerInvariant(),
+            ["seed"] = trainer.Seed,
+            ["inner_outer_weight"] = trainer.InnerOuterWeight,
+            ["acoustic_pool"] = config.FramePool,
+            ["started_from"] = basis,
+            ["logit_scale"] = logitScale,
+            ["acoustic_gate"] = audio.AcousticGate.Value.Item(),
+            ["train_seconds"] = Math.Round(trainSeconds, 1),
+        };
+        if (settings.Ablations)
+        {
+            var ablations = new JsonObject();
+            foreach (var (name, channels) in new[] { ("pipeline_only", AudioChannels.Pipeline), ("acoustic_only", AudioChannels.Acoustic) })
+            {
+                var ablationAudio = new AudioHead(config, new Random(settings.Seed));
+                var ablationImage = new ImageAdapter(HeadFolder.IndexWidth);
+                await TrainAsync(run, new HeadTrainer(trainer with { Channels = channels }, reader), train.Groups, ablationAudio, ablationImage, null,
+                    $"ablation {name.Replace('_', '-')}", stoppingToken).ConfigureAwait(false);
+                ablations[name] = Node(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels));
+            }
+            metrics["ablations"] = ablations;
+        }
+
+        var staged = Path.Combine(store.IncomingFolder, $"run-{run.Id.ToString(CultureInfo.InvariantCulture)}");
+        if (Directory.Exists(staged))
+        {
+            Directory.Delete(staged, recursive: true);
+        }
+        audio.Save(staged);
+        image.Save(staged);
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"trained by run {run.Id} on {train.Groups.Count} pairs ({trainer.Epochs} epochs, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
+        var version = await registry.RegisterAsync(staged, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
+        await runs.SetCandidateAsync(run.Id, version, stoppingToken).ConfigureAwait(false);
+        TrainingCheckpoint.Delete(Path.GetDirectoryName(checkpoint)!);
+        return await DecideAsync(run, version, "candidate", metrics, stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task<RunOutcome> DecideAsync(TrainingRun run, int version, string status, JsonObject metrics, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var candidate = metrics["candidate"]?["mean_recall"]?.GetValue<double>() ?? double.NaN;
+        var active = metrics["active"]?["mean_recall"]?.GetValue<double>() ?? double.NaN;
+        var activeVersion = metrics["active_version"]?.GetValue<int>();
+        var comparison = string.Create(CultureInfo.InvariantCulture,
+            $"mean validation recall {candidate:F3} against {active:F3} of version {activeVersion} (Training:MinImprovement {settings.MinImprovement})");
+        if (metrics["decision"]?.GetValue<string>() != "promote")
+        {
+            if (status == "candidate")
+            {
+                await registry.RejectAsync(version, $"not better than version {activeVersion}: {comparison}", cancellationToken).ConfigureAwait(false);
+            }
+            return new RunOutcome("rejected", $"version {version} rejected: {comparison}", metrics.ToJsonString(), version);
+        }
+        if (status != "candidate")
+        {
+            return new RunOutcome("succeeded", $"version {version} handed to promotion ({status}): {comparison}", metrics.ToJsonString(), version);
+        }
+        try
+        {
+            await promotion.PromoteAsync(version, cancellationToken).ConfigureAwait(false);
+            return new RunOutcome("succeeded", $"version {version} promoted, backfilling: {comparison}", metrics.ToJsonString(), version);
+        }
+        catch (ModelRequestRefusedException e)
+        {
+            logger.LogWarning("Training run {Run}: version {Version} stays a candidate: {Reason}", run.Id, version, e.Message);
+            return new RunOutcome("succeeded", $"version {version} is a candidate, not promoted ({e.Message}): {comparison}", metrics.ToJsonString(), version);
+        }
+    }
+
+    /// <summary>Trains on a worker thread, writing progress every Training:ProgressSeconds and stopping within a step of a cancellation.</summary>
+    private async Task<float> TrainAsync(TrainingRun run, HeadTrainer trainer, List<PairGroup> train, AudioHead audio, ImageAdapter image,
+        string? checkpoint, string what, CancellationToken stoppingToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var interval = TimeSpan.FromSeconds(options.Value.ProgressSeconds);
+        var lastReport = Stopwatch.StartNew();
+        var cancelled = false;
+        void Report(TrainingProgress progress)
+        {
+            if (lastReport.Elapsed < interval && progress.Step < progress.TotalSteps)
+            {
+                return;
+            }
+            lastReport.Restart();
+            var message = string.Create(CultureInfo.InvariantCulture,
+                $"{what}: epoch {progress.Epoch}/{progress.Epochs}, step {progress.Step}/{progress.TotalSteps}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s");
+            try
+            {
+                if (runs.ReportAsync(run.Id, progress, message, stop.Token).GetAwaiter().GetResult())
+                {
+                    cancelled = true;
+                    stop.Cancel();
+                }
+            }
+            catch (NpgsqlException e)
+            {
+                // Progress is for people watching; training goes on while the database is away.
+                logger.LogWarning("Training run {Run}: progress not written ({Reason})", run.Id, e.Message);
+            }
+        }
+        try
+        {
+            return await Task.Run(() => trainer.Train(train, audio, image, checkpoint, Report, stop.Token), stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancelled && !stoppingToken.IsCancellationRequested)
+        {
+            throw new RunCancelledException();
+        }
+    }
+
+    private async Task<(int Version, string? Folder)> ActiveAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select version, artifact_uri from brewclip.active_model");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("No model version is active.");
+        }
+        return (reader.GetInt32(0), reader.IsDBNull(1) ? null : ArtifactPaths.ToLocalPath(reader.GetString(1)));
+    }
+
+    private static JsonNode Node(RetrievalReport report) => JsonSerializer.SerializeToNode(report)!;
+}
+
+/// <summary>Someone cancelled the run (brewclip retrain --cancel, brewclip.cancel_retrain()).</summary>
+internal sealed class RunCancelledException() : Exception("cancelled on request");
