@@ -13,6 +13,8 @@ public static class BrewClipCommand
             StatusCommand.Create(),
             ModelsCommand.Create(),
             FailuresCommand.Create(),
+            TrainingCommands.Retrain(),
+            TrainingCommands.Training(),
         };
         return root;
     }

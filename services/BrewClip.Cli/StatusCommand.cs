@@ -151,6 +151,10 @@ internal static class StatusCommand
                 Console.WriteLine($"model     version {reader.GetInt32(0)}: {reader.GetString(1)}");
             }
         }
+        if (await TrainingCommands.LatestLineAsync(dataSource, cancellationToken) is { } training)
+        {
+            Console.WriteLine($"training  {training}");
+        }
         // Files the sources hold that Ingest does not read, by why (the part of the reason before its details).
         await using (var skipped = dataSource.CreateCommand("""
             select split_part(reason, ' (', 1), count(*) from brewclip.skipped_objects group by 1 order by 2 desc, 1

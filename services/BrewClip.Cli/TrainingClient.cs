@@ -13,15 +13,39 @@ internal static class TrainingClient
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    /// <summary>Sends a request and prints the answer; returns the version accepted, or null (the reason printed).</summary>
-    public static async Task<int?> AskAsync<TRequest>(RabbitMqOptions rabbitMq, TRequest request, CancellationToken cancellationToken)
-        where TRequest : class
+    /// <summary>Publishes an event (to every service that consumes it); false, with the reason printed, when RabbitMQ cannot be reached.</summary>
+    public static async Task<bool> PublishAsync<TEvent>(RabbitMqOptions rabbitMq, TEvent message, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        using var host = BuildHost(rabbitMq);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            await host.Services.GetRequiredService<IBus>().Publish(message, cancellationToken);
+            await host.StopAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is RabbitMqConnectionException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            Console.Error.WriteLine($"brewclip: cannot reach RabbitMQ at {rabbitMq.Host}:{rabbitMq.Port}: {e.GetBaseException().Message}");
+            return false;
+        }
+    }
+
+    private static IHost BuildHost(RabbitMqOptions rabbitMq)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(rabbitMq));
         builder.Services.AddBrewClipBus(rabbitMq, new ServiceOptions(), owner: "brewclip-cli");
-        using var host = builder.Build();
+        return builder.Build();
+    }
+
+    /// <summary>Sends a request and prints the answer; returns the version accepted, or null (the reason printed).</summary>
+    public static async Task<int?> AskAsync<TRequest>(RabbitMqOptions rabbitMq, TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+    {
+        using var host = BuildHost(rabbitMq);
         try
         {
             await host.StartAsync(cancellationToken);

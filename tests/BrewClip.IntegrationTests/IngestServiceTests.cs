@@ -122,10 +122,10 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         Assert.Equal(new FileInfo(Path.Combine(Inbox, "slow.wav")).Length,
             await Db.ScalarAsync<long>("select m.size_bytes from brewclip.media m join brewclip.media_sources s on s.media_id = m.id where s.object_key = 'slow.wav'"));
 
-        // Video: L = 4 frames at the centres of equal spans; the audio track pairs with each frame.
+        // Video: L = 4 frames at the centres of equal spans, each with its span; the audio track pairs with each frame.
         Assert.Equal(18L, await Db.ScalarAsync<long>("select count(*) from brewclip.images"));
-        Assert.Equal(["0:0.25", "1:0.75", "2:1.25", "3:1.75"], await Db.ColumnAsync<string>("""
-            select i.frame_index || ':' || i.frame_time_seconds from brewclip.images i
+        Assert.Equal(["0:0.25:0-0.5", "1:0.75:0.5-1", "2:1.25:1-1.5", "3:1.75:1.5-2"], await Db.ColumnAsync<string>("""
+            select i.frame_index || ':' || i.frame_time_seconds || ':' || i.frame_start_seconds || '-' || i.frame_end_seconds from brewclip.images i
             join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'clip.mp4' order by i.frame_index
             """));
         Assert.Equal(4L, await Db.ScalarAsync<long>("select count(*) from brewclip.images i join brewclip.media_sources s on s.media_id = i.media_id where s.object_key = 'silent.mkv'"));

@@ -139,6 +139,42 @@ internal sealed class PromotionStack : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Audio-image pairs whose features are cached, as the pipeline leaves them: <paramref name="count"/>
+    /// recordings of one segment (<paramref name="frames"/> Whisper frames, random fixture-width features), each
+    /// paired by stem with a still image of its own (random 512-d CLIP embedding). About 10% land in validation
+    /// (by the recording's content hash). Returns how many are train pairs.
+    /// </summary>
+    public async Task<long> SeedPairsAsync(int count, int frames = 100, string tag = "pair")
+    {
+        var random = new Random(11);
+        var features = Directory.CreateDirectory(Path.Combine(Artifacts, "seeded-pairs")).FullName;
+        string Vector() => "[" + string.Join(",", Enumerable.Range(0, 512).Select(_ => (random.NextDouble() - 0.5).ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        for (var r = 0; r < count; r++)
+        {
+            var tokens = Path.Combine(features, $"{tag}-{r}.text.safetensors");
+            var encoder = Path.Combine(features, $"{tag}-{r}.encoder.safetensors");
+            SafetensorsFile.Write(tokens, [new(CachedFeatures.TokenStates, Tensor.RandomNormal(random, 1f, 77, FixtureWidth))], SafetensorsDType.F16,
+                new Dictionary<string, string> { [CachedFeatures.LengthKey] = "6" });
+            SafetensorsFile.Write(encoder, [new(CachedFeatures.EncoderStates, Tensor.RandomNormal(random, 1f, frames, FixtureWidth))], SafetensorsDType.F16);
+            await Db.ExecuteAsync($"""
+                with a as (insert into brewclip.media (content_hash, kind, status, size_bytes)
+                           values (sha256(convert_to('seeded {tag} recording {r}', 'UTF8')), 'audio', 'accepted', 1000) returning id),
+                     r as (insert into brewclip.recordings (media_id, pcm_uri, duration_seconds, stage) select id, 'file:///seeded.wav', {frames / 50.0}, 'embedded' from a returning id),
+                     s as (insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
+                                                                    encoder_width, text_states_uri, text_embeds)
+                           select id, 0, 0, {frames / 50.0}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames}, {FixtureWidth}, '{new Uri(tokens).AbsoluteUri}',
+                                  '{Vector()}' from r),
+                     b as (insert into brewclip.media (content_hash, kind, status, size_bytes)
+                           values (sha256(convert_to('seeded {tag} image {r}', 'UTF8')), 'image', 'accepted', 1000) returning id),
+                     i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///seeded/{tag}-{r}.png', 'embedded' from b returning id),
+                     f as (insert into brewclip.image_features (image_id, image_embeds) select id, '{Vector()}' from i)
+                insert into brewclip.pairs (recording_id, image_id, origin, split) select r.id, i.id, 'stem', 'train' from r, i
+                """);
+        }
+        return await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where split = 'train'");
+    }
+
     /// <summary>A version's heads with both channels and the image adapter switched on (zero projections would change nothing).</summary>
     public string WriteHeads(string name, int whisperWidth = FixtureWidth, int seed = 1)
     {
@@ -146,6 +182,7 @@ internal sealed class PromotionStack : IAsyncDisposable
         var head = new AudioHead(new(TextWidth: FixtureWidth, WhisperWidth: whisperWidth, HeadWidth: 8, Prompts: 2, Heads: 2, EmbeddingSize: 512), new Random(seed));
         head.TextOut.Weight.Load(Tensor.RandomNormal(new Random(seed + 1), 0.3f, 512, FixtureWidth).ToArray());
         head.AudioOut.Weight.Load(Tensor.RandomNormal(new Random(seed + 2), 0.3f, 512, 8).ToArray());
+        head.AcousticGate.Load([1f]);
         head.Save(folder);
         var bias = new float[512];
         bias[seed % 512] = 5f;

@@ -114,6 +114,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         var head = new BrewClip.Models.Heads.AudioHead(new(TextWidth: 16, WhisperWidth: 16, HeadWidth: 8, Prompts: 2, Heads: 2, EmbeddingSize: 512), new Random(1));
         head.TextOut.Weight.Load(BrewClip.Autograd.Tensor.RandomNormal(new Random(2), 0.3f, 512, 16).ToArray());
         head.AudioOut.Weight.Load(BrewClip.Autograd.Tensor.RandomNormal(new Random(3), 0.3f, 512, 8).ToArray());
+        head.AcousticGate.Load([1f]);
         head.Save(headFolder);
         await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test', '{new Uri(headFolder).AbsoluteUri}')");
         await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));

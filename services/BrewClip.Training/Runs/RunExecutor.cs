@@ -104,7 +104,8 @@ internal sealed class RunExecutor(
             run.Id, train.Groups.Count, validation.Groups.Count, trainer.Epochs, frameMatch, basis);
         var checkpoint = Path.Combine(store.VersionsFolder, "runs", run.Id.ToString(CultureInfo.InvariantCulture), "checkpoint");
         var clock = Stopwatch.StartNew();
-        var logitScale = await TrainAsync(run, new HeadTrainer(trainer, reader), train.Groups, audio, image, checkpoint, "training", stoppingToken).ConfigureAwait(false);
+        var headTrainer = new HeadTrainer(trainer, reader);
+        var logitScale = await TrainAsync(run, headTrainer, train.Groups, audio, image, checkpoint, "training", stoppingToken).ConfigureAwait(false);
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
         await runs.SetMessageAsync(run.Id, "evaluating on the validation pairs", stoppingToken).ConfigureAwait(false);
@@ -131,6 +132,7 @@ internal sealed class RunExecutor(
             ["logit_scale"] = logitScale,
             ["acoustic_gate"] = audio.AcousticGate.Value.Item(),
             ["train_seconds"] = Math.Round(trainSeconds, 1),
+            ["resumed_from_epoch"] = headTrainer.ResumedFromEpoch,
         };
         if (settings.Ablations)
         {

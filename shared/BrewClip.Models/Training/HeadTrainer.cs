@@ -17,6 +17,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
 {
     public TrainerOptions Options => options;
 
+    /// <summary>The epochs a checkpoint had already done when <see cref="Train"/> started (0 for a fresh run).</summary>
+    public int ResumedFromEpoch { get; private set; }
+
     /// <summary>Trains <paramref name="audio"/> and <paramref name="image"/> in place; returns the final logit scale.</summary>
     public float Train(IReadOnlyList<PairGroup> train, AudioHead audio, ImageAdapter image, string? checkpointFolder,
         Action<TrainingProgress>? progress, CancellationToken cancellationToken)
@@ -43,7 +46,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         var lastLoss = float.NaN;
         if (checkpointFolder is not null && TrainingCheckpoint.TryLoad(checkpointFolder, audio, image, optimizer) is { } resumed)
         {
-            firstEpoch = resumed.EpochsDone;
+            firstEpoch = ResumedFromEpoch = resumed.EpochsDone;
             logScale.Value.Load([resumed.LogScale]);
             lastLoss = resumed.LastLoss;
         }

@@ -1,0 +1,144 @@
+using System.Globalization;
+using BrewClip.Models.Heads;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// The Training service's runs on pairs whose features are cached, with the real Postgres, RabbitMQ and CLI:
+/// too few pairs, a run killed with kill -9 and resumed, requests that coalesce while a run is going,
+/// cancellation, and the schedule. The gate is set out of reach (Training:MinImprovement = 1), so each
+/// finished run ends with its candidate rejected and nothing else changes.
+/// </summary>
+public sealed class TrainingServiceTests
+{
+    /// <summary>Small heads over long clips: a step costs enough that a run takes seconds an epoch and can be caught midway.</summary>
+    private static Dictionary<string, string> Settings(Dictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["BREWCLIP__Training__Schedule"] = "00:00:00",
+            ["BREWCLIP__Training__HeadWidth"] = "32",
+            ["BREWCLIP__Training__Heads"] = "2",
+            ["BREWCLIP__Training__Prompts"] = "2",
+            ["BREWCLIP__Training__BatchSize"] = "8",
+            ["BREWCLIP__Training__ProgressSeconds"] = "0.2",
+            ["BREWCLIP__Training__RunPollSeconds"] = "1",
+            ["BREWCLIP__Training__MinImprovement"] = "1",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    private static Task<string> StatusOf(PromotionStack stack, long run)
+        => stack.Db.ScalarAsync<string>($"select status from brewclip.training_runs where id = {run}");
+
+    private static readonly HashSet<string> Final = ["succeeded", "rejected", "skipped", "failed", "cancelled"];
+
+    [Fact]
+    public async Task Too_few_pairs_end_the_run_saying_how_many_it_has_and_needs()
+    {
+        await using var stack = await PromotionStack.CreateAsync();
+        var train = await stack.SeedPairsAsync(6);
+        await stack.StartAsync("BrewClip.Training", Settings());
+
+        var cli = await stack.CliAsync("retrain", "--wait");
+
+        Assert.Equal(1, cli.ExitCode);
+        Assert.Contains($"too few pairs to train: {train} train pairs have cached features; Training:MinPairs needs 16", cli.Stdout, StringComparison.Ordinal);
+        Assert.Equal("skipped", await stack.Db.ScalarAsync<string>("select status from brewclip.training_runs"));
+        Assert.Equal(0L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.model_versions where version > 0"));
+
+        // A bad option from SQL is refused with the reason, and queues nothing.
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => stack.Db.ExecuteAsync("select brewclip.request_retrain(frame_match => 'sideways')"));
+        Assert.Contains("frame_match must be random, nearest or multiframe; got sideways", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal(1L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.training_runs"));
+    }
+
+    [Fact]
+    public async Task A_run_killed_midway_resumes_from_its_last_checkpoint_and_registers_one_whole_version()
+    {
+        await using var stack = await PromotionStack.CreateAsync();
+        await stack.SeedPairsAsync(48, frames: 500);
+        var training = await stack.StartAsync("BrewClip.Training", Settings());
+        var run = await stack.Db.ScalarAsync<long>("select brewclip.request_retrain('resume test', epochs => 60)");
+
+        await stack.WaitUntilAsync(async () => await stack.Db.ScalarAsync<int>($"select epoch from brewclip.training_runs where id = {run}") >= 3,
+            "the run to reach its third epoch");
+        await training.KillAsync();
+        var epochAtKill = await stack.Db.ScalarAsync<int>($"select epoch from brewclip.training_runs where id = {run}");
+        Assert.Equal("running", await StatusOf(stack, run));
+        var checkpoint = Path.Combine(stack.Models, "brewclip", "runs", run.ToString(CultureInfo.InvariantCulture), "checkpoint");
+        Assert.True(File.Exists(Path.Combine(checkpoint, "trainer.json")), "no checkpoint after two epochs");
+
+        await stack.StartAsync("BrewClip.Training", Settings());
+        await stack.WaitUntilAsync(async () => Final.Contains(await StatusOf(stack, run)), "the resumed run to end");
+
+        Assert.Equal("rejected", await StatusOf(stack, run));
+        var resumedFrom = await stack.Db.ScalarAsync<int>($"select (metrics->>'resumed_from_epoch')::integer from brewclip.training_runs where id = {run}");
+        Assert.InRange(resumedFrom, Math.Max(2, epochAtKill - 1), epochAtKill); // the epochs whose checkpoints were saved, not zero
+        Assert.Equal(60, await stack.Db.ScalarAsync<int>($"select epoch from brewclip.training_runs where id = {run}"));
+        // One version, whole, with the run's metrics; the checkpoint is gone.
+        Assert.Equal(1L, await stack.Db.ScalarAsync<long>($"select count(*) from brewclip.model_versions where training_run_id = {run}"));
+        var folder = new Uri(await stack.Db.ScalarAsync<string>($"select artifact_uri from brewclip.model_versions where training_run_id = {run}")).LocalPath;
+        HeadFolder.Check(folder);
+        Assert.Equal("rejected", await stack.Db.ScalarAsync<string>($"select status from brewclip.model_versions where training_run_id = {run}"));
+        Assert.True(await stack.Db.ScalarAsync<bool>($"select metrics ? 'candidate' and metrics ? 'active' from brewclip.model_versions where training_run_id = {run}"));
+        Assert.False(Directory.Exists(checkpoint));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(stack.Models, "brewclip", "incoming")));
+    }
+
+    [Fact]
+    public async Task Requests_during_a_run_coalesce_into_one_queued_run_and_cancel_stops_both()
+    {
+        await using var stack = await PromotionStack.CreateAsync();
+        await stack.SeedPairsAsync(32, frames: 500);
+        await stack.StartAsync("BrewClip.Training", Settings());
+        var running = await stack.Db.ScalarAsync<long>("select brewclip.request_retrain('long run', epochs => 10000)");
+        await stack.WaitUntilAsync(async () => await stack.Db.ScalarAsync<int>($"select step from brewclip.training_runs where id = {running}") > 0,
+            "the first run to train");
+
+        // Three requests while it runs: two over AMQP (the CLI), one from SQL.
+        Assert.Equal(0, (await stack.CliAsync("retrain", "--epochs", "3")).ExitCode);
+        Assert.Equal(0, (await stack.CliAsync("retrain", "--frame-match", "multiframe", "--reason", "try multiframe")).ExitCode);
+        var queued = await stack.Db.ScalarAsync<long>("select brewclip.request_retrain('from sql')");
+        await stack.WaitUntilAsync(async () => await stack.Db.ScalarAsync<int>($"select cardinality(request_ids) from brewclip.training_runs where id = {queued}") == 3,
+            "the CLI's requests to join the queued run");
+        Assert.Equal(1L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.training_runs where status = 'queued'"));
+        Assert.Equal("""{"epochs": 3, "frame_match": "multiframe"}""", await stack.Db.ScalarAsync<string>($"select options::text from brewclip.training_runs where id = {queued}"));
+        Assert.Equal("running", await StatusOf(stack, running));
+
+        var cancel = await stack.CliAsync("retrain", "--cancel");
+        Assert.Contains("cancelled 2 run(s)", cancel.Stdout, StringComparison.Ordinal);
+        await stack.WaitUntilAsync(async () => await StatusOf(stack, running) == "cancelled", "the running run to stop");
+        Assert.Equal("cancelled", await StatusOf(stack, queued));
+        Assert.Equal(0L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.model_versions where version > 0"));
+        var status = await stack.CliAsync("training", "status");
+        Assert.Contains($"run {running,4} cancelled", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("cancelled on request", status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_schedule_queues_a_run_once_enough_new_pairs_arrived()
+    {
+        await using var stack = await PromotionStack.CreateAsync();
+        var train = await stack.SeedPairsAsync(24);
+        await stack.StartAsync("BrewClip.Training", Settings(new()
+        {
+            ["BREWCLIP__Training__Schedule"] = "00:00:01",
+            ["BREWCLIP__Training__MinNewPairs"] = "10",
+            ["BREWCLIP__Training__Epochs"] = "2",
+        }));
+
+        await stack.WaitUntilAsync(async () => await stack.Db.ScalarAsync<long>("select count(*) from brewclip.training_runs where status = 'rejected'") == 1,
+            "the scheduled run to end");
+
+        Assert.Equal("schedule", await stack.Db.ScalarAsync<string>("select trigger from brewclip.training_runs"));
+        Assert.Equal($"{train} new train pairs", await stack.Db.ScalarAsync<string>("select reason from brewclip.training_runs"));
+        var status = await stack.CliAsync("status");
+        Assert.Contains("training  run", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("candidate R@1/5/10", status.Stdout, StringComparison.Ordinal);
+    }
+}
