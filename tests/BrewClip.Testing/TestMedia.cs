@@ -40,11 +40,12 @@ public static class TestMedia
     /// A sentence spoken by espeak-ng, as <c>{name}.wav</c> in <paramref name="folder"/>: mono 16-bit PCM at
     /// <paramref name="sampleRate"/> (Ingest's tests use another rate than 16 kHz, to see it resampled).
     /// </summary>
-    public static string Speak(string folder, string name, string sentence, int sampleRate = 16_000)
+    /// <param name="voice">espeak-ng's voice options (-v voice+variant, -s words a minute, -p pitch), if not its default.</param>
+    public static string Speak(string folder, string name, string sentence, int sampleRate = 16_000, IReadOnlyList<string>? voice = null)
     {
         var raw = Path.Combine(folder, name + ".espeak.wav");
         var info = new ProcessStartInfo("espeak-ng") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-w", raw, sentence })
+        foreach (var argument in (voice ?? []).Concat(["-w", raw, sentence]))
         {
             info.ArgumentList.Add(argument);
         }

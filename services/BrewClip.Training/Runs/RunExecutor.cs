@@ -133,6 +133,7 @@ internal sealed class RunExecutor(
             ["acoustic_gate"] = audio.AcousticGate.Value.Item(),
             ["train_seconds"] = Math.Round(trainSeconds, 1),
             ["resumed_from_epoch"] = headTrainer.ResumedFromEpoch,
+            ["final_loss"] = float.IsFinite(headTrainer.LastLoss) ? headTrainer.LastLoss : null,
         };
         if (settings.Ablations)
         {

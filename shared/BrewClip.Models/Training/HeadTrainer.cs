@@ -20,6 +20,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     /// <summary>The epochs a checkpoint had already done when <see cref="Train"/> started (0 for a fresh run).</summary>
     public int ResumedFromEpoch { get; private set; }
 
+    /// <summary>The loss of the last step <see cref="Train"/> took (or its checkpoint recorded).</summary>
+    public float LastLoss { get; private set; } = float.NaN;
+
     /// <summary>Trains <paramref name="audio"/> and <paramref name="image"/> in place; returns the final logit scale.</summary>
     public float Train(IReadOnlyList<PairGroup> train, AudioHead audio, ImageAdapter image, string? checkpointFolder,
         Action<TrainingProgress>? progress, CancellationToken cancellationToken)
@@ -94,6 +97,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         }
         audio.Training = false;
         image.Training = false;
+        LastLoss = lastLoss;
         return MathF.Exp(logScale.Value.Value.Item());
     }
 
