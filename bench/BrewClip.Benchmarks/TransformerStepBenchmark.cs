@@ -77,20 +77,20 @@ internal static class TransformerStepBenchmark
         sampler.Wait();
         var allocatedPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)(runs + 1);
 
-        var gemmOnly = Timing.Median(() => LayerGemms(backend), warmup: 1, runs);
+        var gemmOnly = Timing.Median(() => LayerGemms(backend, Batch, Time, Dim, Heads, FeedForward), warmup: 1, runs);
         Console.WriteLine($"{backend.Name,-40} {perStep.TotalMilliseconds,9:F0} {gemmOnly.TotalMilliseconds,13:F0} " +
             $"{gemmOnly / perStep,11:P0} {peak / 1e6,16:F0} {allocatedPerStep / 1e6,18:F0}");
         return perStep;
     }
 
-    /// <summary>The matrix products of one forward and backward pass of the layer, nothing else.</summary>
-    private static void LayerGemms(IGemmBackend backend)
+    /// <summary>The matrix products of one forward and backward pass of a layer over batch x time tokens, nothing else.</summary>
+    public static void LayerGemms(IGemmBackend backend, int batch, int time, int dim, int heads, int feedForward)
     {
-        var tokens = Batch * Time;
-        var headDim = Dim / Heads;
-        var big = new float[tokens * FeedForward];
-        var input = new float[tokens * FeedForward];
-        var weight = new float[FeedForward * Dim];
+        var tokens = batch * time;
+        var headDim = dim / heads;
+        var big = new float[tokens * feedForward];
+        var input = new float[tokens * feedForward];
+        var weight = new float[feedForward * dim];
         void Linear(int inF, int outF)
         {
             // forward y = x Wᵀ, backward dX = dY W and dW = dYᵀ X
@@ -100,21 +100,21 @@ internal static class TransformerStepBenchmark
         }
         for (var i = 0; i < 4; i++)
         {
-            Linear(Dim, Dim);
+            Linear(dim, dim);
         }
-        Linear(Dim, FeedForward);
-        Linear(FeedForward, Dim);
+        Linear(dim, feedForward);
+        Linear(feedForward, dim);
         // attention: scores = Q Kᵀ and context = P V per sequence and head, forward and backward (2 GEMMs each)
-        var q = new float[Time * headDim];
-        var scores = new float[Time * Time];
-        for (var h = 0; h < Batch * Heads; h++)
+        var q = new float[time * headDim];
+        var scores = new float[time * time];
+        for (var h = 0; h < batch * heads; h++)
         {
-            backend.Multiply(false, true, Time, Time, headDim, 1f, q, 0, headDim, q, 0, headDim, 0f, scores, 0, Time, false);
-            backend.Multiply(false, false, Time, headDim, Time, 1f, scores, 0, Time, q, 0, headDim, 0f, q, 0, headDim, false);
-            backend.Multiply(false, false, Time, headDim, Time, 1f, scores, 0, Time, q, 0, headDim, 0f, q, 0, headDim, false);
-            backend.Multiply(true, false, Time, headDim, Time, 1f, scores, 0, Time, q, 0, headDim, 0f, q, 0, headDim, false);
-            backend.Multiply(false, false, Time, headDim, Time, 1f, scores, 0, Time, q, 0, headDim, 0f, q, 0, headDim, false);
-            backend.Multiply(true, false, Time, headDim, Time, 1f, scores, 0, Time, q, 0, headDim, 0f, q, 0, headDim, false);
+            backend.Multiply(false, true, time, time, headDim, 1f, q, 0, headDim, q, 0, headDim, 0f, scores, 0, time, false);
+            backend.Multiply(false, false, time, headDim, time, 1f, scores, 0, time, q, 0, headDim, 0f, q, 0, headDim, false);
+            backend.Multiply(false, false, time, headDim, time, 1f, scores, 0, time, q, 0, headDim, 0f, q, 0, headDim, false);
+            backend.Multiply(true, false, time, headDim, time, 1f, scores, 0, time, q, 0, headDim, 0f, q, 0, headDim, false);
+            backend.Multiply(false, false, time, headDim, time, 1f, scores, 0, time, q, 0, headDim, 0f, q, 0, headDim, false);
+            backend.Multiply(true, false, time, headDim, time, 1f, scores, 0, time, q, 0, headDim, 0f, q, 0, headDim, false);
         }
     }
 }

@@ -10,15 +10,12 @@ public static partial class Ops
         var (rows, n) = LastDim(x);
         var values = ValuesOf(x);
         var data = new float[x.Size];
-        for (var r = 0; r < rows; r++)
-        {
-            SoftmaxRow(values.AsSpan(r * n, n), data.AsSpan(r * n, n));
-        }
+        ForRows(rows, n, r => SoftmaxRow(values.AsSpan(r * n, n), data.AsSpan(r * n, n)));
         return Result(data, (int[])x.Shape.Clone(), [x], g =>
         {
             // dx = y * (g - <g, y>)
             var back = new float[x.Size];
-            for (var r = 0; r < rows; r++)
+            ForRows(rows, n, r =>
             {
                 var y = data.AsSpan(r * n, n);
                 var gr = g.AsSpan(r * n, n);
@@ -26,7 +23,7 @@ public static partial class Ops
                 var dst = back.AsSpan(r * n, n);
                 TensorPrimitives.Subtract(gr, dot, dst);
                 TensorPrimitives.Multiply(dst, y, dst);
-            }
+            });
             x.AdoptGrad(back);
         });
     }
@@ -55,6 +52,33 @@ public static partial class Ops
                 TensorPrimitives.Add(dst, gr, dst);
             }
             x.AdoptGrad(back);
+        });
+    }
+
+    /// <summary>
+    /// Runs a row operation over every row, on several threads when there is enough work (attention scores
+    /// of a batch are millions of values); rows are independent, so the result is the same either way.
+    /// </summary>
+    internal static void ForRows(int rows, int n, Action<int> row)
+    {
+        const int minimumPerThread = 1 << 16;
+        var total = (long)rows * n;
+        if (total < 2 * minimumPerThread || Environment.ProcessorCount == 1)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                row(r);
+            }
+            return;
+        }
+        var chunks = (int)Math.Min(Environment.ProcessorCount * 4L, total / minimumPerThread);
+        var perChunk = (rows + chunks - 1) / chunks;
+        Parallel.For(0, chunks, c =>
+        {
+            for (var r = c * perChunk; r < Math.Min(rows, (c + 1) * perChunk); r++)
+            {
+                row(r);
+            }
         });
     }
 
