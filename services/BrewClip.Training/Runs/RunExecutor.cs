@@ -135,6 +135,15 @@ internal sealed class RunExecutor(
             ["resumed_from_epoch"] = headTrainer.ResumedFromEpoch,
             ["final_loss"] = float.IsFinite(headTrainer.LastLoss) ? headTrainer.LastLoss : null,
         };
+        if (HeadEvaluator.EvaluateVideos(validation.Groups, activeAudio, activeImage, reader) is { } activeVideos)
+        {
+            // Videos' audio span by span against their frames in order: what the frame match is for.
+            metrics["video_temporal"] = new JsonObject
+            {
+                ["active"] = Node(activeVideos),
+                ["candidate"] = Node(HeadEvaluator.EvaluateVideos(validation.Groups, audio, image, reader)!),
+            };
+        }
         if (settings.Ablations)
         {
             var ablations = new JsonObject();

@@ -37,6 +37,42 @@ public static class HeadEvaluator
         return RetrievalMetrics.Compute(recordings, images, positives);
     }
 
+    /// <summary>
+    /// Temporal agreement on the videos among the pairs (null when there are none): each recording's audio cut
+    /// into its frames' spans and embedded span by span, scored against each video's frames by Multiframe
+    /// similarity (the mean cosine of the aligned rows), so a model that hears when each thing is said ranks a
+    /// video above one with the same frames in another order. Version 0 (no head) has one transcript vector per
+    /// window, the same for every span.
+    /// </summary>
+    public static RetrievalReport? EvaluateVideos(IReadOnlyList<PairGroup> pairs, AudioHead? audio, ImageAdapter? image, ISegmentReader reader)
+    {
+        var videos = pairs.Where(p => p.IsVideo).ToList();
+        if (videos.Count == 0)
+        {
+            return null;
+        }
+        using var _ = GradMode.Disable();
+        var spans = videos.Select(v => audio is null
+            ? HeadTrainer.SpanInputs(v, reader).Select(s => ClipEmbeddings.NormalizeRows(s.TextEmbeds, s.TextEmbeds.Length)).ToArray()
+            : HeadTrainer.SpanInputs(v, reader).Chunk(8).SelectMany(chunk => Rows(audio.Forward(chunk.ToList()).Fused)).ToArray()).ToList();
+        var frames = videos.Select(v => ImageVectors(v.Frames, image)).ToList();
+        var rows = videos.Max(v => v.Frames.Count);
+        var scores = new float[videos.Count * videos.Count];
+        for (var i = 0; i < videos.Count; i++)
+        {
+            for (var j = 0; j < videos.Count; j++)
+            {
+                var total = 0f;
+                for (var l = 0; l < rows; l++)
+                {
+                    total += System.Numerics.Tensors.TensorPrimitives.Dot(spans[i][Math.Min(l, spans[i].Length - 1)], frames[j][Math.Min(l, frames[j].Length - 1)]);
+                }
+                scores[i * videos.Count + j] = total / rows;
+            }
+        }
+        return RetrievalMetrics.FromScores(scores, videos.Count, videos.Count, Enumerable.Range(0, videos.Count).Select(i => (i, i)).ToList());
+    }
+
     private static float[][] AudioVectors(IReadOnlyList<SegmentFeatures> segments, AudioHead? audio, ISegmentReader reader, AudioChannels channels)
     {
         if (audio is null)

@@ -167,15 +167,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             var first = inputs.Count;
             if (group.IsVideo)
             {
-                var segments = group.Segments.Select(reader.Read).ToList();
-                var whole = segments.Count == 1 ? segments[0].WhisperStates : Ops.Concat(segments.Select(s => s.WhisperStates).ToList(), 0);
-                var spans = FrameSelection.Spans(group.Frames, whole.Shape[0]);
-                foreach (var (start, count) in spans)
-                {
-                    var middle = (start + count / 2.0) / CachedFeatures.WhisperFramesPerSecond;
-                    var segment = Math.Max(0, group.Segments.ToList().FindLastIndex(s => s.StartSeconds <= middle));
-                    inputs.Add(segments[segment] with { WhisperStates = Ops.Slice(whole, 0, start, count) });
-                }
+                inputs.AddRange(SpanInputs(group, reader));
             }
             else
             {
@@ -196,6 +188,29 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         var images = Ops.Scale(Ops.Reshape(image.Forward(Tensor.FromArray(frameEmbeds, batch.Count * rows, image.Size)), batch.Count, rows * image.Size),
             1 / MathF.Sqrt(rows));
         return (Flatten(output.Fused), options.Channels == AudioChannels.Both && output.Acoustic is { } acoustic ? Flatten(acoustic) : null, images);
+    }
+
+    /// <summary>
+    /// A video's audio cut into its frames' spans, one head input each: the span's Whisper states (slices
+    /// of the recording's windows joined in time order) with the transcript of the window the span's middle
+    /// falls in.
+    /// </summary>
+    public static List<AudioHeadInput> SpanInputs(PairGroup group, ISegmentReader reader)
+    {
+        var segments = group.Segments.Select(reader.Read).ToList();
+        var whole = segments.Count == 1 ? segments[0].WhisperStates : Ops.Concat(segments.Select(s => s.WhisperStates).ToList(), 0);
+        var inputs = new List<AudioHeadInput>();
+        foreach (var (start, count) in FrameSelection.Spans(group.Frames, whole.Shape[0]))
+        {
+            var middle = (start + count / 2.0) / CachedFeatures.WhisperFramesPerSecond;
+            var segment = 0;
+            while (segment + 1 < group.Segments.Count && group.Segments[segment + 1].StartSeconds <= middle)
+            {
+                segment++;
+            }
+            inputs.Add(segments[segment] with { WhisperStates = Ops.Slice(whole, 0, start, count) });
+        }
+        return inputs;
     }
 
     /// <summary>True at (i, j), i ≠ j, where two rows share their recording or their image: neither is the other's negative.</summary>

@@ -48,6 +48,12 @@ public static class RetrievalMetrics
                 scores[i * m + j] = best;
             }
         });
+        return FromScores(scores, n, m, positives);
+    }
+
+    /// <summary>Recall both ways from a score matrix [recordings, images] (row-major), ranked as <see cref="Compute"/> ranks.</summary>
+    public static RetrievalReport FromScores(float[] scores, int n, int m, IReadOnlyCollection<(int Recording, int Image)> positives)
+    {
         var right = new HashSet<(int, int)>(positives);
         var audioRanks = new List<int>();
         for (var i = 0; i < n; i++)
