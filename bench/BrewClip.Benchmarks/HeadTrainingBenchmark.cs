@@ -50,25 +50,13 @@ internal static class HeadTrainingBenchmark
         var image = new ImageAdapter(HeadIndexWidth);
         var trainer = new HeadTrainer(new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1 }, new MemoryReader(inputs));
 
-        long peak = 0;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(() =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: false));
-                Thread.Sleep(2);
-            }
-        });
         var steps = new List<double>();
         var clock = Stopwatch.StartNew();
-        trainer.Train(pairs, audio, image, null, _ =>
+        var peak = Timing.PeakManagedBytes(() => trainer.Train(pairs, audio, image, null, _ =>
         {
             steps.Add(clock.Elapsed.TotalMilliseconds);
             clock.Restart();
-        }, CancellationToken.None);
-        sampling.Cancel();
-        sampler.Wait();
+        }, CancellationToken.None));
         var step = steps.Skip(1).Order().ElementAt((steps.Count - 1) / 2); // the median after the first (warm-up) step
 
         // The raw baseline: the matrix products of the two layers' forward and backward passes, alone.

@@ -21,4 +21,29 @@ internal static class Timing
         times.Sort();
         return times[times.Count / 2];
     }
+
+    /// <summary>The peak of the managed heap, sampled every 2 ms while <paramref name="action"/> runs.</summary>
+    public static long PeakManagedBytes(Action action)
+    {
+        long peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(() =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: false));
+                Thread.Sleep(2);
+            }
+        });
+        try
+        {
+            action();
+        }
+        finally
+        {
+            sampling.Cancel();
+            sampler.Wait();
+        }
+        return peak;
+    }
 }

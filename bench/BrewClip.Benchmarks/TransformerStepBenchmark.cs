@@ -62,19 +62,8 @@ internal static class TransformerStepBenchmark
 
         var runs = quick ? 2 : 5;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        long peak = 0;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(() =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: false));
-                Thread.Sleep(2);
-            }
-        });
-        var perStep = Timing.Median(Step, warmup: 1, runs);
-        sampling.Cancel();
-        sampler.Wait();
+        var perStep = TimeSpan.Zero;
+        var peak = Timing.PeakManagedBytes(() => perStep = Timing.Median(Step, warmup: 1, runs));
         var allocatedPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)(runs + 1);
 
         var gemmOnly = Timing.Median(() => LayerGemms(backend, Batch, Time, Dim, Heads, FeedForward), warmup: 1, runs);

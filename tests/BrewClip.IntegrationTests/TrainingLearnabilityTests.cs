@@ -159,6 +159,9 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             await WaitUntilAsync(async () => await Db.ScalarAsync<int>("select brewclip.active_model_version()") == version, $"version {version} to become active", services);
             Assert.Equal(recordings, await Db.ScalarAsync<long>($"select count(*) from brewclip.audio_vectors where model_version = {version}"));
             Assert.Equal((long)Words.Length, await Db.ScalarAsync<long>($"select count(*) from brewclip.image_vectors where model_version = {version}"));
+            var list = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "models", "list");
+            Assert.True(await list.WaitForExitAsync(TimeSpan.FromMinutes(1)), list.ToString());
+            Assert.Contains($"mean validation recall {third.CandidateMean.ToString("0.###", CultureInfo.InvariantCulture)} (version 0: ", list.Stdout, StringComparison.Ordinal);
         }
         finally
         {

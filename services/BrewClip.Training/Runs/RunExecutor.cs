@@ -91,8 +91,7 @@ internal sealed class RunExecutor(
         if (activeAudio is not null && activeAudio.Config == config && activeImage!.Size == image.Size)
         {
             audio.LoadWeights(activeAudio);
-            image.Adapter.Weight.Load(activeImage.Adapter.Weight.Value.Span);
-            image.Adapter.Bias!.Load(activeImage.Adapter.Bias!.Value.Span);
+            image.LoadWeights(activeImage);
             basis = $"version {activeVersion}'s heads";
         }
         else if (activeAudio is null)

@@ -34,20 +34,21 @@ public sealed class ImageAdapter : Module
     /// <summary>The adapter saved in a version's folder, to fine-tune from.</summary>
     public static ImageAdapter Load(string folder)
     {
-        var path = Path.Combine(folder, ImageHead.FileName);
-        if (!File.Exists(path))
-        {
-            throw new ModelMissingException($"The image head {path} is missing; the model version's artifacts are incomplete.");
-        }
-        var (tensors, _) = SafetensorsFile.Read(path);
-        if (!tensors.TryGetValue("adapter.weight", out var weight) || !tensors.TryGetValue("adapter.bias", out var bias)
-            || weight.Rank != 2 || weight.Shape[0] != weight.Shape[1] || bias.Size != weight.Shape[0])
-        {
-            throw new InvalidDataException($"{path} must hold adapter.weight [D, D] and adapter.bias [D].");
-        }
-        var adapter = new ImageAdapter(bias.Size);
-        adapter.Adapter.Weight.Load(weight.ToArray());
-        adapter.Adapter.Bias!.Load(bias.ToArray());
+        var (weight, bias) = ImageHead.ReadAdapter(folder);
+        var adapter = new ImageAdapter(bias.Length);
+        adapter.Adapter.Weight.Load(weight);
+        adapter.Adapter.Bias!.Load(bias);
         return adapter;
+    }
+
+    /// <summary>Copies another adapter's weights into this one (a checkpoint's, or the active version's to fine-tune).</summary>
+    public void LoadWeights(ImageAdapter other)
+    {
+        if (other.Size != Size)
+        {
+            throw new ArgumentException($"An adapter of size {other.Size} cannot be copied into one of size {Size}.");
+        }
+        Adapter.Weight.Load(other.Adapter.Weight.Value.Span);
+        Adapter.Bias!.Load(other.Adapter.Bias!.Value.Span);
     }
 }

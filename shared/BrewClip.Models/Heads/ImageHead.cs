@@ -32,6 +32,13 @@ public sealed class ImageHead
 
     public static ImageHead Load(string folder)
     {
+        var (weight, bias) = ReadAdapter(folder);
+        return new ImageHead(bias.Length, weight, bias);
+    }
+
+    /// <summary>The adapter's weight [D·D] and bias [D] from a version's <c>image_head.safetensors</c>, checked.</summary>
+    internal static (float[] Weight, float[] Bias) ReadAdapter(string folder)
+    {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
@@ -43,7 +50,7 @@ public sealed class ImageHead
         {
             throw new InvalidDataException($"{path} must hold adapter.weight [D, D] and adapter.bias [D].");
         }
-        return new ImageHead(bias.Size, weight.ToArray(), bias.ToArray());
+        return (weight.ToArray(), bias.ToArray());
     }
 
     /// <summary>Unit vectors for rows of projected embeddings ([count, Size] in, [count, Size] out).</summary>

@@ -59,9 +59,7 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
             ?? throw new InvalidDataException($"{source}/{StateFile} is not a training checkpoint.");
         audio.LoadWeights(AudioHead.Load(source));
         audio.Training = true;
-        var savedImage = ImageAdapter.Load(source);
-        image.Adapter.Weight.Load(savedImage.Adapter.Weight.Value.Span);
-        image.Adapter.Bias!.Load(savedImage.Adapter.Bias!.Value.Span);
+        image.LoadWeights(ImageAdapter.Load(source));
         var (tensors, _) = SafetensorsFile.Read(Path.Combine(source, OptimizerFile));
         optimizer.LoadState(tensors, state.Steps);
         return state;
