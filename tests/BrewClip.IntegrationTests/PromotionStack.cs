@@ -175,6 +175,57 @@ internal sealed class PromotionStack : IAsyncDisposable
         return await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where split = 'train'");
     }
 
+    /// <summary>
+    /// Videos whose frames disagree over time, with their features cached as the pipeline leaves them: each of
+    /// <paramref name="count"/> videos shows <paramref name="frames"/> different classes (of <paramref name="classes"/>)
+    /// one after another, one frame per equal span, and its audio sounds each class during that class's span (a
+    /// class's pattern plus noise in the fixture-width Whisper states, 50 frames a second). Its recording pairs with
+    /// every frame, as Ingest pairs a video's audio track. About 10% of the videos land in validation.
+    /// </summary>
+    public async Task SeedVideoPairsAsync(int count, int frames, int classes, int statesPerSpan = 25)
+    {
+        var random = new Random(21);
+        var patterns = Tensor.RandomNormal(new Random(100), 1, classes, FixtureWidth).ToArray();
+        var looks = Tensor.RandomNormal(new Random(200), 1, classes, 512).ToArray();
+        var features = Directory.CreateDirectory(Path.Combine(Artifacts, "seeded-videos")).FullName;
+        string Literal(IEnumerable<float> values) => "[" + string.Join(",", values.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var span = statesPerSpan / 50.0;
+        for (var v = 0; v < count; v++)
+        {
+            var order = Enumerable.Range(0, classes).OrderBy(_ => random.Next()).Take(frames).ToArray();
+            var states = new float[frames * statesPerSpan * FixtureWidth];
+            for (var f = 0; f < frames * statesPerSpan; f++)
+            {
+                for (var d = 0; d < FixtureWidth; d++)
+                {
+                    states[f * FixtureWidth + d] = patterns[order[f / statesPerSpan] * FixtureWidth + d] + (float)(random.NextDouble() * 2 - 1);
+                }
+            }
+            var tokens = Path.Combine(features, $"{v}.text.safetensors");
+            var encoder = Path.Combine(features, $"{v}.encoder.safetensors");
+            SafetensorsFile.Write(tokens, [new(CachedFeatures.TokenStates, Tensor.RandomNormal(random, 1f, 77, FixtureWidth))], SafetensorsDType.F16,
+                new Dictionary<string, string> { [CachedFeatures.LengthKey] = "6" });
+            SafetensorsFile.Write(encoder, [new(CachedFeatures.EncoderStates, Tensor.FromArray(states, frames * statesPerSpan, FixtureWidth))], SafetensorsDType.F16);
+            var frameRows = string.Join(",", order.Select((c, l) =>
+                $"({l}, {(l + 0.5) * span}, {l * span}, {(l + 1) * span}, '{Literal(looks.AsSpan(c * 512, 512).ToArray().Select(x => x + (float)(0.3 * (random.NextDouble() * 2 - 1))))}')"));
+            await Db.ExecuteAsync($"""
+                with m as (insert into brewclip.media (content_hash, kind, status, size_bytes)
+                           values (sha256(convert_to('seeded video {v}', 'UTF8')), 'video', 'accepted', 1000) returning id),
+                     r as (insert into brewclip.recordings (media_id, pcm_uri, duration_seconds, stage) select id, 'file:///seeded.wav', {frames * span}, 'embedded' from m returning id),
+                     s as (insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
+                                                                    encoder_width, text_states_uri, text_embeds)
+                           select id, 0, 0, {frames * span}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames * statesPerSpan}, {FixtureWidth},
+                                  '{new Uri(tokens).AbsoluteUri}', '{Literal(Enumerable.Range(0, 512).Select(_ => (float)(random.NextDouble() - 0.5)))}' from r),
+                     f (frame_index, at, span_start, span_end, embeds) as (values {frameRows}),
+                     i as (insert into brewclip.images (media_id, frame_index, frame_time_seconds, frame_start_seconds, frame_end_seconds, image_uri, stage)
+                           select m.id, f.frame_index, f.at, f.span_start, f.span_end, 'file:///seeded/video-{v}-' || f.frame_index || '.png', 'embedded' from m, f
+                           returning id, frame_index),
+                     e as (insert into brewclip.image_features (image_id, image_embeds) select i.id, f.embeds::vector from i join f using (frame_index))
+                insert into brewclip.pairs (recording_id, image_id, origin, split) select r.id, i.id, 'video', 'train' from r, i
+                """);
+        }
+    }
+
     /// <summary>A version's heads with both channels and the image adapter switched on (zero projections would change nothing).</summary>
     public string WriteHeads(string name, int whisperWidth = FixtureWidth, int seed = 1)
     {
