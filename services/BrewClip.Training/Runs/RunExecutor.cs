@@ -167,7 +167,6 @@ internal sealed class RunExecutor(
         var description = string.Create(CultureInfo.InvariantCulture,
             $"trained by run {run.Id} on {train.Groups.Count} pairs ({trainer.Epochs} epochs, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
         var version = await registry.RegisterAsync(staged, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
-        await runs.SetCandidateAsync(run.Id, version, stoppingToken).ConfigureAwait(false);
         TrainingCheckpoint.Delete(Path.GetDirectoryName(checkpoint)!);
         return await DecideAsync(run, version, "candidate", metrics, stoppingToken).ConfigureAwait(false);
     }

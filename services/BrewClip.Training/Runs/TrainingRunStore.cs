@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BrewClip.Contracts;
 using BrewClip.Models.Training;
 using Npgsql;
@@ -81,23 +80,7 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> CancelRequestedAsync(long id, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("select cancel_requested_at is not null from brewclip.training_runs where id = $1");
-        command.Parameters.Add(new() { Value = id });
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
-    }
-
-    /// <summary>Records the candidate a run registered, so a run resumed after that does not register another.</summary>
-    public async Task SetCandidateAsync(long id, int version, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("update brewclip.training_runs set candidate_version = $2, updated_at = now() where id = $1");
-        command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = version });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The version a run registered, found by the version's own record (survives a crash between the two writes).</summary>
+    /// <summary>The version a run registered (by the version's training_run_id): a run resumed after registering only decides.</summary>
     public async Task<(int Version, string Status, string MetricsJson)?> CandidateOfAsync(long id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("select version, status, metrics::text from brewclip.model_versions where training_run_id = $1 order by version desc limit 1");
@@ -144,15 +127,11 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
-    public static string Json(object value) => JsonSerializer.Serialize(value);
-
-    private const string Columns = "r.id, r.trigger, r.force, (r.options->>'epochs')::integer, r.options->>'frame_match', r.started_at, r.candidate_version, r.reason";
+    private const string Columns = "r.id, r.trigger, r.force, (r.options->>'epochs')::integer, r.options->>'frame_match', r.started_at";
 
     private static TrainingRun Read(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.GetBoolean(2),
         reader.IsDBNull(3) ? null : reader.GetInt32(3),
         reader.IsDBNull(4) ? null : reader.GetString(4),
-        reader.GetDateTime(5),
-        reader.IsDBNull(6) ? null : reader.GetInt32(6),
-        reader.IsDBNull(7) ? null : reader.GetString(7));
+        reader.GetDateTime(5));
 }

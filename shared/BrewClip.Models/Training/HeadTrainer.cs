@@ -69,7 +69,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 var batch = order.Skip(s * batchSize).Take(batchSize).Select(i => train[i]).ToList();
                 if (batch.Count < 2)
                 {
-                    // A lone last row has no negatives; it joins the next epoch's shuffle instead.
+                    // A lone last row has no negatives: it sits this epoch out (the next shuffle places it elsewhere).
                     continue;
                 }
                 var loss = Loss(batch, audio, image, logScale.Value, epoch, random);
@@ -101,8 +101,8 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         return MathF.Exp(logScale.Value.Value.Item());
     }
 
-    /// <summary>The loss of one batch (public for the learnability and gradient tests).</summary>
-    public Tensor Loss(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Tensor logScale, int epoch, Random random)
+    /// <summary>The loss of one batch: InfoNCE of the audio vectors against the images, plus the inner term.</summary>
+    private Tensor Loss(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Tensor logScale, int epoch, Random random)
     {
         var mask = SharedMask(batch);
         var (audioVectors, acousticVectors, imageVectors) = options.FrameMatch == FrameMatch.Multiframe && batch.Any(g => g.IsVideo)
