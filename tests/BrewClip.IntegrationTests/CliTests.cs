@@ -25,6 +25,27 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task A_command_that_needs_the_database_says_in_one_line_when_it_cannot_reach_it_or_the_schema_is_behind()
+    {
+        await using var db = await TestDatabase.CreateAsync(migrate: false);
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+
+        // The schema is not applied: the relation is missing, and the way out is named.
+        await using var behind = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "training", "status");
+        Assert.Equal(1, behind.ExitCode);
+        Assert.Contains("brewclip: Postgres refused: relation \"brewclip.training_runs\" does not exist", behind.Stderr, StringComparison.Ordinal);
+        Assert.Contains("run `brewclip db migrate`", behind.Stderr, StringComparison.Ordinal);
+
+        // Nothing listens: no stack trace, the setting to check is named.
+        settings["BREWCLIP__Postgres__ConnectionString"] = $"Host=127.0.0.1;Port={ServiceProcess.FreePort()};Username=nobody;Password=x;Database=none;Timeout=3";
+        await using var away = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "retrain", "--cancel");
+        Assert.Equal(1, away.ExitCode);
+        Assert.Contains("brewclip: cannot reach Postgres:", away.Stderr, StringComparison.Ordinal);
+        Assert.Contains("BREWCLIP__Postgres__ConnectionString", away.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", away.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_reports_a_healthy_stack_every_service_and_the_index_and_names_a_service_that_is_down()
     {
         await using var db = await TestDatabase.CreateAsync();
