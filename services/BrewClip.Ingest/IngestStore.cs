@@ -382,6 +382,19 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         }
         await LockPairListsAsync(connection, transaction, seen.Source, exclusive: false, cancellationToken).ConfigureAwait(false);
         await UpsertSeenAsync(connection, transaction, seen, mediaId, cancellationToken).ConfigureAwait(false);
+        // The two sides of an open claim can commit at once (media share the pair-list lock), each before the
+        // other is visible. Locking the open claims that name this object orders them: whichever locks second
+        // resolves after the first has committed, and sees its side. In id order, so no two commits wait in a circle.
+        await using (var lockClaims = new NpgsqlCommand("""
+            select 1 from brewclip.pair_claims
+            where source_name = $1 and pair_id is null and (audio_key = $2 or image_key = $2)
+            order by id for update
+            """, connection, transaction))
+        {
+            lockClaims.Parameters.Add(new() { Value = seen.Source });
+            lockClaims.Parameters.Add(new() { Value = seen.Key });
+            await lockClaims.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         await ResolveClaimsAsync(connection, transaction, seen.Source, seen.Key, cancellationToken).ConfigureAwait(false);
         await using var pair = new NpgsqlCommand("""
             insert into brewclip.pairs (recording_id, image_id, origin, split)

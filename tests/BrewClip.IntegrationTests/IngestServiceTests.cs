@@ -673,6 +673,41 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         return bytes;
     }
 
+    [Fact]
+    public async Task The_two_sides_of_a_listed_pair_committing_at_the_same_moment_still_pair()
+    {
+        var wav = TestMedia.Speak(Made, "talk", "a bird sings in the morning");
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "color=yellow:s=40x30", "-frames:v", "1", Made + "/photo.png");
+        File.WriteAllLines(Path.Combine(Inbox, "pairs.csv"), ["audio,image", "talk.wav,photo.png"]);
+        var port = ServiceProcess.FreePort();
+        await using var service = ServiceProcess.Start("BrewClip.Ingest", IngestSettings(port));
+        Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.pair_claims") == 1, "the listed claim", service);
+
+        // Held here, both files' commits stop at their pairing step with neither committed: the moment where each
+        // could look for the other before it is visible.
+        await using (var blocker = await Db.DataSource.OpenConnectionAsync())
+        {
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var lockPairs = new Npgsql.NpgsqlCommand("lock table brewclip.pairs in exclusive mode", blocker, transaction))
+            {
+                await lockPairs.ExecuteNonQueryAsync();
+            }
+            File.Copy(wav, Path.Combine(Inbox, "talk.wav"));
+            File.Copy(Made + "/photo.png", Path.Combine(Inbox, "photo.png"));
+            await WaitUntilAsync(async () => await Db.ScalarAsync<long>(
+                $"select count(*) from pg_stat_activity where datname = '{Db.Name}' and wait_event_type = 'Lock' and pid <> {blocker.ProcessID}") >= 2,
+                "both commits to wait", service);
+            await transaction.CommitAsync();
+        }
+
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key in ('talk.wav', 'photo.png')") == 2,
+            "both files to be committed", service);
+        Assert.Equal(["talk.wav+photo.png:paired"], await Db.ColumnAsync<string>(
+            "select audio_key || '+' || image_key || ':' || case when pair_id is null then 'open' else 'paired' end from brewclip.pair_claims"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'"));
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, ServiceProcess? service, TimeSpan? limit = null)
     {
         var clock = Stopwatch.StartNew();
