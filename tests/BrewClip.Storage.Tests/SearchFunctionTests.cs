@@ -59,22 +59,160 @@ public sealed class SearchFunctionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Search_audio_returns_the_nearest_segments_in_order()
+    public async Task Search_audio_ranks_recordings_by_their_nearest_segment_at_that_moment()
     {
         foreach (var query in RandomVectors.Unit(5, 512, seed: 4))
         {
-            var expected = _segments.OrderBy(p => Distance(query, p.Value)).Take(10).Select(p => p.Key).ToList();
+            var expected = _segments.GroupBy(p => p.Key.Recording)
+                .Select(g => g.OrderBy(p => Distance(query, p.Value)).ThenBy(p => p.Key.Segment).First())
+                .OrderBy(p => Distance(query, p.Value)).Take(10).Select(p => p.Key).ToList();
             var actual = new List<(long, int)>();
-            await using var command = _db.DataSource.CreateCommand("select recording_id, segment_index, start_seconds from brewclip.search_audio($1, 10)");
+            await using var command = _db.DataSource.CreateCommand(
+                "select recording_id, segment_index, start_seconds, distance, vector_rank, object_key, media_kind, model_version from brewclip.search_audio($1, 10)");
             command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                actual.Add((reader.GetInt64(0), reader.GetInt32(1)));
+                var key = (reader.GetInt64(0), reader.GetInt32(1));
+                actual.Add(key);
                 Assert.Equal(reader.GetInt32(1) * 30.0, reader.GetDouble(2));
+                Assert.Equal(Distance(query, _segments[key]), reader.GetDouble(3), 3);
+                Assert.Equal(actual.Count, reader.GetInt32(4));
+                Assert.Equal(IndexFixture.RecordingKey(Array.IndexOf(_recordingIds, key.Item1)), reader.GetString(5));
+                Assert.Equal(("audio", 0), (reader.GetString(6), reader.GetInt32(7)));
             }
             Assert.Equal(expected, actual);
         }
+    }
+
+    [Fact]
+    public async Task Search_images_names_each_hits_file_kind_and_model_version()
+    {
+        var query = RandomVectors.Unit(1, 512, seed: 6)[0];
+        await using var command = _db.DataSource.CreateCommand("select image_id, source_name, object_key, media_kind, model_version from brewclip.search_images($1, 5)");
+        command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            rows++;
+            Assert.Equal(("fixture", IndexFixture.ImageKey(Array.IndexOf(_imageIds, reader.GetInt64(0))), "image", 0),
+                (reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)));
+        }
+        Assert.Equal(5, rows);
+    }
+
+    [Fact]
+    public async Task Words_said_in_a_recording_bring_it_up_by_rank_fusion_even_where_the_vectors_miss_it()
+    {
+        var query = RandomVectors.Unit(1, 512, seed: 7)[0];
+        var ranked = _segments.GroupBy(p => p.Key.Recording).OrderBy(g => g.Min(p => Distance(query, p.Value))).Select(g => g.Key).ToList();
+        var (ninth, last) = (ranked[8], ranked[^1]);
+        await IndexFixture.AddTranscriptAsync(_db, ninth, "a zebra crosses the river at dawn");
+        await IndexFixture.AddTranscriptAsync(_db, last, "the river runs far from here");
+        await IndexFixture.AddTranscriptAsync(_db, ranked[0], "nothing about stripes here");
+
+        var vectorOnly = await AudioAsync("select recording_id from brewclip.search_audio($1, 5)", query);
+        Assert.Equal(ranked.Take(5), vectorOnly);
+        // Vector rank 9 and text rank 1 (1/69 + 1/61) beat vector rank 1 alone (1/61).
+        var zebra = await AudioAsync("select recording_id from brewclip.search_audio($1, 5, 'zebra')", query);
+        Assert.Equal([ninth, .. ranked.Take(4)], zebra);
+        // A recording no vector search would reach (last of 60) is found by the word it says.
+        var river = await AudioAsync("select recording_id from brewclip.search_audio($1, 5, 'river')", query);
+        Assert.Contains(last, river);
+        Assert.Equal(ninth, river[0]);
+        // Text alone: only what says every word, at the segment that says them, with the words marked.
+        Assert.Equal([ninth], await AudioAsync("select recording_id from brewclip.search_audio(null, 5, 'zebra river')"));
+        Assert.Equal("a [zebra] crosses the [river] at dawn", await _db.ScalarAsync<string>("select snippet from brewclip.search_audio(null, 5, 'zebra river')"));
+        // With text_weight 0 the words change nothing.
+        Assert.Equal(vectorOnly, await AudioAsync("select recording_id from brewclip.search_audio($1, 5, 'zebra', text_weight => 0)", query));
+    }
+
+    [Fact]
+    public async Task Filters_by_kind_source_and_ingestion_time_still_return_k_hits_when_k_pass()
+    {
+        await IndexFixture.AddSourceAsync(_db, "other");
+        var moved = _imageIds.Where((_, i) => i % 10 == 3).ToHashSet();
+        await ExecuteAsync($"update brewclip.media_sources set source_name = 'other' where media_id in (select media_id from brewclip.images where id in ({string.Join(',', moved)}))");
+        var old = _imageIds.Where((_, i) => i % 10 == 5).ToHashSet();
+        await ExecuteAsync($"update brewclip.media set created_at = '2020-01-01' where id in (select media_id from brewclip.images where id in ({string.Join(',', old)}))");
+        var query = RandomVectors.Unit(1, 512, seed: 8)[0];
+
+        // One image in ten passes each filter; the 10 nearest of them are found though the unfiltered 10 nearest hold about one.
+        var bySource = await QueryAsync("select image_id, distance from brewclip.search_images($1, 10, source => 'other')", query);
+        Assert.Equal(_images.Where(p => moved.Contains(p.Key)).OrderBy(p => Distance(query, p.Value)).Take(10).Select(p => p.Key), bySource.Select(r => r.Id));
+        var byTime = await QueryAsync("select image_id, distance from brewclip.search_images($1, 10, ingested_before => '2021-01-01')", query);
+        Assert.Equal(_images.Where(p => old.Contains(p.Key)).OrderBy(p => Distance(query, p.Value)).Take(10).Select(p => p.Key), byTime.Select(r => r.Id));
+        var recent = await QueryAsync("select image_id, distance from brewclip.search_images($1, 300, ingested_after => '2021-01-01')", query);
+        Assert.Equal(300 - old.Count, recent.Count);
+        Assert.Empty(await QueryAsync("select image_id, distance from brewclip.search_images($1, 10, kind => 'video')", query));
+        Assert.Equal(10, (await QueryAsync("select image_id, distance from brewclip.search_images($1, 10, kind => 'image')", query)).Count);
+        Assert.Empty(await AudioAsync("select recording_id from brewclip.search_audio($1, 10, kind => 'video')", query));
+    }
+
+    [Theory]
+    [InlineData("search_images($1, 0)", "k must be between 1 and 1000; got 0")]
+    [InlineData("search_images($1, 1001)", "k must be between 1 and 1000; got 1001")]
+    [InlineData("search_images($1, 10, kind => 'audio')", "kind must be one of image, video (or null for all); got audio")]
+    [InlineData("search_audio($1, 10, kind => 'image')", "kind must be one of audio, video (or null for all); got image")]
+    [InlineData("search_images($1, 10, ef_search => 0)", "ef_search must be between 1 and 1000; got 0")]
+    [InlineData("search_images($1, 10, version => 9)", "model version 9 does not exist")]
+    [InlineData("search_audio(null, 10, '  ')", "a search needs a query vector, query text, or both")]
+    [InlineData("search_audio($1, 10, 'dog', text_weight => -1)", "text_weight must be a number 0 or more; got -1")]
+    public async Task A_search_refuses_a_bad_argument_saying_which(string call, string message)
+    {
+        await using var command = _db.DataSource.CreateCommand($"select count(*) from brewclip.{call}");
+        command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(RandomVectors.Unit(1, 512, seed: 9)[0]) });
+        var e = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+        Assert.Equal(("22023", message), (e.SqlState, e.MessageText));
+    }
+
+    [Fact]
+    public async Task Ef_search_is_chosen_per_query_and_the_callers_setting_is_left_as_it_was()
+    {
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await using (var set = new NpgsqlCommand("set hnsw.ef_search = 77", connection))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+        await using (var search = new NpgsqlCommand("select count(*) from brewclip.search_images($1, 10, ef_search => 500)", connection))
+        {
+            search.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(RandomVectors.Unit(1, 512, seed: 10)[0]) });
+            Assert.Equal(10L, await search.ExecuteScalarAsync());
+        }
+        await using var show = new NpgsqlCommand("show hnsw.ef_search", connection);
+        Assert.Equal("77", await show.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task More_like_an_item_searches_with_its_own_vector_and_leaves_the_item_out()
+    {
+        var image = _imageIds[17];
+        var media = await _db.ScalarAsync<long>($"select media_id from brewclip.images where id = {image}");
+        var rows = await QueryAsync($"select image_id, distance from brewclip.search_images(brewclip.media_vector({media}), 5, exclude_media => {media})");
+        Assert.Equal(_images.Where(p => p.Key != image).OrderBy(p => Distance(_images[image], p.Value)).Take(5).Select(p => p.Key), rows.Select(r => r.Id));
+
+        // A recording's direction is the mean of its segments'.
+        var recording = _recordingIds[2];
+        var segments = _segments.Where(p => p.Key.Recording == recording).Select(p => p.Value).ToList();
+        var mean = new float[512];
+        foreach (var segment in segments)
+        {
+            for (var d = 0; d < mean.Length; d++)
+            {
+                mean[d] += segment[d];
+            }
+        }
+        var stored = await _db.VectorAsync($"select brewclip.media_vector((select media_id from brewclip.recordings where id = {recording}))");
+        Assert.Equal(0, RandomVectors.CosineDistance(mean, stored), 5);
+        Assert.Equal(1, Math.Sqrt(stored.Sum(x => (double)x * x)), 5);
+
+        var e = await Assert.ThrowsAsync<PostgresException>(() => _db.ScalarAsync<object>("select brewclip.media_vector(987654)"));
+        Assert.Equal(("P0002", "media 987654 does not exist"), (e.SqlState, e.MessageText));
+        await ExecuteAsync($"delete from brewclip.image_vectors where image_id = {_imageIds[18]}");
+        var missing = await _db.ScalarAsync<long>($"select media_id from brewclip.images where id = {_imageIds[18]}");
+        e = await Assert.ThrowsAsync<PostgresException>(() => _db.ScalarAsync<object>($"select brewclip.media_vector({missing})"));
+        Assert.Equal($"media {missing} (image, accepted) has no vectors in model version 0: it is not indexed (yet)", e.MessageText);
     }
 
     [Fact]
@@ -198,6 +336,23 @@ public sealed class SearchFunctionTests : IAsyncLifetime
         while (await reader.ReadAsync())
         {
             rows.Add((reader.GetInt64(0), Convert.ToDouble(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return rows;
+    }
+
+    /// <summary>The first column (a recording id) of each row of an audio search.</summary>
+    private async Task<List<long>> AudioAsync(string sql, float[]? query = null)
+    {
+        await using var command = _db.DataSource.CreateCommand(sql);
+        if (query is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
+        }
+        var rows = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetInt64(0));
         }
         return rows;
     }
