@@ -15,6 +15,8 @@ public static class BrewClipCommand
             FailuresCommand.Create(),
             TrainingCommands.Retrain(),
             TrainingCommands.Training(),
+            SearchCommands.Search(),
+            SearchCommands.Embed(),
         };
         return root;
     }

@@ -349,24 +349,8 @@ public sealed class MediaIngestor(
     private async Task<NewRecording?> DecodeAudioAsync(string path, string folder, CancellationToken cancellationToken)
     {
         long length = 0;
-        var uri = await artifacts.WriteFileAsync($"{folder}/audio.wav", async output =>
-        {
-            // Bit-exact flags keep the WAV header to its 44 bytes (no metadata or encoder tags).
-            var command = FFMpegArguments.FromFileInput(path, verifyExists: false)
-                .OutputToFile(output, overwrite: true, o => o
-                    .DisableVideo()
-                    .WithAudioChannels(1)
-                    .WithAudioSamplingRate(PcmAudio.SampleRate)
-                    .WithAudioCodec("pcm_s16le")
-                    .WithCustomArgument("-map_metadata -1 -fflags +bitexact -flags:a +bitexact")
-                    .ForceFormat("wav"));
-            var run = await tools.FfmpegAsync(command, cancellationToken).ConfigureAwait(false);
-            if (run.ExitCode != 0)
-            {
-                throw new MediaException($"the audio cannot be decoded ({run.ErrorTail(1).Replace(path, "the file", StringComparison.Ordinal)})");
-            }
-            length = new FileInfo(output).Length;
-        }).ConfigureAwait(false);
+        var uri = await artifacts.WriteFileAsync($"{folder}/audio.wav",
+            async output => length = await new PcmDecoder(tools).DecodeAsync(path, output, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         const int header = 44;
         if (length <= header)
         {

@@ -7,6 +7,14 @@ public sealed class ModelVersionStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = "version, status, artifact_uri";
 
+    /// <summary>The version searches use.</summary>
+    public async Task<ModelVersion> ActiveAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"select {Columns} from brewclip.model_versions where status = 'active'");
+        var versions = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        return versions.Count == 1 ? versions[0] : throw new InvalidOperationException("No model version is active; run `brewclip db migrate` (it registers version 0).");
+    }
+
     /// <summary>Versions being backfilled, oldest first.</summary>
     public async Task<List<ModelVersion>> BackfillingAsync(CancellationToken cancellationToken = default)
     {
