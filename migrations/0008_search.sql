@@ -51,7 +51,8 @@ create function brewclip.media_passes(media_id bigint, kind text, source text, i
                or exists (select 1 from brewclip.media_sources s where s.media_id = m.id and s.source_name = media_passes.source)))
 $$;
 
--- The place a hit is shown by: within the source filtered on, else anywhere; most recently seen first.
+-- The place a hit is shown by: within the source filtered on, else anywhere; most recently seen first. (Every
+-- ingested item has one; rows written by other means may not, and are still found, with no place.)
 create function brewclip.media_place(media_id bigint, source text default null)
     returns table (source_name text, object_key text) language sql stable as $$
     select s.source_name, s.object_key from brewclip.media_sources s
@@ -94,7 +95,7 @@ begin
          from hits h
          join brewclip.images i on i.id = h.image_id
          join brewclip.media m on m.id = h.media_id
-         cross join lateral brewclip.media_place(h.media_id, $4) p
+         left join lateral brewclip.media_place(h.media_id, $4) p on true
          order by h.distance, h.image_id',
         chosen)
     using query, k, kind, source, ingested_after, ingested_before, exclude_media;
@@ -179,7 +180,7 @@ begin
          left join lateral (
              select a.embedding <=> $1::halfvec(512) as distance from brewclip.audio_vectors a
              where $1 is not null and a.model_version = %1$s and a.recording_id = f.recording_id and a.segment_index = s.segment_index) d on true
-         cross join lateral brewclip.media_place(r.media_id, $6) p
+         left join lateral brewclip.media_place(r.media_id, $6) p on true
          order by f.score desc, d.distance nulls last, f.recording_id',
         chosen)
     using query, k, words, text_weight, kind, source, ingested_after, ingested_before, exclude_media;

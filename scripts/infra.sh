@@ -221,7 +221,8 @@ install_s3rver() {
 }
 
 install_tools() {
-  apt_install ffmpeg espeak-ng sox libopenblas0-pthread python3 docker-compose
+  # chromium and its driver: the search page is tested in a real (headless) browser.
+  apt_install ffmpeg espeak-ng sox libopenblas0-pthread python3 docker-compose chromium chromium-driver
   install_s3rver
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs BrewClip Pipeline on this machine without Docker: the native stack from scripts/infra.sh,
-# the schema, and every service in the background (logs in .run/logs, health on 127.0.0.1:8081-8085).
+# the schema, and every service in the background (logs in .run/logs, health on 127.0.0.1:8081-8086; the search page on 8086).
 #   scripts/stack.sh up       build, migrate, start every service and wait until each is ready; link `brewclip` onto PATH
 #   scripts/stack.sh down     stop the services (SIGTERM; they finish in-flight work)
 #   scripts/stack.sh status   which services run, and `brewclip status`
@@ -14,10 +14,10 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RUN="${BREWCLIP_RUN_DIR:-$ROOT/.run}"
 OUT="$RUN/bin"
-SERVICES=(Ingest Transcription AcousticEmbedding ImageEmbedding Training)
-# Each service's health port: BREWCLIP_HEALTH_PORT_BASE (default 8081, as in each appsettings.json) and the next four.
+SERVICES=(Ingest Transcription AcousticEmbedding ImageEmbedding Training Search)
+# Each service's health port: BREWCLIP_HEALTH_PORT_BASE (default 8081, as in each appsettings.json) and the next five (Search, whose page is at its URL, is the last).
 BASE=${BREWCLIP_HEALTH_PORT_BASE:-8081}
-declare -A PORTS=([Ingest]=$BASE [Transcription]=$((BASE + 1)) [AcousticEmbedding]=$((BASE + 2)) [ImageEmbedding]=$((BASE + 3)) [Training]=$((BASE + 4)))
+declare -A PORTS=([Ingest]=$BASE [Transcription]=$((BASE + 1)) [AcousticEmbedding]=$((BASE + 2)) [ImageEmbedding]=$((BASE + 3)) [Training]=$((BASE + 4)) [Search]=$((BASE + 5)))
 # shellcheck source=lib/defaults.sh
 source "$ROOT/scripts/lib/defaults.sh"
 
@@ -104,7 +104,7 @@ up() {
   if [ -n "$pull" ]; then
     # shellcheck disable=SC2086
     dotnet "services/BrewClip.Cli/bin/Release/net10.0/brewclip.dll" models pull $pull ${store:+--models "$store"} \
-      || echo "warning: the models were not pulled; Transcription, AcousticEmbedding and ImageEmbedding will stop at start naming the missing file" >&2
+      || echo "warning: the models were not pulled; Transcription, AcousticEmbedding, ImageEmbedding and Search will stop at start naming the missing file" >&2
   fi
   link_cli
   local started=()

@@ -4,7 +4,7 @@ using System.Text.Json;
 using BrewClip.Hosting.Options;
 using BrewClip.Media;
 using BrewClip.Models;
-using BrewClip.Search;
+using BrewClip.Queries;
 using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
 using Microsoft.Extensions.Configuration;
@@ -175,7 +175,7 @@ internal static class SearchCommands
             (i + 1).ToString(CultureInfo.InvariantCulture),
             hit.Score.ToString(hit.Type == "audio" ? "0.0000" : "0.000", CultureInfo.InvariantCulture),
             hit.Type,
-            $"{hit.Source}:{hit.Key}",
+            hit.Source is null ? $"media {hit.MediaId}" : $"{hit.Source}:{hit.Key}",
             Moment(hit),
             hit.Snippet ?? "",
         }).ToList();

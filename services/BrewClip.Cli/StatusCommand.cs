@@ -19,13 +19,14 @@ internal static class StatusCommand
         new("AcousticEmbedding", "http://127.0.0.1:8083"),
         new("ImageEmbedding", "http://127.0.0.1:8084"),
         new("Training", "http://127.0.0.1:8085"),
+        new("Search", "http://127.0.0.1:8086"),
     ];
 
     public static Command Create()
     {
         var command = new Command("status",
             "Check Postgres, the schema and RabbitMQ, ask every service's /health/ready (Cli:Services:<Name>=URL, by default " +
-            "scripts/stack.sh's 127.0.0.1:8081-8085), and show the index by kind and stage.");
+            "scripts/stack.sh's 127.0.0.1:8081-8086), and show the index by kind and stage.");
         command.SetAction((_, cancellationToken) => RunAsync(cancellationToken));
         return command;
     }

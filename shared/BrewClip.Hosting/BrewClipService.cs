@@ -31,12 +31,13 @@ public static class BrewClipService
     /// unusable dependency ends it at start with one message that names the cause.
     /// </summary>
     public static async Task<int> RunAsync(string[] args, string serviceName,
-        Action<WebApplicationBuilder>? configureServices = null, Action<IBusRegistrationConfigurator>? configureBus = null)
+        Action<WebApplicationBuilder>? configureServices = null, Action<IBusRegistrationConfigurator>? configureBus = null,
+        Action<WebApplication>? configureApp = null)
     {
         WebApplication app;
         try
         {
-            app = Build(args, serviceName, configureServices, configureBus);
+            app = Build(args, serviceName, configureServices, configureBus, configureApp);
         }
         catch (Exception e) when (DescribeStartFailure(e) is { } failure)
         {
@@ -65,8 +66,10 @@ public static class BrewClipService
     /// <summary>The host of a service, not yet started: for <see cref="RunAsync"/> and for tests.</summary>
     /// <param name="configureServices">The service's own services; hosted services added here start after the schema check and before the bus.</param>
     /// <param name="configureBus">The service's consumers.</param>
+    /// <param name="configureApp">The service's own endpoints, on the same URL as the health endpoints.</param>
     public static WebApplication Build(string[] args, string serviceName,
-        Action<WebApplicationBuilder>? configureServices = null, Action<IBusRegistrationConfigurator>? configureBus = null)
+        Action<WebApplicationBuilder>? configureServices = null, Action<IBusRegistrationConfigurator>? configureBus = null,
+        Action<WebApplication>? configureApp = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -104,6 +107,7 @@ public static class BrewClipService
 
         var app = builder.Build();
         app.MapBrewClipHealth();
+        configureApp?.Invoke(app);
         return app;
     }
 

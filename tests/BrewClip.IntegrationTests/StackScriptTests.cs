@@ -19,7 +19,7 @@ public sealed class StackScriptTests
         await using var db = await TestDatabase.CreateAsync(migrate: false);
         var work = Directory.CreateTempSubdirectory("brewclip-stack-").FullName;
         var rabbit = TestSettings.RabbitMq;
-        var portBase = FreePortRange(5);
+        var portBase = FreePortRange(6);
         var environment = new Dictionary<string, string>
         {
             ["BREWCLIP__Postgres__ConnectionString"] = db.ConnectionString,
@@ -46,7 +46,7 @@ public sealed class StackScriptTests
             Assert.True(up.ExitCode == 1, up.Output);
             Assert.Contains("Ingest ready", up.Output, StringComparison.Ordinal);
             Assert.Contains("Training ready", up.Output, StringComparison.Ordinal);
-            foreach (var dead in new[] { "Transcription", "AcousticEmbedding", "ImageEmbedding" })
+            foreach (var dead in new[] { "Transcription", "AcousticEmbedding", "ImageEmbedding", "Search" })
             {
                 Assert.Contains($"error: {dead} exited during start:", up.Output, StringComparison.Ordinal);
                 Assert.Contains($"/run/logs/{dead}.log)", up.Output, StringComparison.Ordinal);
@@ -59,7 +59,7 @@ public sealed class StackScriptTests
 
             // The linked CLI, run from another folder, reads the same settings and asks each service.
             var cli = new Dictionary<string, string>(environment);
-            foreach (var (name, offset) in new[] { ("Ingest", 0), ("Transcription", 1), ("AcousticEmbedding", 2), ("ImageEmbedding", 3), ("Training", 4) })
+            foreach (var (name, offset) in new[] { ("Ingest", 0), ("Transcription", 1), ("AcousticEmbedding", 2), ("ImageEmbedding", 3), ("Training", 4), ("Search", 5) })
             {
                 cli[$"BREWCLIP__Cli__Services__{name}"] = $"http://127.0.0.1:{portBase + offset}";
             }
@@ -68,7 +68,7 @@ public sealed class StackScriptTests
             Assert.Contains("postgres  ok", status.Output, StringComparison.Ordinal);
             Assert.Matches(@"service   Ingest +ready", status.Output);
             Assert.Matches(@"service   Transcription +down", status.Output);
-            Assert.Contains("services  3 of 5 not ready: AcousticEmbedding, ImageEmbedding, Transcription", status.Output, StringComparison.Ordinal);
+            Assert.Contains("services  4 of 6 not ready: AcousticEmbedding, ImageEmbedding, Search, Transcription", status.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -10,7 +10,7 @@ using BrewClip.Storage.ModelVersions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace BrewClip.Search;
+namespace BrewClip.Queries;
 
 /// <summary>
 /// Turns a person's query into a vector of a model version, in process, the way the services index (see
@@ -71,6 +71,13 @@ public sealed class QueryEmbedder : IDisposable
         }
     }
 
+    /// <summary>Loads a version's heads now (on activation), so the first query after a flip does not wait for them.</summary>
+    public void Warm(ModelVersion version)
+    {
+        _ = AudioHeadOf(version);
+        _ = ImageHeadOf(version);
+    }
+
     /// <summary>Typed words, read as a transcript: the version's pipeline channel alone (CLIP's text embedding at version 0).</summary>
     public QueryVector EmbedText(string text, ModelVersion version)
     {
@@ -115,8 +122,7 @@ public sealed class QueryEmbedder : IDisposable
             throw new QueryException($"the image cannot be read: {batch.Failures[0].Reason}");
         }
         var embeddings = vision.Embed(batch.PixelValues, 1);
-        var head = _imageHeads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : ImageHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)))
-            ?? ImageHead.Identity(embeddings.Size);
+        var head = ImageHeadOf(version) ?? ImageHead.Identity(embeddings.Size);
         return new QueryVector(head.Apply(embeddings.ProjectedRow(0).Span), version.Version);
     }
 
@@ -129,7 +135,7 @@ public sealed class QueryEmbedder : IDisposable
     {
         var size = features.Embeddings.Size;
         var rows = features.Embeddings.Count;
-        var head = _audioHeads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : AudioHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
+        var head = AudioHeadOf(version);
         float[] vectors;
         if (head is null)
         {
@@ -156,6 +162,13 @@ public sealed class QueryEmbedder : IDisposable
         }
         return ClipEmbeddings.NormalizeRows(mean, size);
     }
+
+    /// <summary>A trained version's heads (null for version 0, whose heads are the identity), loaded once.</summary>
+    private AudioHead? AudioHeadOf(ModelVersion version)
+        => _audioHeads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : AudioHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
+
+    private ImageHead? ImageHeadOf(ModelVersion version)
+        => _imageHeads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : ImageHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
 
     private async Task<float[]> DecodeAsync(string path, CancellationToken cancellationToken)
     {

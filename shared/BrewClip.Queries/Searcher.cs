@@ -4,7 +4,7 @@ using BrewClip.Storage.Vectors;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace BrewClip.Search;
+namespace BrewClip.Queries;
 
 /// <summary>
 /// Answers a <see cref="SearchQuery"/> with the active model version: the query becomes a vector
@@ -70,7 +70,7 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
         await using var reader = await ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            hits.Add(new SearchHit(reader.IsDBNull(7) ? "image" : "frame", reader.GetInt64(1), reader.GetInt64(0), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+            hits.Add(new SearchHit(reader.IsDBNull(7) ? "image" : "frame", reader.GetInt64(1), reader.GetInt64(0), reader.GetString(2), OptionalText(reader, 3), OptionalText(reader, 4),
                 NullableDouble(reader, 5), NullableDouble(reader, 6), NullableDouble(reader, 7), reader.GetDouble(8), reader.GetDouble(8), null));
         }
         return hits;
@@ -90,8 +90,8 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
         await using var reader = await ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            hits.Add(new SearchHit("audio", reader.GetInt64(1), reader.GetInt64(0), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetDouble(5), reader.GetDouble(6), null, reader.GetDouble(7), NullableDouble(reader, 8), reader.IsDBNull(9) ? null : reader.GetString(9)));
+            hits.Add(new SearchHit("audio", reader.GetInt64(1), reader.GetInt64(0), reader.GetString(2), OptionalText(reader, 3), OptionalText(reader, 4),
+                reader.GetDouble(5), reader.GetDouble(6), null, reader.GetDouble(7), NullableDouble(reader, 8), OptionalText(reader, 9)));
         }
         return hits;
     }
@@ -120,6 +120,8 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
             throw new QueryException(e.MessageText);
         }
     }
+
+    private static string? OptionalText(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 
     private static double? NullableDouble(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetDouble(column);
 }

@@ -1,4 +1,4 @@
-namespace BrewClip.Search;
+namespace BrewClip.Queries;
 
 /// <summary>A query that cannot be answered as given (empty text, a file that does not decode, no such item): the message says why.</summary>
 public sealed class QueryException(string message, bool notFound = false) : Exception(message)

@@ -1,4 +1,4 @@
-namespace BrewClip.Search;
+namespace BrewClip.Queries;
 
 /// <summary>
 /// A query turned into a unit vector in the index's space by <paramref name="ModelVersion"/>; for an audio clip, what

@@ -1,4 +1,4 @@
-namespace BrewClip.Search;
+namespace BrewClip.Queries;
 
 /// <summary>What a search returns: images, audio, or both ranked together.</summary>
 public enum SearchTarget

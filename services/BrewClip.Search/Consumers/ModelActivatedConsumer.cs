@@ -1,0 +1,17 @@
+using BrewClip.Contracts;
+using BrewClip.Queries;
+using BrewClip.Storage.ModelVersions;
+using MassTransit;
+
+namespace BrewClip.Search.Consumers;
+
+/// <summary>A new active version: its heads are loaded now, before the first query that needs them.</summary>
+public sealed class ModelActivatedConsumer(ModelVersionStore versions, QueryEmbedder embedder, ILogger<ModelActivatedConsumer> logger) : IConsumer<ModelActivated>
+{
+    public async Task Consume(ConsumeContext<ModelActivated> context)
+    {
+        var active = await versions.ActiveAsync(context.CancellationToken).ConfigureAwait(false);
+        embedder.Warm(active);
+        logger.LogInformation("Model version {Version} is active (was {Previous}); its heads are loaded", active.Version, context.Message.PreviousVersion);
+    }
+}

@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Globalization;
+using BrewClip.Media;
+using BrewClip.Queries;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Search;
+
+/// <summary>
+/// The HTTP API: <c>GET /api/search?q=...</c> (words, or <c>like=</c> a media id), <c>POST /api/search</c> with a file
+/// (an audio clip, an image, or a video's sound), <c>GET /api/media/{id}</c>, the stored content with Range support,
+/// and the page at <c>/</c>. A query that cannot be answered is a 4xx whose <c>detail</c> says why.
+/// </summary>
+public static class SearchApi
+{
+    /// <summary>A hit as the API returns it: the search's hit, with where to fetch its content and its item.</summary>
+    public sealed record Hit(string Type, long MediaId, long ItemId, string MediaKind, string? Source, string? Key, double? Start, double? End,
+        double? FrameTime, double Score, double? Similarity, string? Snippet, string ContentUrl, string MediaUrl);
+
+    public sealed record Timings(double EmbedMs, double SqlMs, double TotalMs);
+
+    public sealed record Response(int ModelVersion, string Query, string? Transcript, IReadOnlyList<Hit> Hits, Timings Timings);
+
+    public static void MapSearch(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapGet("/", () => Results.Stream(typeof(SearchApi).Assembly.GetManifestResourceStream("index.html")!, "text/html; charset=utf-8"))
+            .ExcludeFromDescription();
+        app.MapGet("/api/search", SearchByQueryAsync)
+            .WithSummary("Search with words (q) or more like an indexed item (like)")
+            .WithDescription("Parameters: q or like; kind = images | audio | all (default all); k = 1-1000 (default 10); media_kind = audio | image | video; " +
+                "source; since and until (ISO 8601 ingestion times); text_weight (default 1); ef_search (1-1000).")
+            .Produces<Response>().ProducesProblem(400).ProducesProblem(404);
+        app.MapPost("/api/search", SearchByFileAsync)
+            .WithSummary("Search with a file: an audio clip (or a video's sound) or an image, sent as multipart/form-data field 'file'")
+            .WithDescription("Takes the same parameters as GET /api/search (except q and like), in the query string or the form.")
+            .Produces<Response>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415)
+            .DisableAntiforgery();
+        app.MapGet("/api/media/{id:long}", async (long id, MediaCatalog catalog, CancellationToken cancellationToken)
+                => await catalog.FindAsync(id, cancellationToken) is { } media ? Results.Ok(media) : NotFound($"media {id} does not exist"))
+            .WithSummary("A media item: its places, recording (transcript and segments) and images")
+            .Produces<MediaCatalog.Media>().ProducesProblem(404);
+        app.MapGet("/api/media/{id:long}/content", async (long id, MediaCatalog catalog, CancellationToken cancellationToken)
+                => await catalog.MediaContentAsync(id, cancellationToken) is { } content
+                    ? Results.File(content.Path, content.ContentType, enableRangeProcessing: true)
+                    : NotFound($"media {id} has no stored image or audio"))
+            .WithSummary("A media item's stored content: a still's image (PNG), else its audio (16 kHz WAV); Range requests are served");
+        app.MapGet("/api/images/{id:long}/content", async (long id, MediaCatalog catalog, CancellationToken cancellationToken)
+                => await catalog.ImageContentAsync(id, cancellationToken) is { } content
+                    ? Results.File(content.Path, content.ContentType, enableRangeProcessing: true)
+                    : NotFound($"image {id} does not exist or has no stored file"))
+            .WithSummary("A still image or video frame as stored (PNG)");
+    }
+
+    private static async Task<IResult> SearchByQueryAsync(HttpRequest request, Searcher searcher, CancellationToken cancellationToken)
+    {
+        var fields = request.Query.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        if (!fields.ContainsKey("q") && !fields.ContainsKey("like"))
+        {
+            return BadRequest("say what to look for: q (words) or like (a media id); to search with a file, POST it to /api/search");
+        }
+        if (Parse(fields, out var error) is not { } query)
+        {
+            return BadRequest(error!);
+        }
+        return await RunAsync(searcher, query, query.Text ?? $"like media {query.LikeMedia}", cancellationToken);
+    }
+
+    private static async Task<IResult> SearchByFileAsync(HttpRequest request, Searcher searcher, IOptions<SearchOptions> options, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxUploadMegabytes * 1024L * 1024;
+        if (request.ContentLength > limit + 64 * 1024)
+        {
+            return TooLarge(options.Value.MaxUploadMegabytes);
+        }
+        if (!request.HasFormContentType)
+        {
+            return BadRequest("send the file as multipart/form-data, in a field named 'file'");
+        }
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit + 64 * 1024;
+        }
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(options.Value.MaxUploadMegabytes);
+        }
+        catch (InvalidDataException)
+        {
+            return TooLarge(options.Value.MaxUploadMegabytes);
+        }
+        var file = form.Files.GetFile("file");
+        if (file is null || file.Length == 0)
+        {
+            return BadRequest(file is null ? "no file: send it in a multipart/form-data field named 'file'" : "the file is empty");
+        }
+        if (file.Length > limit)
+        {
+            return TooLarge(options.Value.MaxUploadMegabytes);
+        }
+        var fields = request.Query.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in form)
+        {
+            fields[key] = value.ToString();
+        }
+        if (fields.ContainsKey("q") || fields.ContainsKey("like"))
+        {
+            return BadRequest("a file is the query here; send words (q) or like with GET /api/search");
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"brewclip-upload-{Guid.NewGuid():N}{SafeExtension(file.FileName)}");
+        try
+        {
+            await using (var output = File.Create(path))
+            {
+                await file.CopyToAsync(output, cancellationToken);
+            }
+            MediaKind? kind;
+            string? reason;
+            try
+            {
+                kind = (await new MediaProbe(new ToolRunner(new MediaToolOptions())).ProbeAsync(path, cancellationToken)).Classify(out reason);
+            }
+            catch (MediaException e)
+            {
+                (kind, reason) = (null, e.Message);
+            }
+            if (kind is null)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported file",
+                    detail: $"{file.FileName} is not an audio clip, image or video that can be read: {reason}");
+            }
+            fields["q"] = "";
+            var query = Parse(fields, out var error, allowEmptyText: true);
+            if (query is null)
+            {
+                return BadRequest(error!);
+            }
+            query = kind == MediaKind.Image ? query with { Text = null, ImagePath = path } : query with { Text = null, AudioPath = path };
+            return await RunAsync(searcher, query, file.FileName, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static async Task<IResult> RunAsync(Searcher searcher, SearchQuery query, string described, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        SearchResults results;
+        try
+        {
+            results = await searcher.SearchAsync(query, cancellationToken);
+        }
+        catch (QueryException e)
+        {
+            return e.NotFound ? NotFound(e.Message) : BadRequest(e.Message);
+        }
+        var hits = results.Hits.Select(h => new Hit(h.Type, h.MediaId, h.ItemId, h.MediaKind, h.Source, h.Key, h.Start, h.End, h.FrameTime, h.Score, h.Similarity, h.Snippet,
+            h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId), $"/api/media/{h.MediaId}")).ToList();
+        return Results.Ok(new Response(results.ModelVersion, described, results.Transcript, hits,
+            new Timings(Math.Round(results.EmbedMilliseconds, 1), Math.Round(results.SqlMilliseconds, 1), Math.Round(clock.Elapsed.TotalMilliseconds, 1))));
+    }
+
+    /// <summary>The query the fields describe, or null and what is wrong with them.</summary>
+    private static SearchQuery? Parse(Dictionary<string, string> fields, out string? error, bool allowEmptyText = false)
+    {
+        error = null;
+        string? Field(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+        var query = new SearchQuery { Text = fields.TryGetValue("q", out var q) ? q : null };
+        if (query.Text is not null && string.IsNullOrWhiteSpace(query.Text) && !allowEmptyText)
+        {
+            error = "the query text (q) is empty; type what to look for";
+            return null;
+        }
+        if (Field("kind") is { } kind)
+        {
+            SearchTarget? target = kind switch { "images" => SearchTarget.Images, "audio" => SearchTarget.Audio, "all" => SearchTarget.All, _ => null };
+            if (target is null)
+            {
+                error = $"kind must be images, audio or all; got '{kind}'";
+                return null;
+            }
+            query = query with { Target = target.Value };
+        }
+        if (Field("k") is { } k)
+        {
+            if (!int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                error = $"k must be a whole number between 1 and {SearchQuery.MaxK}; got '{k}'";
+                return null;
+            }
+            query = query with { K = count };
+        }
+        if (Field("like") is { } like)
+        {
+            if (!long.TryParse(like, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                error = $"like must be a media id (a whole number); got '{like}'";
+                return null;
+            }
+            query = query with { LikeMedia = id };
+        }
+        if (Field("text_weight") is { } weight)
+        {
+            if (!double.TryParse(weight, NumberStyles.Float, CultureInfo.InvariantCulture, out var w))
+            {
+                error = $"text_weight must be a number 0 or more; got '{weight}'";
+                return null;
+            }
+            query = query with { TextWeight = w };
+        }
+        if (Field("ef_search") is { } ef)
+        {
+            if (!int.TryParse(ef, NumberStyles.None, CultureInfo.InvariantCulture, out var e))
+            {
+                error = $"ef_search must be a whole number between 1 and 1000; got '{ef}'";
+                return null;
+            }
+            query = query with { EfSearch = e };
+        }
+        foreach (var (name, apply) in new (string, Func<DateTimeOffset, SearchQuery>)[]
+        {
+            ("since", t => query with { IngestedAfter = t }),
+            ("until", t => query with { IngestedBefore = t }),
+        })
+        {
+            if (Field(name) is { } value)
+            {
+                if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                {
+                    error = $"{name} must be a time such as 2026-11-01 or 2026-11-01T12:00:00Z; got '{value}'";
+                    return null;
+                }
+                query = apply(time);
+            }
+        }
+        query = query with { MediaKind = Field("media_kind"), Source = Field("source") };
+        var problem = (allowEmptyText ? query with { Text = "file" } : query).Problem();
+        if (problem is not null)
+        {
+            error = problem.Replace("give one query at a time: words, an audio clip, an image, or a media id", "give q or like, not both", StringComparison.Ordinal);
+            return null;
+        }
+        return query;
+    }
+
+    private static string SafeExtension(string name)
+    {
+        var extension = Path.GetExtension(name);
+        return extension.Length is > 1 and <= 10 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension : "";
+    }
+
+    private static IResult BadRequest(string detail) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+
+    private static IResult NotFound(string detail) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
+
+    private static IResult TooLarge(int megabytes) => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large",
+        detail: $"the file is larger than {megabytes} MB (Search:MaxUploadMegabytes)");
+}

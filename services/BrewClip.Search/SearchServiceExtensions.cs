@@ -1,0 +1,42 @@
+using BrewClip.Hosting;
+using BrewClip.Hosting.Options;
+using BrewClip.Media;
+using BrewClip.Models;
+using BrewClip.Queries;
+using BrewClip.Search.Consumers;
+using BrewClip.Storage.ModelVersions;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace BrewClip.Search;
+
+public static class SearchServiceExtensions
+{
+    /// <summary>Everything the Search service uses besides the shared host defaults.</summary>
+    public static void AddSearchServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<SearchOptions>(builder.Configuration, SearchOptions.Section);
+        services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        // Audio queries are transcribed as the Transcription service transcribes recordings.
+        var language = builder.Configuration["Transcription:Language"];
+        services.AddSingleton(sp => new QueryEmbedder(sp.GetRequiredService<IOptions<ModelOptions>>().Value, new MediaToolOptions(), language,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<Searcher>();
+        services.AddSingleton<MediaCatalog>();
+        services.AddSingleton<ModelVersionStore>();
+        services.AddOpenApi();
+        services.AddProblemDetails();
+        services.AddStartupCheck(sp =>
+        {
+            if (!sp.GetRequiredService<IOptions<SearchOptions>>().Value.LoadModelsAtStart)
+            {
+                return "Models load at the first query (Search:LoadModelsAtStart is off)";
+            }
+            sp.GetRequiredService<QueryEmbedder>().Load();
+            return "CLIP's text and vision towers and Whisper loaded for queries";
+        }, ModelLoadFailure.Is);
+    }
+
+    public static void AddSearchConsumers(this IBusRegistrationConfigurator bus) => bus.AddConsumer<ModelActivatedConsumer>();
+}
