@@ -74,9 +74,42 @@ internal static class SearchCommands
         return command;
     }
 
-    private static async Task<int> SearchAsync(SearchQuery query, bool json, CancellationToken cancellationToken)
+    private static Task<int> SearchAsync(SearchQuery query, bool json, CancellationToken cancellationToken)
+        => RunAsync(query.Problem(), async (dataSource, embedder) =>
+        {
+            var results = await new Searcher(dataSource, embedder).SearchAsync(query, cancellationToken);
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(results, Json));
+            }
+            else
+            {
+                Print(results);
+            }
+        });
+
+    private static Task<int> EmbedAsync(string? text, string? audio, string? image, CancellationToken cancellationToken)
     {
-        if (query.Problem() is { } problem)
+        var problem = new SearchQuery { Text = text, AudioPath = audio, ImagePath = image }.Problem()?
+            .Replace(", or a media id to find more like", "", StringComparison.Ordinal).Replace(", or a media id", "", StringComparison.Ordinal);
+        return RunAsync(problem is null ? null : problem + " (--text, --audio or --image)", async (dataSource, embedder) =>
+        {
+            var version = await new ModelVersionStore(dataSource).ActiveAsync(cancellationToken);
+            var vector = text is not null ? embedder.EmbedText(text, version)
+                : audio is not null ? await embedder.EmbedAudioAsync(audio, version, cancellationToken)
+                : await embedder.EmbedImageAsync(image!, version, cancellationToken);
+            Console.WriteLine("[" + string.Join(',', vector.Vector.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "]");
+            Console.Error.WriteLine($"model version {vector.ModelVersion}{(vector.Transcript is null ? "" : $"; heard: {vector.Transcript}")}");
+        });
+    }
+
+    /// <summary>
+    /// Runs a query command: a problem with the query, or a query that cannot be answered, is exit 2 with the reason;
+    /// a bad setting or a missing model exit 78.
+    /// </summary>
+    private static async Task<int> RunAsync(string? problem, Func<Npgsql.NpgsqlDataSource, QueryEmbedder, Task> run)
+    {
+        if (problem is not null)
         {
             Console.Error.WriteLine($"brewclip: {problem}");
             return ExitCodes.BadQuery;
@@ -88,53 +121,9 @@ internal static class SearchCommands
         }
         await using var dataSource = BrewClipDataSource.Create(context.Value.Postgres.ConnectionString);
         using var embedder = new QueryEmbedder(context.Value.Models, new MediaToolOptions(), context.Value.Language);
-        SearchResults results;
         try
         {
-            results = await new Searcher(dataSource, embedder).SearchAsync(query, cancellationToken);
-        }
-        catch (QueryException e)
-        {
-            Console.Error.WriteLine($"brewclip: {e.Message}");
-            return ExitCodes.BadQuery;
-        }
-        catch (ModelMissingException e)
-        {
-            Console.Error.WriteLine($"brewclip: {e.Message}");
-            return ExitCodes.Configuration;
-        }
-        if (json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(results, Json));
-            return ExitCodes.Ok;
-        }
-        Print(results);
-        return ExitCodes.Ok;
-    }
-
-    private static async Task<int> EmbedAsync(string? text, string? audio, string? image, CancellationToken cancellationToken)
-    {
-        var problem = new SearchQuery { Text = text, AudioPath = audio, ImagePath = image }.Problem();
-        if (problem is not null)
-        {
-            Console.Error.WriteLine($"brewclip: {problem.Replace(", or a media id to find more like", "", StringComparison.Ordinal).Replace(", or a media id", "", StringComparison.Ordinal)} (--text, --audio or --image)");
-            return ExitCodes.BadQuery;
-        }
-        var context = Context();
-        if (context is null)
-        {
-            return ExitCodes.Configuration;
-        }
-        await using var dataSource = BrewClipDataSource.Create(context.Value.Postgres.ConnectionString);
-        using var embedder = new QueryEmbedder(context.Value.Models, new MediaToolOptions(), context.Value.Language);
-        try
-        {
-            var version = await new ModelVersionStore(dataSource).ActiveAsync(cancellationToken);
-            var vector = text is not null ? embedder.EmbedText(text, version)
-                : audio is not null ? await embedder.EmbedAudioAsync(audio, version, cancellationToken)
-                : await embedder.EmbedImageAsync(image!, version, cancellationToken);
-            Console.WriteLine("[" + string.Join(',', vector.Vector.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "]");
-            Console.Error.WriteLine($"model version {vector.ModelVersion}{(vector.Transcript is null ? "" : $"; heard: {vector.Transcript}")}");
+            await run(dataSource, embedder);
             return ExitCodes.Ok;
         }
         catch (QueryException e)

@@ -179,66 +179,34 @@ public static class SearchApi
             error = "the query text (q) is empty; type what to look for";
             return null;
         }
-        if (Field("kind") is { } kind)
+        // Each field: what it must be, and the query with it applied (null when the value is not that).
+        const string Time = "a time such as 2026-11-01 or 2026-11-01T12:00:00Z";
+        var parsers = new (string Name, string Expected, Func<string, SearchQuery?> Apply)[]
         {
-            SearchTarget? target = kind switch { "images" => SearchTarget.Images, "audio" => SearchTarget.Audio, "all" => SearchTarget.All, _ => null };
-            if (target is null)
+            ("kind", "images, audio or all", v => v switch
             {
-                error = $"kind must be images, audio or all; got '{kind}'";
-                return null;
-            }
-            query = query with { Target = target.Value };
-        }
-        if (Field("k") is { } k)
-        {
-            if (!int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
-            {
-                error = $"k must be a whole number between 1 and {SearchQuery.MaxK}; got '{k}'";
-                return null;
-            }
-            query = query with { K = count };
-        }
-        if (Field("like") is { } like)
-        {
-            if (!long.TryParse(like, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-            {
-                error = $"like must be a media id (a whole number); got '{like}'";
-                return null;
-            }
-            query = query with { LikeMedia = id };
-        }
-        if (Field("text_weight") is { } weight)
-        {
-            if (!double.TryParse(weight, NumberStyles.Float, CultureInfo.InvariantCulture, out var w))
-            {
-                error = $"text_weight must be a number 0 or more; got '{weight}'";
-                return null;
-            }
-            query = query with { TextWeight = w };
-        }
-        if (Field("ef_search") is { } ef)
-        {
-            if (!int.TryParse(ef, NumberStyles.None, CultureInfo.InvariantCulture, out var e))
-            {
-                error = $"ef_search must be a whole number between 1 and 1000; got '{ef}'";
-                return null;
-            }
-            query = query with { EfSearch = e };
-        }
-        foreach (var (name, apply) in new (string, Func<DateTimeOffset, SearchQuery>)[]
-        {
-            ("since", t => query with { IngestedAfter = t }),
-            ("until", t => query with { IngestedBefore = t }),
-        })
+                "images" => query with { Target = SearchTarget.Images },
+                "audio" => query with { Target = SearchTarget.Audio },
+                "all" => query with { Target = SearchTarget.All },
+                _ => null,
+            }),
+            ("k", $"a whole number between 1 and {SearchQuery.MaxK}", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { K = n } : null),
+            ("like", "a media id (a whole number)", v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { LikeMedia = n } : null),
+            ("text_weight", "a number 0 or more", v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var w) ? query with { TextWeight = w } : null),
+            ("ef_search", "a whole number between 1 and 1000", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { EfSearch = n } : null),
+            ("since", Time, v => DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? query with { IngestedAfter = t } : null),
+            ("until", Time, v => DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? query with { IngestedBefore = t } : null),
+        };
+        foreach (var (name, expected, apply) in parsers)
         {
             if (Field(name) is { } value)
             {
-                if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                if (apply(value) is not { } applied)
                 {
-                    error = $"{name} must be a time such as 2026-11-01 or 2026-11-01T12:00:00Z; got '{value}'";
+                    error = $"{name} must be {expected}; got '{value}'";
                     return null;
                 }
-                query = apply(time);
+                query = applied;
             }
         }
         query = query with { MediaKind = Field("media_kind"), Source = Field("source") };
