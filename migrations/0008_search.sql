@@ -211,3 +211,31 @@ begin
     end if;
     return l2_normalize(total);
 end $$;
+
+-- HNSW parameters chosen by measurement (bench/README.md, `search`): on 1M clustered 512-d vectors pgvector's
+-- defaults (m 16, ef_construction 64) reach recall@10 0.69-0.96 only as ef_search climbs to 400 (p95 11 ms);
+-- m 32, ef_construction 200 reach 0.96 at ef_search 200 (the search functions' default) with p95 6.6 ms. The
+-- Training service builds new versions' indexes with the same values (Training:HnswM, Training:HnswEfConstruction).
+create or replace function brewclip.create_vector_indexes(model_version integer) returns void
+    language plpgsql as $$
+begin
+    execute format('create index if not exists audio_vectors_hnsw_v%s on brewclip.audio_vectors '
+                   'using hnsw (embedding halfvec_cosine_ops) with (m = 32, ef_construction = 200) where model_version = %s',
+                   model_version, model_version);
+    execute format('create index if not exists image_vectors_hnsw_v%s on brewclip.image_vectors '
+                   'using hnsw (embedding halfvec_cosine_ops) with (m = 32, ef_construction = 200) where model_version = %s',
+                   model_version, model_version);
+end $$;
+
+-- The indexes searches use now (the active version's, and retired ones kept for a rollback) are built again with
+-- them; a candidate's are built when its backfill completes.
+do $$
+declare
+    v integer;
+begin
+    perform set_config('maintenance_work_mem', '1GB', true);
+    for v in select version from brewclip.model_versions where status in ('active', 'retired') order by version loop
+        perform brewclip.drop_vector_indexes(v);
+        perform brewclip.create_vector_indexes(v);
+    end loop;
+end $$;

@@ -116,9 +116,9 @@ public sealed class TrainingOptions : IValidatableObject
 
     /// <summary>HNSW graph degree (pgvector's m) of the version indexes.</summary>
     [Range(2, 100)]
-    public int HnswM { get; set; } = 16;
+    public int HnswM { get; set; } = 32;
 
     /// <summary>HNSW candidate list size while building (pgvector's ef_construction); at least twice HnswM.</summary>
     [Range(4, 1000)]
-    public int HnswEfConstruction { get; set; } = 64;
+    public int HnswEfConstruction { get; set; } = 200;
 }

@@ -71,16 +71,23 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        // FORCE cannot end an autovacuum worker that just started on the new tables (it is not our role's
-        // backend: 42501), and the database is in use until it ends (55006); it ends in moments.
+        // FORCE cannot end an autovacuum worker on the new tables (it is not our role's backend: 42501). A plain
+        // DROP DATABASE signals autovacuum workers itself, once our own connections are gone; the database can be
+        // in use for a moment more (55006).
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await AdminAsync($"drop database if exists {Name} with (force)");
+                await AdminAsync(attempt == 1
+                    ? $"drop database if exists {Name} with (force)"
+                    : $"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{Name}' and usename = current_user and pid <> pg_backend_pid()");
+                if (attempt > 1)
+                {
+                    await AdminAsync($"drop database if exists {Name}");
+                }
                 return;
             }
-            catch (PostgresException e) when (e.SqlState is "42501" or "55006" && attempt < 20)
+            catch (PostgresException e) when (e.SqlState is "42501" or "55006" && attempt < 40)
             {
                 await Task.Delay(250);
             }
