@@ -280,6 +280,8 @@ status() {
   if command -v rabbitmqctl >/dev/null 2>&1 && rmq_running; then log "rabbitmq: running (127.0.0.1:$RMQ_PORT, management :$RMQ_MGMT_PORT)"; else log "rabbitmq: stopped"; ok=1; fi
   if command -v ffmpeg >/dev/null 2>&1; then log "ffmpeg: $(ffmpeg -version | head -n1 | awk '{print $3}')"; else log "ffmpeg: missing"; ok=1; fi
   if [ -x "$S3RVER_DIR/node_modules/.bin/s3rver" ]; then log "s3rver: $S3RVER_DIR"; else log "s3rver: missing"; ok=1; fi
+  # The search page's test drives Debian's chromium through its chromedriver.
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then log "browser: $(chromium --version 2>/dev/null | head -n1)"; else log "browser: chromium or chromedriver missing"; ok=1; fi
   return $ok
 }
 
