@@ -145,7 +145,7 @@ internal static class SearchBenchmark
     }
 
     /// <summary>normalize(center + sigma * g / sqrt(d)) for Gaussian g (a random unit vector when center is null), rounded to fp16.</summary>
-    private static float[] Around(float[]? center, double sigma, Random random)
+    internal static float[] Around(float[]? center, double sigma, Random random)
     {
         var v = new float[Dimensions];
         var scale = (float)(sigma / Math.Sqrt(Dimensions));

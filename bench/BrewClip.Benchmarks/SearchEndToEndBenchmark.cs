@@ -136,7 +136,7 @@ internal static class SearchEndToEndBenchmark
     private static async Task SeedAsync(TestDatabase database, int images, int recordings)
     {
         var random = new Random(3);
-        var centers = Enumerable.Range(0, 200).Select(_ => Unit(random, null, 1)).ToArray();
+        var centers = Enumerable.Range(0, 200).Select(_ => SearchBenchmark.Around(null, 1.0, random)).ToArray();
         await using var connection = await database.DataSource.OpenConnectionAsync();
         await using (var seed = new NpgsqlCommand($"""
             drop index brewclip.image_vectors_hnsw_v0;
@@ -164,7 +164,7 @@ internal static class SearchEndToEndBenchmark
                 await importer.StartRowAsync();
                 await importer.WriteAsync(0, NpgsqlDbType.Integer);
                 await importer.WriteAsync(id, NpgsqlDbType.Bigint);
-                await importer.WriteAsync(VectorValues.ToHalfVector(Unit(random, centers[random.Next(centers.Length)], 0.6)));
+                await importer.WriteAsync(VectorValues.ToHalfVector(SearchBenchmark.Around(centers[random.Next(centers.Length)], 0.6, random)));
             }
             await importer.CompleteAsync();
         }
@@ -179,7 +179,7 @@ internal static class SearchEndToEndBenchmark
                     await importer.WriteAsync(0, NpgsqlDbType.Integer);
                     await importer.WriteAsync(id, NpgsqlDbType.Bigint);
                     await importer.WriteAsync(segment, NpgsqlDbType.Integer);
-                    await importer.WriteAsync(VectorValues.ToHalfVector(Unit(random, centers[random.Next(centers.Length)], 0.6)));
+                    await importer.WriteAsync(VectorValues.ToHalfVector(SearchBenchmark.Around(centers[random.Next(centers.Length)], 0.6, random)));
                 }
             }
             await importer.CompleteAsync();
@@ -215,19 +215,6 @@ internal static class SearchEndToEndBenchmark
             ids.Add(reader.GetInt64(0));
         }
         return ids;
-    }
-
-    private static float[] Unit(Random random, float[]? center, double sigma)
-    {
-        var v = new float[512];
-        var scale = (float)(sigma / Math.Sqrt(v.Length));
-        for (var i = 0; i < v.Length; i++)
-        {
-            var g = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
-            v[i] = center is null ? g : center[i] + g * scale;
-        }
-        System.Numerics.Tensors.TensorPrimitives.Divide(v, System.Numerics.Tensors.TensorPrimitives.Norm(v), v);
-        return v;
     }
 
     /// <summary>2,000 made-up words, so transcripts and queries share words as real ones do.</summary>

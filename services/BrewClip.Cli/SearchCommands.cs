@@ -90,9 +90,14 @@ internal static class SearchCommands
 
     private static Task<int> EmbedAsync(string? text, string? audio, string? image, CancellationToken cancellationToken)
     {
-        var problem = new SearchQuery { Text = text, AudioPath = audio, ImagePath = image }.Problem()?
-            .Replace(", or a media id to find more like", "", StringComparison.Ordinal).Replace(", or a media id", "", StringComparison.Ordinal);
-        return RunAsync(problem is null ? null : problem + " (--text, --audio or --image)", async (dataSource, embedder) =>
+        var given = new[] { text, audio, image }.Count(q => q is not null);
+        var problem = given switch
+        {
+            0 => "say what to look for: words, an audio clip, an image (--text, --audio or --image)",
+            > 1 => "give one query at a time: words, an audio clip, an image (--text, --audio or --image)",
+            _ => new SearchQuery { Text = text, AudioPath = audio, ImagePath = image }.Problem(),
+        };
+        return RunAsync(problem, async (dataSource, embedder) =>
         {
             var version = await new ModelVersionStore(dataSource).ActiveAsync(cancellationToken);
             var vector = text is not null ? embedder.EmbedText(text, version)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using BrewClip.Media;
+using BrewClip.Models;
 using BrewClip.Queries;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -60,14 +61,22 @@ public static class SearchApi
         {
             return BadRequest("say what to look for: q (words) or like (a media id); to search with a file, POST it to /api/search");
         }
-        if (Parse(fields, out var error) is not { } query)
+        if (fields.ContainsKey("q") && fields.ContainsKey("like"))
+        {
+            return BadRequest("give q or like, not both");
+        }
+        if (fields.TryGetValue("q", out var words) && string.IsNullOrWhiteSpace(words))
+        {
+            return BadRequest("the query text (q) is empty; type what to look for");
+        }
+        if (Parse(fields, new SearchQuery { Text = words }, out var error) is not { } query)
         {
             return BadRequest(error!);
         }
         return await RunAsync(searcher, query, query.Text ?? $"like media {query.LikeMedia}", cancellationToken);
     }
 
-    private static async Task<IResult> SearchByFileAsync(HttpRequest request, Searcher searcher, IOptions<SearchOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> SearchByFileAsync(HttpRequest request, Searcher searcher, MediaProbe probe, IOptions<SearchOptions> options, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadMegabytes * 1024L * 1024;
         if (request.ContentLength > limit + 64 * 1024)
@@ -124,7 +133,7 @@ public static class SearchApi
             string? reason;
             try
             {
-                kind = (await new MediaProbe(new ToolRunner(new MediaToolOptions())).ProbeAsync(path, cancellationToken)).Classify(out reason);
+                kind = (await probe.ProbeAsync(path, cancellationToken)).Classify(out reason);
             }
             catch (MediaException e)
             {
@@ -135,14 +144,10 @@ public static class SearchApi
                 return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported file",
                     detail: $"{file.FileName} is not an audio clip, image or video that can be read: {reason}");
             }
-            fields["q"] = "";
-            var query = Parse(fields, out var error, allowEmptyText: true);
-            if (query is null)
-            {
-                return BadRequest(error!);
-            }
-            query = kind == MediaKind.Image ? query with { Text = null, ImagePath = path } : query with { Text = null, AudioPath = path };
-            return await RunAsync(searcher, query, file.FileName, cancellationToken);
+            var seed = kind == MediaKind.Image ? new SearchQuery { ImagePath = path } : new SearchQuery { AudioPath = path };
+            return Parse(fields, seed, out var error) is { } query
+                ? await RunAsync(searcher, query, file.FileName, cancellationToken)
+                : BadRequest(error!);
         }
         finally
         {
@@ -162,23 +167,23 @@ public static class SearchApi
         {
             return e.NotFound ? NotFound(e.Message) : BadRequest(e.Message);
         }
+        catch (ModelMissingException e)
+        {
+            // Only with Search:LoadModelsAtStart off: the model this kind of query needs is not in the store.
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Model missing", detail: e.Message);
+        }
         var hits = results.Hits.Select(h => new Hit(h.Type, h.MediaId, h.ItemId, h.MediaKind, h.Source, h.Key, h.Start, h.End, h.FrameTime, h.Score, h.Similarity, h.Snippet,
             h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId), $"/api/media/{h.MediaId}")).ToList();
         return Results.Ok(new Response(results.ModelVersion, described, results.Transcript, hits,
             new Timings(Math.Round(results.EmbedMilliseconds, 1), Math.Round(results.SqlMilliseconds, 1), Math.Round(clock.Elapsed.TotalMilliseconds, 1))));
     }
 
-    /// <summary>The query the fields describe, or null and what is wrong with them.</summary>
-    private static SearchQuery? Parse(Dictionary<string, string> fields, out string? error, bool allowEmptyText = false)
+    /// <summary>The query the fields give to <paramref name="seed"/> (what to look for), or null and what is wrong with them.</summary>
+    private static SearchQuery? Parse(Dictionary<string, string> fields, SearchQuery seed, out string? error)
     {
         error = null;
         string? Field(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
-        var query = new SearchQuery { Text = fields.TryGetValue("q", out var q) ? q : null };
-        if (query.Text is not null && string.IsNullOrWhiteSpace(query.Text) && !allowEmptyText)
-        {
-            error = "the query text (q) is empty; type what to look for";
-            return null;
-        }
+        var query = seed;
         // Each field: what it must be, and the query with it applied (null when the value is not that).
         const string Time = "a time such as 2026-11-01 or 2026-11-01T12:00:00Z";
         var parsers = new (string Name, string Expected, Func<string, SearchQuery?> Apply)[]
@@ -210,13 +215,8 @@ public static class SearchApi
             }
         }
         query = query with { MediaKind = Field("media_kind"), Source = Field("source") };
-        var problem = (allowEmptyText ? query with { Text = "file" } : query).Problem();
-        if (problem is not null)
-        {
-            error = problem.Replace("give one query at a time: words, an audio clip, an image, or a media id", "give q or like, not both", StringComparison.Ordinal);
-            return null;
-        }
-        return query;
+        error = query.Problem();
+        return error is null ? query : null;
     }
 
     private static string SafeExtension(string name)

@@ -23,6 +23,7 @@ public static class SearchServiceExtensions
         services.AddSingleton(sp => new QueryEmbedder(sp.GetRequiredService<IOptions<ModelOptions>>().Value, new MediaToolOptions(), language,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<Searcher>();
+        services.AddSingleton(new MediaProbe(new ToolRunner(new MediaToolOptions())));
         services.AddSingleton<MediaCatalog>();
         services.AddSingleton<ModelVersionStore>();
         services.AddOpenApi();
