@@ -9,6 +9,7 @@
 #   scripts/infra.sh status  show what runs, and the connection settings
 #   scripts/infra.sh env     print the connection settings as shell exports
 #   scripts/infra.sh check   fail, saying why, when the disk is nearly full or the broker has raised an alarm
+#   scripts/infra.sh reset-test-vhost  empty the tests' RabbitMQ virtual host (test.sh does, before and after)
 set -euo pipefail
 
 STATE_DIR="${BREWCLIP_INFRA_DIR:-/var/lib/brewclip-infra}"
@@ -165,11 +166,16 @@ start_rabbitmq() {
     timeout 60 rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
     log "starting RabbitMQ on 127.0.0.1:$RMQ_PORT (management 127.0.0.1:$RMQ_MGMT_PORT)"
     timeout 60 rabbitmq-server -detached >/dev/null 2>&1 || true
-    local deadline=$((SECONDS + 120))
+    local wait_s="${BREWCLIP_RABBITMQ_START_TIMEOUT:-300}" deadline next_note
+    deadline=$((SECONDS + wait_s)); next_note=$((SECONDS + 30))
     until RMQ_CTL_TIMEOUT=10 rmqctl -q await_startup --timeout 5 >/dev/null 2>&1; do
       if [ "$SECONDS" -ge "$deadline" ]; then
         tail -n 20 /var/log/rabbitmq/*.log >&2 2>/dev/null || true
-        die "RabbitMQ did not start within 120 s (see /var/log/rabbitmq)"
+        die "RabbitMQ did not start within $wait_s s (BREWCLIP_RABBITMQ_START_TIMEOUT; see /var/log/rabbitmq)"
+      fi
+      if [ "$SECONDS" -ge "$next_note" ]; then
+        log "still waiting for RabbitMQ to start (it recovers its durable queues first; $(grep -h 'Recovering' /var/log/rabbitmq/*.log 2>/dev/null | tail -n 1 | sed 's/.*Recovering/recovering/; s/,.*//'))"
+        next_note=$((SECONDS + 30))
       fi
       sleep 1
     done
@@ -199,6 +205,10 @@ NODE_IP_ADDRESS=127.0.0.1
 NODENAME=rabbit@localhost
 ERL_EPMD_ADDRESS=127.0.0.1
 SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+# RabbitMQ keeps a file open per queue while it recovers them: at the soft limit su leaves its user
+# (1024) a node with a thousand durable queues never finishes starting. Its service unit sets 65536;
+# started by hand, the node raises its own soft limit to the hard one here (this file is sourced).
+ulimit -S -n "\$(ulimit -H -n)" 2>/dev/null || true
 CONF
 }
 
@@ -260,6 +270,25 @@ check() {
   return $ok
 }
 
+# ---------------------------------------------------------------- test state
+# Each test run names its queues with a prefix of its own, and a test that ends (or dies) leaves its
+# durable queues behind, still bound to the shared exchanges: they collect a copy of every later
+# message, and a node with thousands of them is slow to start. test.sh empties the test virtual host
+# before and after a run, through the management API (no root needed).
+reset_test_vhost() {
+  local api="http://127.0.0.1:$RMQ_MGMT_PORT/api" vhost="${RMQ_TEST_VHOST//\//%2F}" code queues
+  queues=$(curl -sS --max-time 30 -u "$RMQ_USER:$RMQ_PASSWORD" "$api/vhosts/$vhost?columns=messages" 2>/dev/null | grep -oE '"messages":[0-9]+' | head -n 1 | cut -d: -f2) || true
+  code=$(curl -sS --max-time 300 -o /dev/null -w '%{http_code}' -u "$RMQ_USER:$RMQ_PASSWORD" -X DELETE "$api/vhosts/$vhost" 2>/dev/null) || true
+  case "$code" in 204|404) ;; *) log "error: could not delete the test virtual host $RMQ_TEST_VHOST (HTTP $code)"; return 1 ;; esac
+  code=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -u "$RMQ_USER:$RMQ_PASSWORD" -X PUT "$api/vhosts/$vhost" 2>/dev/null) || true
+  case "$code" in 201|204) ;; *) log "error: could not create the test virtual host $RMQ_TEST_VHOST (HTTP $code)"; return 1 ;; esac
+  code=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -u "$RMQ_USER:$RMQ_PASSWORD" -X PUT -H 'content-type: application/json' \
+    -d '{"configure":".*","write":".*","read":".*"}' "$api/permissions/$vhost/$RMQ_USER" 2>/dev/null) || true
+  case "$code" in 201|204) ;; *) log "error: could not grant $RMQ_USER the test virtual host (HTTP $code)"; return 1 ;; esac
+  [ -n "$queues" ] && [ "$queues" != 0 ] && log "emptied the test virtual host $RMQ_TEST_VHOST ($queues messages left by earlier runs)"
+  return 0
+}
+
 # ---------------------------------------------------------------- commands
 print_env() {
   cat <<ENV
@@ -305,5 +334,6 @@ case "$cmd" in
   status) status ;;
   env) print_env ;;
   check) check ;;
-  *) echo "usage: $0 up|down|status|env|check" >&2; exit 2 ;;
+  reset-test-vhost) reset_test_vhost ;;
+  *) echo "usage: $0 up|down|status|env|check|reset-test-vhost" >&2; exit 2 ;;
 esac

@@ -10,6 +10,9 @@ if ! scripts/infra.sh status >/dev/null 2>&1; then
 fi
 # A nearly full disk or a broker alarm makes publishers wait forever; fail now, saying which.
 scripts/infra.sh check
+# Queues left by earlier runs would collect copies of this run's messages: start from an empty test
+# virtual host, and leave one behind.
+scripts/infra.sh reset-test-vhost
 # The tests' own settings (a test database and a test virtual host); nothing of a running stack's.
 eval "$(scripts/infra.sh env | grep -E '^export BREWCLIP_TEST_')"
 
@@ -28,6 +31,7 @@ timeout --kill-after=60s "${BREWCLIP_TEST_RUN_TIMEOUT:-75m}" \
 status=${PIPESTATUS[0]}
 [ "$status" -eq 124 ] && echo "test.sh: the test run did not finish within ${BREWCLIP_TEST_RUN_TIMEOUT:-75m}; stopped" 
 set -e
+scripts/infra.sh reset-test-vhost || true
 
 # One closing line over all test assemblies.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
