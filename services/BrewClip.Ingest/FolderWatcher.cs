@@ -84,6 +84,7 @@ public sealed class FolderWatcher(
         var stableFor = TimeSpan.FromMilliseconds(_options.StableForMs);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var started = DateTimeOffset.UtcNow;
             var ready = Scan(root, seen, pending, stableFor, skipped);
             if (!DictionariesEqual(skipped, skippedBefore) && await RecordSkippedAsync(folder.Name, skipped, stoppingToken).ConfigureAwait(false))
             {
@@ -132,11 +133,28 @@ public sealed class FolderWatcher(
                     }).ConfigureAwait(false);
                 continue;
             }
+            if (pending.Count == 0)
+            {
+                await MarkCaughtUpAsync(folder.Name, started, stoppingToken).ConfigureAwait(false);
+            }
             var wait = pending.Count > 0 ? TimeSpan.FromMilliseconds(Math.Clamp(_options.StableForMs / 2, 100, _options.RescanIntervalMs)) : TimeSpan.FromMilliseconds(_options.RescanIntervalMs);
             if (await changed.WaitAsync(wait, stoppingToken).ConfigureAwait(false))
             {
                 await Task.Delay(100, stoppingToken).ConfigureAwait(false); // let a burst of notifications settle
             }
+        }
+    }
+
+    private async Task MarkCaughtUpAsync(string source, DateTimeOffset scanStarted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.MarkCaughtUpAsync(source, scanStarted, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e)
+        {
+            // Postgres away: the next idle scan records it.
+            logger.LogWarning("Could not record that {Source} is caught up: {Reason}", source, e.Message);
         }
     }
 

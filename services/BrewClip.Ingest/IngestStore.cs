@@ -55,6 +55,21 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records that a scan of the source that began at <paramref name="scanStarted"/> found nothing left to read:
+    /// everything the source held then has been read and its messages published.
+    /// </summary>
+    public async Task MarkCaughtUpAsync(string source, DateTimeOffset scanStarted, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            update brewclip.sources set caught_up_at = $2
+            where name = $1 and (caught_up_at is null or caught_up_at < $2)
+            """);
+        command.Parameters.Add(new() { Value = source });
+        command.Parameters.Add(new() { Value = scanStarted });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every key of a source already read, with the version tag it had then.</summary>
     public async Task<Dictionary<string, string?>> SeenAsync(string source, CancellationToken cancellationToken)
     {

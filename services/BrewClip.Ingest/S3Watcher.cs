@@ -69,12 +69,18 @@ public sealed class S3Watcher(
         {
             try
             {
+                var started = DateTimeOffset.UtcNow;
                 var full = DateTime.UtcNow - lastFullListing >= TimeSpan.FromMilliseconds(_options.RescanIntervalMs);
                 var cursor = full ? null : await store.CursorAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
-                await ListAndReadAsync(client, bucket, cursor, seen, sideFiles, stoppingToken).ConfigureAwait(false);
+                var read = await ListAndReadAsync(client, bucket, cursor, seen, sideFiles, stoppingToken).ConfigureAwait(false);
                 if (full)
                 {
                     lastFullListing = DateTime.UtcNow;
+                    // Only a full listing can say nothing is left: a key that sorts before the cursor is not in the others.
+                    if (read == 0)
+                    {
+                        await store.MarkCaughtUpAsync(bucket.Name, started, stoppingToken).ConfigureAwait(false);
+                    }
                 }
             }
             catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
@@ -85,9 +91,11 @@ public sealed class S3Watcher(
         }
     }
 
-    private async Task ListAndReadAsync(AmazonS3Client client, S3SourceOptions bucket, string? cursor,
+    /// <summary>Lists the bucket (after <paramref name="cursor"/>, or all of it) and reads what is new; returns how many objects it read or tried to.</summary>
+    private async Task<int> ListAndReadAsync(AmazonS3Client client, S3SourceOptions bucket, string? cursor,
         Dictionary<string, string?> seen, Dictionary<string, string> sideFiles, CancellationToken cancellationToken)
     {
+        var read = 0;
         var request = new ListObjectsV2Request { BucketName = bucket.Bucket, Prefix = bucket.Prefix, StartAfter = cursor };
         do
         {
@@ -96,6 +104,7 @@ public sealed class S3Watcher(
             var lists = objects.Where(o => ObjectNames.IsPairList(o.Key) && (!sideFiles.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList();
             foreach (var list in lists)
             {
+                read++;
                 await ReadPairListAsync(client, bucket, list, cancellationToken).ConfigureAwait(false);
                 sideFiles[list.Key] = list.ETag;
             }
@@ -110,6 +119,7 @@ public sealed class S3Watcher(
             }
             var fresh = objects.Where(o => !o.Key.EndsWith('/') && !ObjectNames.Skipped(o.Key) && !ObjectNames.IsPairList(o.Key)
                 && !(seen.TryGetValue(o.Key, out var known) && known == o.ETag)).ToList();
+            read += fresh.Count;
             await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
                 async (item, token) =>
                 {
@@ -124,6 +134,7 @@ public sealed class S3Watcher(
             // Sidecars after the media of the same page: audio listed with its sidecar has taken it already.
             foreach (var sidecar in objects.Where(o => ObjectNames.IsSidecar(o.Key) && (!sideFiles.TryGetValue(o.Key, out var etag) || etag != o.ETag)).ToList())
             {
+                read++;
                 if (await ReadSidecarAsync(client, bucket, sidecar, cancellationToken).ConfigureAwait(false))
                 {
                     sideFiles[sidecar.Key] = sidecar.ETag;
@@ -136,6 +147,7 @@ public sealed class S3Watcher(
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
         while (request.ContinuationToken is not null);
+        return read;
     }
 
     /// <summary>Streams one object (and its sidecar transcript, if the bucket has one) to a temporary folder and ingests it.</summary>

@@ -34,16 +34,17 @@ public sealed class FailuresCommandTests
         Assert.Matches(@"media .* inbox:letters/bad\.mp3  not a media file", list.Stdout);
         Assert.Matches(@"image .* inbox:photos/x\.png \(\+1 more\)  not a readable image", list.Stdout);
 
-        // Listen on the ImageIngested exchange as a consumer's queue would.
+        // Listen on the ImageIngested exchange (named with the deployment's prefix) as a consumer's queue would.
+        var exchange = settings["BREWCLIP__RabbitMq__QueuePrefix"] + "BrewClip.Contracts:ImageIngested";
         var endpoint = TestSettings.RabbitMq;
         await using var connection = await new ConnectionFactory
         {
             HostName = endpoint.Host, Port = endpoint.Port, VirtualHost = endpoint.VirtualHost, UserName = endpoint.Username, Password = endpoint.Password,
         }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync("BrewClip.Contracts:ImageIngested", ExchangeType.Fanout, durable: true);
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
         var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-        await channel.QueueBindAsync(queue, "BrewClip.Contracts:ImageIngested", "");
+        await channel.QueueBindAsync(queue, exchange, "");
 
         await using var replay = await ServiceProcess.RunAsync("BrewClip.Cli", settings, "failures", "replay", "--kind", "image");
 

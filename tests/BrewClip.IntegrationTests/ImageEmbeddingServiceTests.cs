@@ -35,7 +35,7 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         settings["BREWCLIP__ImageEmbedding__BatchWaitMs"] = "300";
         await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
-        await using var publisher = await TestPublisher.StartAsync();
+        await using var publisher = await TestPublisher.StartAsync(settings);
 
         foreach (var (id, index) in ids.Select((id, i) => (id, i)))
         {
@@ -52,13 +52,12 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
 
         // A second delivery of every message: no row is rewritten, no stage changes.
         var before = await SnapshotAsync();
-        var queue = settings["BREWCLIP__RabbitMq__QueuePrefix"] + "image-embedding-image-ingested";
         foreach (var (id, index) in ids.Select((id, i) => (id, i)))
         {
             await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));
         }
-        await WaitUntilAsync(async () => await RabbitMqManagement.MessagesAsync(queue) == 0, service, "the redelivered messages to be consumed");
-        await Task.Delay(1000);
+        // Every delivery handled (the service counts them): nothing can change after this.
+        await Settling.FlowAsync("the redelivered messages to be handled", [service], [publisher.Counts]);
         Assert.Equal(before, await SnapshotAsync());
 
         // An image's own vector finds that image first.

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
 using BrewClip.Media;
 using BrewClip.Testing;
 
@@ -37,7 +39,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
 
         var port = ServiceProcess.FreePort();
         var settings = IngestSettings(port);
-        await using var recorder = await MessageRecorder.StartAsync();
+        await using var recorder = await MessageRecorder.StartAsync(settings);
         await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
 
@@ -78,13 +80,16 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where object_key = 'listed/late-photo.png'") == 1, "the listed photo", service);
         File.Copy(Path.Combine(Made, "late.wav"), Path.Combine(listed, "late.wav"));
         await slowWriter;
+        var allWritten = DateTimeOffset.UtcNow;
 
         const int accepted = 3 + 1 + 2 + 2 + 5 + 3 + 2 + 2; // audio, the slow recording, the pets' and the listed audio, images, the pets' and the listed images, videos
         const int rejected = 4;
         await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") >= accepted + rejected
             && await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= accepted + rejected + 1
             && recorder.Messages.Recordings.Count >= 9 && recorder.Messages.Images.Count >= 18, "every file to be ingested", service);
-        await Task.Delay(3000); // anything extra would show up now
+        // Nothing more is coming: a scan begun after the last write found nothing left, and every message published has arrived.
+        await Settling.CaughtUpAsync(Db, allWritten, ["inbox"], "the inbox to be caught up", service);
+        await Settling.FlowAsync("Ingest's messages to arrive", [service], observers: recorder.Observers);
 
         Assert.Equal(accepted + rejected, await Db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(["audio:accepted:8", "image:accepted:10", "unknown:rejected:4", "video:accepted:2"],
@@ -185,9 +190,9 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         {
             TestMedia.Ffmpeg("-f", "lavfi", "-i", $"color=c=0x{i * 10:X2}40{255 - i * 10:X2}:s=32x32", "-frames:v", "1", Path.Combine(Inbox, $"colour-{i:D2}.png"));
         }
-        await using var recorder = await MessageRecorder.StartAsync();
         var port = ServiceProcess.FreePort();
         var settings = IngestSettings(port);
+        await using var recorder = await MessageRecorder.StartAsync(settings);
         settings["BREWCLIP__Ingest__MaxConcurrency"] = "1";
 
         await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
@@ -242,10 +247,10 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
             }
             await WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(queue)).MessageCount == 5, "the backlog", null);
 
-            await using var recorder = await MessageRecorder.StartAsync();
             var port = ServiceProcess.FreePort();
             var settings = IngestSettings(port);
             settings["BREWCLIP__RabbitMq__QueuePrefix"] = prefix;
+            await using var recorder = await MessageRecorder.StartAsync(settings);
             settings["BREWCLIP__Ingest__ReconcileAfterSeconds"] = "1";
             settings["BREWCLIP__Ingest__ReconcileIntervalSeconds"] = "1";
             await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
@@ -297,7 +302,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         WatchBucket(settings, s3);
         settings["BREWCLIP__Ingest__PollIntervalMs"] = "300";
         settings["BREWCLIP__Ingest__RescanIntervalMs"] = "2000";
-        await using var recorder = await MessageRecorder.StartAsync();
+        await using var recorder = await MessageRecorder.StartAsync(settings);
         await using (var first = ServiceProcess.Start("BrewClip.Ingest", settings))
         {
             Assert.True(await first.WaitForReadyAsync(port) is not null, first.ToString());
@@ -319,10 +324,18 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
 
         // Restarted, it reads nothing twice, and a key that sorts before the cursor is found by the full listing.
         await PutAsync("drop/a-early.png", Made + "/early.png");
+        var restarted = DateTimeOffset.UtcNow;
+        var (recordingsBefore, imagesBefore) = (recorder.Messages.Recordings.Count, recorder.Messages.Images.Count);
         await using var second = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await second.WaitForReadyAsync(port) is not null, second.ToString());
         await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 5, "the early key", second);
-        await Task.Delay(2500);
+        // Nothing more is coming: a full listing begun after the restart found nothing left, and what the second run published has arrived.
+        await Settling.CaughtUpAsync(Db, restarted, ["inbox", "bucket"], "both sources to be caught up", second);
+        await Settling.FlowAsync("the second run's messages to arrive", [second], observers:
+        [
+            (MessageCounts.MessageName(typeof(RecordingIngested)), () => recorder.Messages.Recordings.Count - recordingsBefore),
+            (MessageCounts.MessageName(typeof(ImageIngested)), () => recorder.Messages.Images.Count - imagesBefore),
+        ]);
         Assert.Equal(5L, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'"));
         Assert.Equal(4L, await Db.ScalarAsync<long>("select count(*) from brewclip.media"));
         Assert.Equal(messagesBefore + 1, recorder.Messages.Recordings.Count + recorder.Messages.Images.Count);
@@ -466,7 +479,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         WatchBucket(settings, s3);
         settings["BREWCLIP__Ingest__PollIntervalMs"] = "500";
         settings["BREWCLIP__Ingest__MaxDurationSeconds"] = "60";
-        await using var recorder = await MessageRecorder.StartAsync();
+        await using var recorder = await MessageRecorder.StartAsync(settings);
         await using var service = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
 
@@ -484,11 +497,13 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
             }
         }
 
+        var allWritten = DateTimeOffset.UtcNow;
         var mediaObjects = objects.Count - 1; // all but pairs.csv
         await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") >= mediaObjects
             && recorder.Messages.Recordings.Count >= 56 && recorder.Messages.Images.Count >= 179
             && await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where origin = 'pairs_csv'") >= 3, "all 200 objects", service, TimeSpan.FromMinutes(5));
-        await Task.Delay(3000);
+        await Settling.CaughtUpAsync(Db, allWritten, ["inbox", "bucket"], "both sources to be caught up", service);
+        await Settling.FlowAsync("Ingest's messages to arrive", [service], observers: recorder.Observers);
 
         Assert.Equal(mediaObjects, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
         Assert.Equal(["audio:accepted:46", "audio:rejected:3", "image:accepted:99", "unknown:rejected:17", "video:accepted:20"],

@@ -64,8 +64,11 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
 
             // The same sidecar written again changes nothing.
             var before = await Db.ScalarAsync<string>("select stage_changed_at::text from brewclip.recordings");
+            var rewritten = DateTimeOffset.UtcNow;
             File.WriteAllText(Path.Combine(Inbox, "dog.txt"), sidecar);
-            await Task.Delay(3000);
+            // Ingest has read it (a scan begun after the write found nothing left) and every message since is handled.
+            await Settling.CaughtUpAsync(Db, rewritten, ["inbox"], "the rewritten sidecar to be read", services[0]);
+            await Settling.FlowAsync("every message to be handled", services);
             Assert.Equal(before, await Db.ScalarAsync<string>("select stage_changed_at::text from brewclip.recordings"));
 
             // A second copy of the audio elsewhere, with a transcript of its own: the one recording takes that.

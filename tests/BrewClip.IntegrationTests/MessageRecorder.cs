@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BrewClip.Contracts;
+using BrewClip.Hosting.Bus;
 using BrewClip.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,8 @@ using Microsoft.Extensions.Hosting;
 namespace BrewClip.IntegrationTests;
 
 /// <summary>
-/// Subscribes a temporary (auto-delete) queue on the test broker to the messages Ingest publishes and
+/// Subscribes a temporary (auto-delete) queue on the test broker to the messages Ingest publishes (on the exchanges
+/// of the test's queue prefix) and
 /// keeps every one received, so a test can check what was published and how often.
 /// </summary>
 internal sealed class MessageRecorder : IAsyncDisposable
@@ -23,8 +25,17 @@ internal sealed class MessageRecorder : IAsyncDisposable
 
     public Log Messages { get; }
 
-    public static async Task<MessageRecorder> StartAsync()
+    /// <summary>How many of each kind it has received, for <see cref="Settling.FlowAsync"/>.</summary>
+    public IReadOnlyList<(string Message, Func<long> Received)> Observers =>
+    [
+        (MessageCounts.MessageName(typeof(RecordingIngested)), () => Messages.Recordings.Count),
+        (MessageCounts.MessageName(typeof(ImageIngested)), () => Messages.Images.Count),
+    ];
+
+    /// <summary>A recorder of what services run with <paramref name="settings"/> publish (their RabbitMq:QueuePrefix names the exchanges).</summary>
+    public static async Task<MessageRecorder> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
+        var prefix = settings.GetValueOrDefault("BREWCLIP__RabbitMq__QueuePrefix", "");
         var endpoint = TestSettings.RabbitMq;
         var log = new Log();
         var builder = Host.CreateApplicationBuilder();
@@ -39,6 +50,10 @@ internal sealed class MessageRecorder : IAsyncDisposable
                     host.Username(endpoint.Username);
                     host.Password(endpoint.Password);
                 });
+                if (prefix.Length > 0)
+                {
+                    transport.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNames(transport.MessageTopology.EntityNameFormatter, prefix));
+                }
                 transport.ConfigureJsonSerializerOptions(json =>
                 {
                     json.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);

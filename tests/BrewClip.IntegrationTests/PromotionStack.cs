@@ -122,10 +122,7 @@ internal sealed class PromotionStack : IAsyncDisposable
             {
                 var tokens = Path.Combine(features, $"{id}-{s}.text.safetensors");
                 var encoder = Path.Combine(features, $"{id}-{s}.encoder.safetensors");
-                SafetensorsFile.Write(tokens, [new("token_states", Tensor.RandomNormal(random, 1f, 77, FixtureWidth))], SafetensorsDType.F16,
-                    new Dictionary<string, string> { ["length"] = (5 + s).ToString(System.Globalization.CultureInfo.InvariantCulture) });
-                SafetensorsFile.Write(encoder, [new("encoder_states", Tensor.RandomNormal(random, 1f, 100 + 20 * s, FixtureWidth))], SafetensorsDType.F16,
-                    new Dictionary<string, string> { ["frames_per_second"] = "50" });
+                WriteFeatures(tokens, encoder, Tensor.RandomNormal(random, 1f, 77, FixtureWidth), 5 + s, Tensor.RandomNormal(random, 1f, 100 + 20 * s, FixtureWidth));
                 var embeds = string.Join(",", Enumerable.Range(0, 512).Select(_ => (random.NextDouble() - 0.5).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
                 await Db.ExecuteAsync($"""
                     insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
@@ -154,9 +151,7 @@ internal sealed class PromotionStack : IAsyncDisposable
         {
             var tokens = Path.Combine(features, $"{tag}-{r}.text.safetensors");
             var encoder = Path.Combine(features, $"{tag}-{r}.encoder.safetensors");
-            SafetensorsFile.Write(tokens, [new(CachedFeatures.TokenStates, Tensor.RandomNormal(random, 1f, 77, FixtureWidth))], SafetensorsDType.F16,
-                new Dictionary<string, string> { [CachedFeatures.LengthKey] = "6" });
-            SafetensorsFile.Write(encoder, [new(CachedFeatures.EncoderStates, Tensor.RandomNormal(random, 1f, frames, FixtureWidth))], SafetensorsDType.F16);
+            WriteFeatures(tokens, encoder, Tensor.RandomNormal(random, 1f, 77, FixtureWidth), 6, Tensor.RandomNormal(random, 1f, frames, FixtureWidth));
             await Db.ExecuteAsync($"""
                 with a as (insert into brewclip.media (content_hash, kind, status, size_bytes)
                            values (sha256(convert_to('seeded {tag} recording {r}', 'UTF8')), 'audio', 'accepted', 1000) returning id),
@@ -203,9 +198,7 @@ internal sealed class PromotionStack : IAsyncDisposable
             }
             var tokens = Path.Combine(features, $"{v}.text.safetensors");
             var encoder = Path.Combine(features, $"{v}.encoder.safetensors");
-            SafetensorsFile.Write(tokens, [new(CachedFeatures.TokenStates, Tensor.RandomNormal(random, 1f, 77, FixtureWidth))], SafetensorsDType.F16,
-                new Dictionary<string, string> { [CachedFeatures.LengthKey] = "6" });
-            SafetensorsFile.Write(encoder, [new(CachedFeatures.EncoderStates, Tensor.FromArray(states, frames * statesPerSpan, FixtureWidth))], SafetensorsDType.F16);
+            WriteFeatures(tokens, encoder, Tensor.RandomNormal(random, 1f, 77, FixtureWidth), 6, Tensor.FromArray(states, frames * statesPerSpan, FixtureWidth));
             var frameRows = string.Join(",", order.Select((c, l) =>
                 $"({l}, {(l + 0.5) * span}, {l * span}, {(l + 1) * span}, '{Literal(looks.AsSpan(c * 512, 512).ToArray().Select(x => x + (float)(0.3 * (random.NextDouble() * 2 - 1))))}')"));
             await Db.ExecuteAsync($"""
@@ -268,5 +261,16 @@ internal sealed class PromotionStack : IAsyncDisposable
         }
         await Db.DisposeAsync();
         Directory.Delete(Folder, recursive: true);
+    }
+
+    /// <summary>A segment's cached features as the services write them (<see cref="CachedFeatures"/>).</summary>
+    private static void WriteFeatures(string tokensPath, string encoderPath, Tensor tokenStates, int length, Tensor encoderStates)
+    {
+        using (var tokens = File.Create(tokensPath))
+        {
+            CachedFeatures.WriteTokenStates(tokens, tokenStates.ToArray(), tokenStates.Shape[0], tokenStates.Shape[1], length);
+        }
+        using var encoder = File.Create(encoderPath);
+        CachedFeatures.WriteEncoderStates(encoder, encoderStates.ToArray(), encoderStates.Shape[0], encoderStates.Shape[1]);
     }
 }

@@ -120,7 +120,7 @@ public sealed class PromotionTests
                 insert into brewclip.images (media_id, image_uri) select id, '{new Uri(png).AbsoluteUri}' from m returning id
                 """));
         }
-        await using (var publisher = await TestPublisher.StartAsync())
+        await using (var publisher = await TestPublisher.StartAsync(stack.Settings(ServiceProcess.FreePort())))
         {
             foreach (var id in fresh)
             {
@@ -161,7 +161,7 @@ public sealed class PromotionTests
                 command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(query) });
                 await using var reader = await command.ExecuteReaderAsync();
                 await reader.ReadAsync();
-                searches++;
+                Interlocked.Increment(ref searches);
                 // Audio search answers one row per recording (its best segment): all four.
                 if (reader.GetInt64(0) != 10 || reader.GetInt64(1) != 4)
                 {
@@ -171,7 +171,9 @@ public sealed class PromotionTests
             }
         });
         var promote = await stack.CliAsync("models", "promote", stack.WriteHeads("v1"), "--wait");
-        await Task.Delay(500);
+        // A few searches more once version 1 is active, so the switch itself is searched through.
+        var afterPromotion = Volatile.Read(ref searches);
+        await stack.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref searches) >= afterPromotion + 10), "ten searches after the promotion");
         await stop.CancelAsync();
         await searching;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BrewClip.Autograd.Safetensors;
 using BrewClip.Contracts;
+using BrewClip.Models.Heads;
 using BrewClip.Testing;
 
 namespace BrewClip.IntegrationTests;
@@ -42,11 +43,11 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await _db.ExecuteAsync($"insert into brewclip.transcripts (recording_id, source, language, text) values ({ids["dog"]}, 'sidecar', 'en', '{sidecar}')");
 
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
-        var (transcription, transcriptionQueue) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested");
+        var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested");
         await using var _t = transcription;
-        var (acoustic, acousticQueue) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "acoustic-embedding-recording-transcribed");
+        var (acoustic, _) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "acoustic-embedding-recording-transcribed");
         await using var _a = acoustic;
-        await using var publisher = await TestPublisher.StartAsync();
+        await using var publisher = await TestPublisher.StartAsync(StackSettings.For(_db, 0));
 
         foreach (var id in ids.Values)
         {
@@ -64,10 +65,11 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         Assert.Equal([1500L, 1500L, 500L], await _db.ColumnAsync<long>($"select encoder_frames from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"));
         foreach (var uri in await _db.ColumnAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids["long"]} order by segment_index"))
         {
-            var (tensors, metadata) = SafetensorsFile.Read(new Uri(uri).LocalPath);
-            var states = tensors["encoder_states"];
+            // Written by Transcription, read here by the reader AcousticEmbedding and training use.
+            var states = CachedFeatures.ReadEncoderStates(new Uri(uri).LocalPath);
             Assert.Equal(16, states.Shape[1]);
-            Assert.Equal("50", metadata["frames_per_second"]);
+            var (_, metadata) = SafetensorsFile.Read(new Uri(uri).LocalPath);
+            Assert.Equal(CachedFeatures.EncoderStatesFormat, metadata[CachedFeatures.FormatKey]);
         }
         // One vector per segment for every embedded recording.
         Assert.Equal(await _db.ScalarAsync<long>("select count(*) from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id where r.stage = 'embedded'"),
@@ -85,10 +87,8 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: id == ids["dog"]));
         }
-        await WaitUntilAsync(async () => await RabbitMqManagement.MessagesAsync(transcriptionQueue) == 0 && await RabbitMqManagement.MessagesAsync(acousticQueue) == 0,
-            "the redelivered messages to be consumed", transcription, acoustic);
-        await Task.Delay(1500);
-        await WaitUntilAsync(async () => await RabbitMqManagement.MessagesAsync(acousticQueue) == 0, "the follow-up messages to be consumed", transcription, acoustic);
+        // Every redelivery handled, and every message that handling published handled in turn: nothing can change after this.
+        await Settling.FlowAsync("the redelivered messages and whatever they caused to be handled", [transcription, acoustic], [publisher.Counts]);
         Assert.Equal(before, await SnapshotAsync());
     }
 
@@ -101,7 +101,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await using var _t = transcription;
         var (acoustic, _) = await StartAsync("BrewClip.AcousticEmbedding", artifacts, "acoustic-embedding-recording-transcribed");
         await using var _a = acoustic;
-        await using var publisher = await TestPublisher.StartAsync();
+        await using var publisher = await TestPublisher.StartAsync(StackSettings.For(_db, 0));
         foreach (var id in ids)
         {
             await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: false));
@@ -127,13 +127,13 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         var textStates = await _db.ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
         var encoderStates = await _db.ScalarAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
         var embeds = await _db.VectorAsync($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
-        var (tokens, metadata) = SafetensorsFile.Read(new Uri(textStates).LocalPath);
-        var (encoder, _) = SafetensorsFile.Read(new Uri(encoderStates).LocalPath);
+        // Token states written by AcousticEmbedding, encoder states by Transcription: read through the one contract.
+        var (tokens, length) = CachedFeatures.ReadTokenStates(new Uri(textStates).LocalPath);
+        var encoder = CachedFeatures.ReadEncoderStates(new Uri(encoderStates).LocalPath);
         float[] expected;
         using (BrewClip.Autograd.GradMode.Disable())
         {
-            expected = head.Forward(tokens["token_states"], int.Parse(metadata["length"], System.Globalization.CultureInfo.InvariantCulture),
-                BrewClip.Autograd.Tensor.FromArray(embeds, embeds.Length), encoder["encoder_states"]).ToArray();
+            expected = head.Forward(tokens, length, BrewClip.Autograd.Tensor.FromArray(embeds, embeds.Length), encoder).ToArray();
         }
         var stored = await _db.VectorAsync($"select embedding from brewclip.audio_vectors where model_version = 1 and recording_id = {ids[0]}");
         var v0 = await _db.VectorAsync($"select embedding from brewclip.audio_vectors where model_version = 0 and recording_id = {ids[0]}");
@@ -155,7 +155,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested",
             new Dictionary<string, string> { ["BREWCLIP__Transcription__Timestamps"] = "true", ["BREWCLIP__Transcription__Language"] = "en" });
         await using var _t = transcription;
-        await using var publisher = await TestPublisher.StartAsync();
+        await using var publisher = await TestPublisher.StartAsync(StackSettings.For(_db, 0));
 
         await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 70, HasSidecarTranscript: false));
         await WaitUntilAsync(async () => await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",

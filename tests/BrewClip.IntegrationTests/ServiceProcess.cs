@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
+using BrewClip.Hosting.Bus;
 using BrewClip.Testing;
 
 namespace BrewClip.IntegrationTests;
@@ -120,9 +122,26 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The port its health endpoints answer on, once <see cref="WaitForReadyAsync"/> has been given it.</summary>
+    public int? Port { get; private set; }
+
+    /// <summary>What the process has published and handled so far (its /status/messages).</summary>
+    public async Task<MessageCountsSnapshot> MessagesAsync()
+    {
+        if (Port is not { } port)
+        {
+            throw new InvalidOperationException("The service's port is not known: wait for it to be ready first.");
+        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var body = await http.GetStringAsync($"http://127.0.0.1:{port}/status/messages");
+        return JsonSerializer.Deserialize<MessageCountsSnapshot>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            ?? throw new InvalidOperationException($"/status/messages answered {body}");
+    }
+
     /// <summary>Polls /health/ready until it answers 200; returns its body, or null if the process ends or 90 s pass.</summary>
     public async Task<string?> WaitForReadyAsync(int port)
     {
+        Port = port;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90) && !HasExited)

@@ -16,7 +16,11 @@ internal sealed class TestPublisher : IAsyncDisposable
 
     public IBus Bus => _host.Services.GetRequiredService<IBus>();
 
-    public static async Task<TestPublisher> StartAsync()
+    /// <summary>What this publisher has published, for <see cref="Settling"/>.</summary>
+    public MessageCounts Counts => _host.Services.GetRequiredService<MessageCounts>();
+
+    /// <summary>A publisher for services run with <paramref name="settings"/> (their RabbitMq:QueuePrefix names the exchanges).</summary>
+    public static async Task<TestPublisher> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
         var endpoint = TestSettings.RabbitMq;
         var options = new RabbitMqOptions
@@ -26,6 +30,7 @@ internal sealed class TestPublisher : IAsyncDisposable
             VirtualHost = endpoint.VirtualHost,
             Username = endpoint.Username,
             Password = endpoint.Password,
+            QueuePrefix = settings.GetValueOrDefault("BREWCLIP__RabbitMq__QueuePrefix", ""),
         };
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));

@@ -13,7 +13,8 @@ public static class BusRegistration
     /// bounded prefetch and concurrency, exponential retry and then the endpoint's <c>_error</c> queue.
     /// <paramref name="configureConsumers"/> adds a service's consumers. Every queue is named
     /// RabbitMq:QueuePrefix + <paramref name="owner"/> + the consumer's name ("image-embedding-model-promoted"), so two
-    /// services consuming the same event each get it on a queue of their own instead of sharing one.
+    /// services consuming the same event each get it on a queue of their own instead of sharing one; each message's
+    /// exchange carries the prefix too (<see cref="PrefixedEntityNames"/>).
     /// </summary>
     public static IServiceCollection AddBrewClipBus(
         this IServiceCollection services,
@@ -22,6 +23,10 @@ public static class BusRegistration
         string owner,
         Action<IBusRegistrationConfigurator>? configureConsumers = null)
     {
+        services.AddSingleton<MessageCounts>();
+        services.AddReceiveObserver(provider => provider.GetRequiredService<MessageCounts>());
+        services.AddPublishObserver(provider => provider.GetRequiredService<MessageCounts>());
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<MessageCounts>());
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(QueuePrefixFor(rabbitMq.QueuePrefix, owner), includeNamespace: false));
@@ -37,6 +42,10 @@ public static class BusRegistration
                     host.Password(options.Password);
                     host.PublisherConfirmation = true;
                 });
+                if (options.QueuePrefix.Length > 0)
+                {
+                    transport.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNames(transport.MessageTopology.EntityNameFormatter, options.QueuePrefix));
+                }
                 transport.PrefetchCount = options.PrefetchCount;
                 transport.ConcurrentMessageLimit = options.ConcurrencyLimit;
                 transport.UseMessageRetry(retry => retry.Exponential(

@@ -21,7 +21,7 @@ public sealed class RabbitMqOptions : IValidatableObject
     [Required]
     public string Password { get; set; } = "guest";
 
-    /// <summary>Prepended to every queue name, so two deployments can share a broker.</summary>
+    /// <summary>Prepended to every queue and exchange name, so two deployments can share a broker's virtual host without seeing each other's messages.</summary>
     [RegularExpression("^[a-z0-9-]*$", ErrorMessage = "use lowercase letters, digits and dashes")]
     public string QueuePrefix { get; set; } = "";
 
