@@ -84,8 +84,6 @@ public sealed class Tensor
         return new Tensor(data, (int[])shape.Clone());
     }
 
-    public static Tensor Scalar(float value) => new([value], []);
-
     /// <summary>Normal(0, std²) values from <paramref name="random"/>.</summary>
     public static Tensor RandomNormal(Random random, float std, params int[] shape)
     {

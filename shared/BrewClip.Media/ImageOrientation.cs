@@ -64,9 +64,6 @@ public static class ImageOrientation
         _ => "",
     };
 
-    /// <summary>Orientations 5-8 swap width and height.</summary>
-    public static bool SwapsAxes(int orientation) => orientation is >= 5 and <= 8;
-
     private static int FromJpeg(ReadOnlySpan<byte> file)
     {
         var position = 2;
