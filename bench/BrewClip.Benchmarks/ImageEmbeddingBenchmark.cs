@@ -64,15 +64,13 @@ internal static class ImageEmbeddingBenchmark
             var preprocessor = new ClipImagePreprocessor(decoder);
             var writer = new VectorIndexWriter(database.DataSource);
             var store = new ImageStore(database.DataSource);
-            // As the service runs by default: each crop is deleted once its image's embedding is cached.
-            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(), writer,
-                Microsoft.Extensions.Options.Options.Create(new ImageEmbeddingOptions()), NullLogger<ImageIndexer>.Instance);
+            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(), writer, NullLogger<ImageIndexer>.Instance);
 
             // The same images twice: with the crops Ingest stored (the normal case), and without (decoded by ffmpeg here).
             var cropIds = await RegisterImagesAsync(database, paths, withCrop.Crops);
             var decodeIds = await RegisterImagesAsync(database, paths, null);
 
-            // Stage by stage, on one batch (before the service path, which deletes the crops it has used).
+            // Stage by stage, on one batch, then the service path.
             var clock = Stopwatch.StartNew();
             var crops = await Task.WhenAll(withCrop.Crops!.Take(BatchSize).Select(c => File.ReadAllBytesAsync(c)));
             var readCrop = clock.Elapsed / BatchSize;

@@ -92,13 +92,13 @@ internal static class FailuresCommand
             await using var images = dataSource.CreateCommand("""
                 update brewclip.images set stage = 'ingested', failure_reason = null, stage_changed_at = now()
                 where stage = 'failed' and ($1::bigint is null or id = $1)
-                returning id, media_id, image_uri, frame_index
+                returning id
                 """);
             images.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
             await using var reader = await images.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                messages.Add(new ImageIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)));
+                messages.Add(new ImageIngested(reader.GetInt64(0)));
             }
         }
         if (kind is null or "recording")
@@ -107,14 +107,13 @@ internal static class FailuresCommand
             await using var recordings = dataSource.CreateCommand("""
                 update brewclip.recordings r set stage = 'ingested', failure_reason = null, stage_changed_at = now()
                 where r.stage = 'failed' and ($1::bigint is null or r.id = $1)
-                returning r.id, r.media_id, r.pcm_uri, r.duration_seconds,
-                          exists (select 1 from brewclip.transcripts t where t.recording_id = r.id and t.source = 'sidecar')
+                returning r.id
                 """);
             recordings.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
             await using var reader = await recordings.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
+                messages.Add(new RecordingIngested(reader.GetInt64(0)));
             }
         }
 

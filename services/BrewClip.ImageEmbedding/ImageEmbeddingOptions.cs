@@ -13,11 +13,4 @@ public sealed class ImageEmbeddingOptions
     /// <summary>How long a batch waits to fill before it runs anyway.</summary>
     [Range(1, 60_000)]
     public int BatchWaitMs { get; set; } = 500;
-
-    /// <summary>
-    /// Keep the 224x224 crops Ingest stored once an image's CLIP embedding is cached. By default they are
-    /// deleted then (150 KB an image): promotions re-embed from the cached embeddings, and a CLIP rerun
-    /// would decode the stored image instead.
-    /// </summary>
-    public bool KeepClipCrops { get; set; }
 }

@@ -17,7 +17,6 @@ internal sealed class ImageIndexer(
     ClipVisionTower tower,
     ImageHeads heads,
     VectorIndexWriter writer,
-    IOptions<ImageEmbeddingOptions> options,
     ILogger<ImageIndexer> logger)
 {
     public async Task<ImageIndexResult> IndexAsync(IReadOnlyCollection<long> imageIds, CancellationToken cancellationToken)
@@ -67,11 +66,6 @@ internal sealed class ImageIndexer(
                 fresh.Add((id, embedding));
             }
             await images.SaveEmbeddingsAsync(fresh, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!options.Value.KeepClipCrops)
-        {
-            await images.ReleaseCropsAsync(rows.Where(r => embeddings.ContainsKey(r.Id)).ToList(), logger, cancellationToken).ConfigureAwait(false);
         }
 
         var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();

@@ -51,31 +51,6 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets the stored crops of these images (their embeddings are cached): the files first, then the column.</summary>
-    public async Task ReleaseCropsAsync(IReadOnlyList<ImageRow> rows, ILogger logger, CancellationToken cancellationToken)
-    {
-        var released = new List<long>();
-        foreach (var row in rows.Where(r => r.ClipCropUri is not null))
-        {
-            try
-            {
-                File.Delete(ArtifactPaths.ToLocalPath(row.ClipCropUri!));
-                released.Add(row.Id);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                logger.LogWarning("The stored crop of image {ImageId} ({Uri}) could not be deleted: {Reason}", row.Id, row.ClipCropUri, e.Message);
-            }
-        }
-        if (released.Count == 0)
-        {
-            return;
-        }
-        await using var command = dataSource.CreateCommand("update brewclip.images set clip_crop_uri = null where id = any($1)");
-        command.Parameters.Add(new() { Value = released.ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     public async Task MarkFailedAsync(long id, string reason, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""

@@ -23,5 +23,6 @@ public static class IngestExtensions
         services.AddHostedService<FolderWatcher>();
         services.AddHostedService<S3Watcher>();
         services.AddHostedService<Reconciler>();
+        services.AddHostedService<CropReleaser>();
     }
 }

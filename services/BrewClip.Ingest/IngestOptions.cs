@@ -3,41 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace BrewClip.Ingest;
 
-/// <summary>A local folder Ingest watches (configuration "Ingest:Folders:N").</summary>
-public sealed class FolderSourceOptions
-{
-    /// <summary>The source's name, kept with every item it delivers (lowercase letters, digits, '.', '_', '-').</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The folder; subfolders are included.</summary>
-    public string Path { get; set; } = "";
-}
-
-/// <summary>An S3-compatible bucket Ingest watches (configuration "Ingest:Buckets:N").</summary>
-public sealed class S3SourceOptions
-{
-    /// <summary>The source's name, kept with every item it delivers.</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The endpoint of an S3-compatible store (MinIO, s3rver); empty means AWS S3 in <see cref="Region"/>.</summary>
-    public string ServiceUrl { get; set; } = "";
-
-    public string Region { get; set; } = "us-east-1";
-
-    public string Bucket { get; set; } = "";
-
-    /// <summary>Only keys under this prefix are read.</summary>
-    public string Prefix { get; set; } = "";
-
-    /// <summary>Path-style addressing (http://host/bucket/key), which MinIO and s3rver need.</summary>
-    public bool ForcePathStyle { get; set; }
-
-    /// <summary>Access key and secret; empty means the SDK's usual credential chain (environment, profile, instance role).</summary>
-    public string AccessKey { get; set; } = "";
-
-    public string SecretKey { get; set; } = "";
-}
-
 public sealed partial class IngestOptions : IValidatableObject
 {
     public const string Section = "Ingest";
@@ -82,6 +47,16 @@ public sealed partial class IngestOptions : IValidatableObject
     /// same ffmpeg process that writes the PNG, so ImageEmbedding does not decode the image again.
     /// </summary>
     public bool ClipCrops { get; set; } = true;
+
+    /// <summary>
+    /// Keep the crops once each image's CLIP embedding is cached. By default Ingest deletes them then (150 KB an
+    /// image): promotions re-embed from the cached embeddings, and a CLIP rerun would decode the stored image.
+    /// </summary>
+    public bool KeepClipCrops { get; set; }
+
+    /// <summary>How often Ingest looks for crops whose embeddings are cached, to delete them.</summary>
+    [Range(1, 86_400)]
+    public int CropReleaseIntervalSeconds { get; set; } = 30;
 
     /// <summary>
     /// The longest side of the PNG stored for each image and video frame (scaled down, aspect kept; 0 keeps

@@ -5,21 +5,6 @@ using Npgsql;
 
 namespace BrewClip.Ingest;
 
-/// <summary>A recording decoded from an audio file or a video's audio track.</summary>
-public sealed record NewRecording(string PcmUri, double DurationSeconds);
-
-/// <summary>A still image, or one of a video's frames (index and time set).</summary>
-/// <summary>A still image, or a video's frame with its time and the span [start, end) of the video it stands for.</summary>
-public sealed record NewImage(string ImageUri, string? ClipCropUri, int? FrameIndex, double? FrameTimeSeconds, int? Width, int? Height,
-    double? FrameStartSeconds = null, double? FrameEndSeconds = null);
-
-/// <summary>What one content became: accepted with its recording and images, or rejected with a reason.</summary>
-public sealed record NewMedia(byte[] ContentHash, string Kind, long SizeBytes, string? Format, double? DurationSeconds,
-    string? RejectionReason, NewRecording? Recording, IReadOnlyList<NewImage> Images, SidecarTranscript? Transcript = null);
-
-/// <summary>Where an object was seen: its source, key within the source, and a version tag (size and mtime, or an ETag).</summary>
-public sealed record ObjectRef(string Source, string Key, string? Etag, long SizeBytes);
-
 /// <summary>The rows Ingest writes: sources, media, where each was seen, recordings, images and a video's pairs.</summary>
 public sealed class IngestStore(NpgsqlDataSource dataSource)
 {
@@ -67,6 +52,32 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             """);
         command.Parameters.Add(new() { Value = source });
         command.Parameters.Add(new() { Value = scanStarted });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> images with a stored crop whose CLIP embedding ImageEmbedding has cached: the crop is no longer read.</summary>
+    public async Task<List<(long Id, string CropUri)>> CropsNoLongerNeededAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select i.id, i.clip_crop_uri from brewclip.images i
+            where i.clip_crop_uri is not null and exists (select 1 from brewclip.image_features f where f.image_id = i.id)
+            order by i.id limit $1
+            """);
+        command.Parameters.Add(new() { Value = limit });
+        var crops = new List<(long, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            crops.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+        return crops;
+    }
+
+    /// <summary>The crops of these images are gone: the rows forget them.</summary>
+    public async Task ForgetCropsAsync(IReadOnlyCollection<long> imageIds, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("update brewclip.images set clip_crop_uri = null where id = any($1)");
+        command.Parameters.Add(new() { Value = imageIds.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -118,25 +129,23 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
     private static async Task AnnounceAgainAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mediaId, List<object> messages, CancellationToken cancellationToken)
     {
         await using (var recordings = new NpgsqlCommand("""
-            select r.id, r.media_id, r.pcm_uri, r.duration_seconds,
-                   exists (select 1 from brewclip.transcripts t where t.recording_id = r.id and t.source = 'sidecar')
-            from brewclip.recordings r where r.media_id = $1
+            select r.id from brewclip.recordings r where r.media_id = $1
             """, connection, transaction))
         {
             recordings.Parameters.Add(new() { Value = mediaId });
             await using var reader = await recordings.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
+                messages.Add(new RecordingIngested(reader.GetInt64(0)));
             }
         }
         await using var images = new NpgsqlCommand(
-            "select id, media_id, image_uri, frame_index from brewclip.images where media_id = $1 order by id", connection, transaction);
+            "select id from brewclip.images where media_id = $1 order by id", connection, transaction);
         images.Parameters.Add(new() { Value = mediaId });
         await using var rows = await images.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            messages.Add(new ImageIngested(rows.GetInt64(0), rows.GetInt64(1), rows.GetString(2), rows.IsDBNull(3) ? null : rows.GetInt32(3)));
+            messages.Add(new ImageIngested(rows.GetInt64(0)));
         }
     }
 
@@ -192,7 +201,7 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
                 sidecar.Parameters.Add(new() { Value = transcript.CuesJson() });
                 await sidecar.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            messages.Add(new RecordingIngested(recordingId.Value, mediaId, recording.PcmUri, recording.DurationSeconds, HasSidecarTranscript: media.Transcript is not null));
+            messages.Add(new RecordingIngested(recordingId.Value));
         }
         foreach (var image in media.Images)
         {
@@ -211,7 +220,7 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = (object?)image.FrameStartSeconds ?? DBNull.Value });
             command.Parameters.Add(new() { Value = (object?)image.FrameEndSeconds ?? DBNull.Value });
             var imageId = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            messages.Add(new ImageIngested(imageId, mediaId, image.ImageUri, image.FrameIndex));
+            messages.Add(new ImageIngested(imageId));
             if (recordingId is not null && image.FrameIndex is not null)
             {
                 // A video's audio pairs with each of its frames; the split follows the recording's content hash.
@@ -280,14 +289,14 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         }
         await using (var reset = new NpgsqlCommand("""
             update brewclip.recordings set stage = 'ingested', failure_reason = null, stage_changed_at = now()
-            where id = any($1) returning id, media_id, pcm_uri, duration_seconds
+            where id = any($1) returning id
             """, connection, transaction))
         {
             reset.Parameters.Add(new() { Value = targets.ToArray() });
             await using var reader = await reset.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), HasSidecarTranscript: true));
+                messages.Add(new RecordingIngested(reader.GetInt64(0)));
             }
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -351,15 +360,14 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         await using (var recordings = new NpgsqlCommand("""
             update brewclip.recordings r set stage_changed_at = now()
             where r.stage = 'ingested' and r.stage_changed_at < now() - $1
-            returning r.id, r.media_id, r.pcm_uri, r.duration_seconds,
-                      exists (select 1 from brewclip.transcripts t where t.recording_id = r.id and t.source = 'sidecar')
+            returning r.id
             """, connection))
         {
             recordings.Parameters.Add(new() { Value = after });
             await using var reader = await recordings.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                messages.Add(new RecordingIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetDouble(3), reader.GetBoolean(4)));
+                messages.Add(new RecordingIngested(reader.GetInt64(0)));
             }
         }
     }
@@ -369,14 +377,14 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         await using (var images = new NpgsqlCommand("""
             update brewclip.images i set stage_changed_at = now()
             where i.stage = 'ingested' and i.stage_changed_at < now() - $1
-            returning i.id, i.media_id, i.image_uri, i.frame_index
+            returning i.id
             """, connection))
         {
             images.Parameters.Add(new() { Value = after });
             await using var reader = await images.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                messages.Add(new ImageIngested(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)));
+                messages.Add(new ImageIngested(reader.GetInt64(0)));
             }
         }
     }

@@ -7,14 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace BrewClip.Ingest;
 
-/// <summary>How one object ended.</summary>
-public enum IngestOutcome
-{
-    Accepted,
-    Rejected,
-    Duplicate,
-}
-
 /// <summary>
 /// Turns one complete file into rows and messages: its SHA-256 decides identity, ffprobe decides its kind,
 /// ffmpeg decodes it into the artifact store, the rows commit, and only then are the messages published.

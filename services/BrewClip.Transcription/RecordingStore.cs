@@ -126,18 +126,4 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = reason });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    public async Task<int> SegmentCountAsync(long recordingId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("select count(*) from brewclip.recording_segments where recording_id = $1");
-        command.Parameters.Add(new() { Value = recordingId });
-        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    public async Task<string?> LanguageAsync(long recordingId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("select language from brewclip.transcripts where recording_id = $1");
-        command.Parameters.Add(new() { Value = recordingId });
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-    }
 }

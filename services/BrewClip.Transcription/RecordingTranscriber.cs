@@ -25,20 +25,19 @@ internal sealed partial class RecordingTranscriber(
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    public async Task<TranscriptionOutcome> TranscribeAsync(long recordingId, CancellationToken cancellationToken)
+    /// <summary>Transcribes the recording unless it is done; true when it is transcribed (now or before) and downstream is to be told.</summary>
+    public async Task<bool> TranscribeAsync(long recordingId, CancellationToken cancellationToken)
     {
         var recording = await store.FindAsync(recordingId, cancellationToken).ConfigureAwait(false);
         if (recording is null)
         {
             logger.LogWarning("Recording {RecordingId} is not in the database; its message is dropped", recordingId);
-            return TranscriptionOutcome.NotTranscribed;
+            return false;
         }
         if (recording.Stage is "transcribed" or "embedded")
         {
             // Already done (a redelivery, or a crash before the publish): say so again downstream.
-            return new TranscriptionOutcome(true,
-                await store.SegmentCountAsync(recordingId, cancellationToken).ConfigureAwait(false),
-                await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+            return true;
         }
 
         float[] samples;
@@ -49,12 +48,12 @@ internal sealed partial class RecordingTranscriber(
         catch (Exception e) when (e is MediaException or NotSupportedException)
         {
             await FailAsync(recordingId, e.Message, cancellationToken).ConfigureAwait(false);
-            return TranscriptionOutcome.NotTranscribed;
+            return false;
         }
         if (samples.Length == 0)
         {
             await FailAsync(recordingId, "the recording has no audio samples", cancellationToken).ConfigureAwait(false);
-            return TranscriptionOutcome.NotTranscribed;
+            return false;
         }
 
         var sidecar = await store.SidecarAsync(recordingId, cancellationToken).ConfigureAwait(false);
@@ -70,7 +69,7 @@ internal sealed partial class RecordingTranscriber(
             var reused = cached.Select((w, k) => w with { Text = sidecarTexts[k] }).ToList();
             await store.SaveAsync(recordingId, reused, null, decoded: false, null, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Transcribed recording {RecordingId} again from its sidecar transcript: {Windows} windows, cached encoder states reused", recordingId, windowCount);
-            return new TranscriptionOutcome(true, windowCount, await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+            return true;
         }
 
         // Fixed 30 s windows: the encoder once each, its states cached for the acoustic channel.
@@ -119,10 +118,10 @@ internal sealed partial class RecordingTranscriber(
         if (!await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, timed, cancellationToken).ConfigureAwait(false))
         {
             logger.LogInformation("A sidecar transcript for recording {RecordingId} arrived while Whisper decoded it; it is transcribed again from the sidecar", recordingId);
-            return TranscriptionOutcome.NotTranscribed;
+            return false;
         }
         logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");
-        return new TranscriptionOutcome(true, windowCount, language ?? await store.LanguageAsync(recordingId, cancellationToken).ConfigureAwait(false));
+        return true;
     }
 
     /// <summary>The windows an earlier run cached, when there is one for every window and each states file is still there.</summary>

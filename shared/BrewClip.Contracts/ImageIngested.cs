@@ -1,4 +1,7 @@
 namespace BrewClip.Contracts;
 
-/// <summary>An image (or one of a video's frames, <paramref name="FrameIndex"/> set) is ready at <paramref name="ImageUri"/>.</summary>
-public sealed record ImageIngested(long ImageId, long MediaId, string ImageUri, int? FrameIndex);
+/// <summary>
+/// Event (a notification): Ingest stored an image, or one of a video's frames. ImageEmbedding reads its row (the
+/// stored image, CLIP's crop, the frame) from Postgres.
+/// </summary>
+public sealed record ImageIngested(long ImageId);

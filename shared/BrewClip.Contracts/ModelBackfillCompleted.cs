@@ -1,4 +1,7 @@
 namespace BrewClip.Contracts;
 
-/// <summary>An embedding service finished re-embedding its items (<paramref name="Kind"/>: audio or image) with a model version.</summary>
-public sealed record ModelBackfillCompleted(int ModelVersion, string Kind, long Items);
+/// <summary>
+/// Event (a notification): an embedding service finished re-embedding its items (<paramref name="Kind"/>: audio or
+/// image) with a model version. Training's promotion monitor reads the backfills' state from Postgres.
+/// </summary>
+public sealed record ModelBackfillCompleted(int ModelVersion, string Kind);

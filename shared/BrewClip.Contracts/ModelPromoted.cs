@@ -1,4 +1,7 @@
 namespace BrewClip.Contracts;
 
-/// <summary>A candidate beat the active version: the embedding services re-embed every item with it from cached features.</summary>
-public sealed record ModelPromoted(int ModelVersion, int PreviousVersion, string ArtifactUri);
+/// <summary>
+/// Event (a notification): a candidate beat the active version and is promoting. Each embedding service's backfill
+/// worker wakes and reads the version (its heads, what is left to re-embed) from brewclip.model_versions.
+/// </summary>
+public sealed record ModelPromoted(int ModelVersion);

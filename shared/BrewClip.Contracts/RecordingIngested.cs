@@ -1,5 +1,7 @@
 namespace BrewClip.Contracts;
 
-/// <summary>Ingest decoded an audio file or a video's audio track to 16 kHz mono PCM at <paramref name="PcmUri"/>.</summary>
-/// <param name="HasSidecarTranscript">A ground-truth transcript is already in <c>brewclip.transcripts</c>; Whisper skips decoding.</param>
-public sealed record RecordingIngested(long RecordingId, long MediaId, string PcmUri, double DurationSeconds, bool HasSidecarTranscript);
+/// <summary>
+/// Event (a notification): Ingest stored a recording (an audio file or a video's audio track, decoded to 16 kHz
+/// mono PCM). Transcription reads its row, the PCM's place and any sidecar transcript from Postgres.
+/// </summary>
+public sealed record RecordingIngested(long RecordingId);

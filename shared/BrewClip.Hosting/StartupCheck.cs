@@ -27,14 +27,3 @@ internal sealed class StartupCheck(IServiceProvider services, Func<IServiceProvi
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
-
-public static class StartupCheckRegistration
-{
-    /// <summary>
-    /// Runs <paramref name="check"/> when the host starts, before the bus (register it where the service adds its
-    /// own services); its result is logged, and an exception <paramref name="isStartFailure"/> accepts ends the
-    /// service at start (exit 1) with the exception's message.
-    /// </summary>
-    public static IServiceCollection AddStartupCheck(this IServiceCollection services, Func<IServiceProvider, string> check, Func<Exception, bool> isStartFailure)
-        => services.AddHostedService(sp => new StartupCheck(sp, check, isStartFailure, sp.GetRequiredService<ILogger<StartupCheck>>()));
-}

@@ -4,9 +4,6 @@ using System.Text.RegularExpressions;
 
 namespace BrewClip.Media;
 
-/// <summary>A cue of a timed transcript, in seconds from the start of the recording.</summary>
-public sealed record TranscriptCue(double Start, double End, string Text);
-
 /// <summary>
 /// A ground-truth transcript delivered beside a recording: plain text (<c>.txt</c>), SubRip
 /// (<c>.srt</c>) or WebVTT (<c>.vtt</c>). Subtitles keep their cues; the text is the cues joined by spaces.

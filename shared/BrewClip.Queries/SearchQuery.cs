@@ -1,13 +1,5 @@
 namespace BrewClip.Queries;
 
-/// <summary>What a search returns: images, audio, or both ranked together.</summary>
-public enum SearchTarget
-{
-    All,
-    Images,
-    Audio,
-}
-
 /// <summary>
 /// One search: exactly one of <see cref="Text"/>, <see cref="AudioPath"/>, <see cref="ImagePath"/> and
 /// <see cref="LikeMedia"/> says what to look for.

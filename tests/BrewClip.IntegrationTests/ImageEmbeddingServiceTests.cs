@@ -37,9 +37,9 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
         await using var publisher = await TestPublisher.StartAsync(settings);
 
-        foreach (var (id, index) in ids.Select((id, i) => (id, i)))
+        foreach (var id in ids)
         {
-            await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));
+            await publisher.Bus.Publish(new ImageIngested(id));
         }
         await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.images where stage in ('embedded', 'failed')") == 50,
             service, "all 50 images to be embedded or failed");
@@ -52,9 +52,9 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
 
         // A second delivery of every message: no row is rewritten, no stage changes.
         var before = await SnapshotAsync();
-        foreach (var (id, index) in ids.Select((id, i) => (id, i)))
+        foreach (var id in ids)
         {
-            await publisher.Bus.Publish(new ImageIngested(id, MediaOf(index), new Uri(files[index]).AbsoluteUri, null));
+            await publisher.Bus.Publish(new ImageIngested(id));
         }
         // Every delivery handled (the service counts them): nothing can change after this.
         await Settling.FlowAsync("the redelivered messages to be handled", [service], [publisher.Counts]);
@@ -80,7 +80,7 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         SafetensorsFile.Write(Path.Combine(headFolder, "image_head.safetensors"),
             [new("adapter.weight", Tensor.Zeros(512, 512)), new("adapter.bias", Tensor.FromArray(bias, 512))]);
         await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test head', '{new Uri(headFolder).AbsoluteUri}')");
-        await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));
+        await publisher.Bus.Publish(new ModelPromoted(1));
         await WaitUntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'image'), false)"),
             service, "the re-embedding to finish");
         Assert.Equal(48L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'image'"));
@@ -97,8 +97,6 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         service.Terminate();
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(45)), service.ToString());
     }
-
-    private static long MediaOf(int index) => index + 1;
 
     private List<string> MakeImages()
     {

@@ -51,8 +51,14 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {expected} embedded images.\n{ingest}\n{embedding}");
             await Task.Delay(250);
         }
-        // Once an embedding is cached its crop is no longer needed: the file is deleted and the row forgets it.
-        Assert.Equal(0L, await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null"));
+        // Once an embedding is cached its crop is no longer needed: Ingest, which wrote it, deletes the file and the row forgets it.
+        while (await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null") > 0)
+        {
+            Assert.False(ingest.HasExited, $"Ingest exited.\n{ingest}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for Ingest to release the crops.\n{ingest}");
+            await Task.Delay(250);
+        }
+        Assert.Contains("stored crops whose embeddings are cached", ingest.Stdout, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.rgb", SearchOption.AllDirectories));
         Assert.Equal(expected, Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.png", SearchOption.AllDirectories).Length);
         Assert.Equal(expected, await Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
@@ -141,6 +147,7 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
         var port = ServiceProcess.FreePort();
         var settings = IngestSettings(port);
         settings["BREWCLIP__Ingest__StableForMs"] = "500";
+        settings["BREWCLIP__Ingest__CropReleaseIntervalSeconds"] = "1";
         var ingest = ServiceProcess.Start("BrewClip.Ingest", settings);
         Assert.True(await ingest.WaitForReadyAsync(port) is not null, ingest.ToString());
         var embedPort = ServiceProcess.FreePort();

@@ -124,7 +124,7 @@ public sealed class PromotionTests
         {
             foreach (var id in fresh)
             {
-                await publisher.Bus.Publish(new ImageIngested(id, 0, "", null));
+                await publisher.Bus.Publish(new ImageIngested(id));
             }
         }
         await stack.WaitUntilAsync(async () => await stack.Db.ScalarAsync<long>(

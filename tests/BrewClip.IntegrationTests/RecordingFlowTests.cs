@@ -51,7 +51,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
 
         foreach (var id in ids.Values)
         {
-            await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: id == ids["dog"]));
+            await publisher.Bus.Publish(new RecordingIngested(id));
         }
         await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage in ('embedded', 'failed')") == 5,
             "every recording to be embedded or failed", transcription, acoustic);
@@ -85,7 +85,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         var before = await SnapshotAsync();
         foreach (var id in ids.Values)
         {
-            await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: id == ids["dog"]));
+            await publisher.Bus.Publish(new RecordingIngested(id));
         }
         // Every redelivery handled, and every message that handling published handled in turn: nothing can change after this.
         await Settling.FlowAsync("the redelivered messages and whatever they caused to be handled", [transcription, acoustic], [publisher.Counts]);
@@ -104,7 +104,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await using var publisher = await TestPublisher.StartAsync(StackSettings.For(_db, 0));
         foreach (var id in ids)
         {
-            await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 0, HasSidecarTranscript: false));
+            await publisher.Bus.Publish(new RecordingIngested(id));
         }
         await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 2,
             "both recordings to be embedded", transcription, acoustic);
@@ -117,7 +117,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         head.AcousticGate.Load([1f]);
         head.Save(headFolder);
         await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test', '{new Uri(headFolder).AbsoluteUri}')");
-        await publisher.Bus.Publish(new ModelPromoted(1, 0, new Uri(headFolder).AbsoluteUri));
+        await publisher.Bus.Publish(new ModelPromoted(1));
         await WaitUntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'audio'), false)"),
             "the audio re-embedding to finish", transcription, acoustic);
 
@@ -157,7 +157,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await using var _t = transcription;
         await using var publisher = await TestPublisher.StartAsync(StackSettings.For(_db, 0));
 
-        await publisher.Bus.Publish(new RecordingIngested(id, id, "unused", 70, HasSidecarTranscript: false));
+        await publisher.Bus.Publish(new RecordingIngested(id));
         await WaitUntilAsync(async () => await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",
             "the recording to be transcribed", transcription);
 

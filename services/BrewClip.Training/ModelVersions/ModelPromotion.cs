@@ -8,8 +8,8 @@ internal sealed class ModelPromotion(ModelVersionRegistry registry, IBus bus)
 {
     public async Task PromoteAsync(int version, CancellationToken cancellationToken)
     {
-        var (active, artifactUri) = await registry.PromoteAsync(version, cancellationToken).ConfigureAwait(false);
+        await registry.PromoteAsync(version, cancellationToken).ConfigureAwait(false);
         // Published after the commit; were it lost, the services' polls find the version anyway.
-        await bus.Publish(new ModelPromoted(version, active, artifactUri), cancellationToken).ConfigureAwait(false);
+        await bus.Publish(new ModelPromoted(version), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -81,8 +81,8 @@ internal sealed class ModelVersionRegistry(
         return version;
     }
 
-    /// <summary>candidate -> backfilling: the embedding services start re-embedding with it. Returns the active version and the candidate's heads.</summary>
-    public async Task<(int Active, string ArtifactUri)> PromoteAsync(int version, CancellationToken cancellationToken)
+    /// <summary>candidate -> backfilling: the embedding services start re-embedding with it.</summary>
+    public async Task PromoteAsync(int version, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -97,15 +97,8 @@ internal sealed class ModelVersionRegistry(
         }
         await MoveAsync(connection, transaction, version, ModelVersionStatus.Backfilling, null, cancellationToken).ConfigureAwait(false);
         var active = await ActiveVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        string artifactUri;
-        await using (var heads = new NpgsqlCommand("select coalesce(artifact_uri, '') from brewclip.model_versions where version = $1", connection, transaction))
-        {
-            heads.Parameters.Add(new() { Value = version });
-            artifactUri = (string)(await heads.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Model version {Version} promoted: backfilling (active: {Active})", version, active);
-        return (active, artifactUri);
     }
 
     /// <summary>A candidate or backfilling version -> rejected with the reason; its vectors and indexes are dropped. Other statuses are left alone.</summary>

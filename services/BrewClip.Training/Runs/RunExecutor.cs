@@ -257,6 +257,3 @@ internal sealed class RunExecutor(
 
     private static JsonNode Node(RetrievalReport report) => JsonSerializer.SerializeToNode(report)!;
 }
-
-/// <summary>Someone cancelled the run (brewclip retrain --cancel, brewclip.cancel_retrain()).</summary>
-internal sealed class RunCancelledException() : Exception("cancelled on request");

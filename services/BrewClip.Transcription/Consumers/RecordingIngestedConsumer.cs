@@ -8,11 +8,9 @@ internal sealed class RecordingIngestedConsumer(RecordingTranscriber transcriber
 {
     public async Task Consume(ConsumeContext<RecordingIngested> context)
     {
-        var outcome = await transcriber.TranscribeAsync(context.Message.RecordingId, context.CancellationToken).ConfigureAwait(false);
-        if (outcome.Transcribed)
+        if (await transcriber.TranscribeAsync(context.Message.RecordingId, context.CancellationToken).ConfigureAwait(false))
         {
-            await context.Publish(new RecordingTranscribed(context.Message.RecordingId, outcome.Segments, outcome.Language), context.CancellationToken)
-                .ConfigureAwait(false);
+            await context.Publish(new RecordingTranscribed(context.Message.RecordingId), context.CancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -86,7 +86,7 @@ public sealed class BackfillWorker(
             {
                 case BackfillBatchOutcome.Finished finished:
                     logger.LogInformation("Backfill ({Kind}) of model version {Version} complete: {Done} items", source.Kind, version.Version, finished.Done);
-                    await bus.Publish(new ModelBackfillCompleted(version.Version, source.Kind, finished.Done), cancellationToken).ConfigureAwait(false);
+                    await bus.Publish(new ModelBackfillCompleted(version.Version, source.Kind), cancellationToken).ConfigureAwait(false);
                     return;
                 case BackfillBatchOutcome.Stopped:
                     return;

@@ -3,24 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace BrewClip.Models.Training;
 
-/// <summary>Recall@1/5/10 in one direction: the share of queries whose best right answer ranks within K.</summary>
-public sealed record Recall(
-    [property: JsonPropertyName("r1")] double R1,
-    [property: JsonPropertyName("r5")] double R5,
-    [property: JsonPropertyName("r10")] double R10);
-
-/// <summary>Validation recall both ways over the same pairs; <see cref="MeanRecall"/> is what the promotion gate compares.</summary>
-public sealed record RetrievalReport(
-    [property: JsonPropertyName("audio_to_image")] Recall AudioToImage,
-    [property: JsonPropertyName("image_to_audio")] Recall ImageToAudio,
-    [property: JsonPropertyName("recordings")] int Recordings,
-    [property: JsonPropertyName("images")] int Images)
-{
-    /// <summary>R@1, R@5 and R@10 in both directions, averaged (R@10 alone saturates on a small validation set).</summary>
-    [JsonPropertyName("mean_recall")]
-    public double MeanRecall => (AudioToImage.R1 + AudioToImage.R5 + AudioToImage.R10 + ImageToAudio.R1 + ImageToAudio.R5 + ImageToAudio.R10) / 6;
-}
-
 public static class RetrievalMetrics
 {
     /// <summary>

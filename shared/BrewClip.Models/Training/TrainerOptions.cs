@@ -42,6 +42,3 @@ public sealed record TrainerOptions
 
     public const float MaxLogitScale = 100f;
 }
-
-/// <summary>Where a run is, reported after every step.</summary>
-public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int TotalSteps, float Loss, double SamplesPerSecond, double EtaSeconds);

@@ -1,0 +1,9 @@
+using BrewClip.Contracts;
+using BrewClip.Media;
+using BrewClip.Storage.ModelVersions;
+using Npgsql;
+
+namespace BrewClip.Ingest;
+
+/// <summary>A recording decoded from an audio file or a video's audio track.</summary>
+public sealed record NewRecording(string PcmUri, double DurationSeconds);

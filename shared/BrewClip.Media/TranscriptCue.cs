@@ -1,0 +1,8 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BrewClip.Media;
+
+/// <summary>A cue of a timed transcript, in seconds from the start of the recording.</summary>
+public sealed record TranscriptCue(double Start, double End, string Text);
