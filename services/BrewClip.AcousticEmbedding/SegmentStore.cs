@@ -1,5 +1,6 @@
 using BrewClip.Storage.Vectors;
 using Npgsql;
+using BrewClip.Storage.Stages;
 
 namespace BrewClip.AcousticEmbedding;
 
@@ -80,22 +81,14 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
 
     public async Task MarkEmbeddedAsync(long recordingId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            update brewclip.recordings set stage = 'embedded', failure_reason = null, stage_changed_at = now()
-            where id = $1 and stage = 'transcribed'
-            """);
-        command.Parameters.Add(new() { Value = recordingId });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await ItemStages.Recording.MoveAsync(dataSource, [recordingId], [RecordingStage.Transcribed], RecordingStage.Embedded,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     public async Task MarkFailedAsync(long recordingId, string reason, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            update brewclip.recordings set stage = 'failed', failure_reason = $2, stage_changed_at = now()
-            where id = $1 and stage <> 'embedded' and failure_reason is distinct from $2
-            """);
-        command.Parameters.Add(new() { Value = recordingId });
-        command.Parameters.Add(new() { Value = reason });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // An embedded recording stays embedded: a late fault changes nothing.
+        await ItemStages.Recording.MoveAsync(dataSource, [recordingId], [RecordingStage.Ingested, RecordingStage.Transcribed, RecordingStage.Failed],
+            RecordingStage.Failed, reason, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using BrewClip.Storage.Stages;
 
 namespace BrewClip.Cli;
 
@@ -87,34 +88,17 @@ internal static class FailuresCommand
         }
         await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
         var messages = new List<object>();
+        long[]? ids = id is null ? null : [id.Value];
         if (kind is null or "image")
         {
-            await using var images = dataSource.CreateCommand("""
-                update brewclip.images set stage = 'ingested', failure_reason = null, stage_changed_at = now()
-                where stage = 'failed' and ($1::bigint is null or id = $1)
-                returning id
-                """);
-            images.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-            await using var reader = await images.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                messages.Add(new ImageIngested(reader.GetInt64(0)));
-            }
+            var replayed = await ItemStages.Image.MoveAsync(dataSource, ids, [ImageStage.Failed], ImageStage.Ingested, cancellationToken: cancellationToken);
+            messages.AddRange(replayed.Moved.Select(image => new ImageIngested(image)));
         }
         if (kind is null or "recording")
         {
             // A recording goes back to the start: its segments and vectors are rebuilt.
-            await using var recordings = dataSource.CreateCommand("""
-                update brewclip.recordings r set stage = 'ingested', failure_reason = null, stage_changed_at = now()
-                where r.stage = 'failed' and ($1::bigint is null or r.id = $1)
-                returning r.id
-                """);
-            recordings.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-            await using var reader = await recordings.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                messages.Add(new RecordingIngested(reader.GetInt64(0)));
-            }
+            var replayed = await ItemStages.Recording.MoveAsync(dataSource, ids, [RecordingStage.Failed], RecordingStage.Ingested, cancellationToken: cancellationToken);
+            messages.AddRange(replayed.Moved.Select(recording => new RecordingIngested(recording)));
         }
 
         var builder = Host.CreateApplicationBuilder();

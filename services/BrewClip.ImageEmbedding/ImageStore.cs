@@ -1,6 +1,6 @@
-using BrewClip.Storage;
 using BrewClip.Storage.Vectors;
 using Npgsql;
+using BrewClip.Storage.Stages;
 
 namespace BrewClip.ImageEmbedding;
 
@@ -53,22 +53,14 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
 
     public async Task MarkFailedAsync(long id, string reason, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            update brewclip.images set stage = 'failed', failure_reason = $2, stage_changed_at = now()
-            where id = $1 and stage <> 'embedded' and failure_reason is distinct from $2
-            """);
-        command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = reason });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // An embedded image stays embedded: a late fault changes nothing.
+        await ItemStages.Image.MoveAsync(dataSource, [id], [ImageStage.Ingested, ImageStage.Failed], ImageStage.Failed, reason,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     public async Task MarkEmbeddedAsync(long[] ids, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            update brewclip.images set stage = 'embedded', failure_reason = null, stage_changed_at = now()
-            where id = any($1) and stage <> 'embedded'
-            """);
-        command.Parameters.Add(new() { Value = ids });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await ItemStages.Image.MoveAsync(dataSource, ids, [ImageStage.Ingested, ImageStage.Failed], ImageStage.Embedded,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,7 @@
 using BrewClip.Contracts;
 using BrewClip.Media;
 using BrewClip.Storage.ModelVersions;
+using BrewClip.Storage.Stages;
 using Npgsql;
 
 namespace BrewClip.Ingest;
@@ -287,18 +288,11 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             upsert.Parameters.Add(new() { Value = cues });
             await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        await using (var reset = new NpgsqlCommand("""
-            update brewclip.recordings set stage = 'ingested', failure_reason = null, stage_changed_at = now()
-            where id = any($1) returning id
-            """, connection, transaction))
-        {
-            reset.Parameters.Add(new() { Value = targets.ToArray() });
-            await using var reader = await reset.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                messages.Add(new RecordingIngested(reader.GetInt64(0)));
-            }
-        }
+        // Back to the start, whatever stage they reached: Transcription takes the sidecar's text.
+        var reset = await ItemStages.Recording.MoveAsync(connection, transaction, targets,
+            [RecordingStage.Ingested, RecordingStage.Transcribed, RecordingStage.Embedded], RecordingStage.Ingested, restart: true,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        messages.AddRange(reset.Moved.Select(id => new RecordingIngested(id)));
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return messages;
     }
@@ -346,47 +340,15 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         if (recordings)
         {
-            await TakeStaleRecordingsAsync(connection, after, messages, cancellationToken).ConfigureAwait(false);
+            messages.AddRange((await ItemStages.Recording.RestartStaleAsync(connection, RecordingStage.Ingested, after, cancellationToken).ConfigureAwait(false))
+                .Select(id => new RecordingIngested(id)));
         }
         if (images)
         {
-            await TakeStaleImagesAsync(connection, after, messages, cancellationToken).ConfigureAwait(false);
+            messages.AddRange((await ItemStages.Image.RestartStaleAsync(connection, ImageStage.Ingested, after, cancellationToken).ConfigureAwait(false))
+                .Select(id => new ImageIngested(id)));
         }
         return messages;
-    }
-
-    private static async Task TakeStaleRecordingsAsync(NpgsqlConnection connection, TimeSpan after, List<object> messages, CancellationToken cancellationToken)
-    {
-        await using (var recordings = new NpgsqlCommand("""
-            update brewclip.recordings r set stage_changed_at = now()
-            where r.stage = 'ingested' and r.stage_changed_at < now() - $1
-            returning r.id
-            """, connection))
-        {
-            recordings.Parameters.Add(new() { Value = after });
-            await using var reader = await recordings.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                messages.Add(new RecordingIngested(reader.GetInt64(0)));
-            }
-        }
-    }
-
-    private static async Task TakeStaleImagesAsync(NpgsqlConnection connection, TimeSpan after, List<object> messages, CancellationToken cancellationToken)
-    {
-        await using (var images = new NpgsqlCommand("""
-            update brewclip.images i set stage_changed_at = now()
-            where i.stage = 'ingested' and i.stage_changed_at < now() - $1
-            returning i.id
-            """, connection))
-        {
-            images.Parameters.Add(new() { Value = after });
-            await using var reader = await images.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                messages.Add(new ImageIngested(reader.GetInt64(0)));
-            }
-        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using BrewClip.Storage.Stages;
 
 namespace BrewClip.Transcription;
 
@@ -105,25 +106,16 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
                 return false;
             }
         }
-        await using (var stage = new NpgsqlCommand(
-            "update brewclip.recordings set stage = 'transcribed', failure_reason = null, stage_changed_at = now() where id = $1 and stage = 'ingested'",
-            connection, transaction))
-        {
-            stage.Parameters.Add(new() { Value = recordingId });
-            await stage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await ItemStages.Recording.MoveAsync(connection, transaction, [recordingId], [RecordingStage.Ingested], RecordingStage.Transcribed,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     public async Task MarkFailedAsync(long recordingId, string reason, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            update brewclip.recordings set stage = 'failed', failure_reason = $2, stage_changed_at = now()
-            where id = $1 and stage in ('ingested', 'failed') and failure_reason is distinct from $2
-            """);
-        command.Parameters.Add(new() { Value = recordingId });
-        command.Parameters.Add(new() { Value = reason });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // A recording Transcription has passed on is no longer its to fail.
+        await ItemStages.Recording.MoveAsync(dataSource, [recordingId], [RecordingStage.Ingested, RecordingStage.Failed], RecordingStage.Failed, reason,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }
