@@ -5,7 +5,6 @@ using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
 using BrewClip.Onnx;
-using BrewClip.Storage;
 using BrewClip.Storage.Vectors;
 using MassTransit;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,6 @@
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
-using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 
 namespace BrewClip.AcousticEmbedding;

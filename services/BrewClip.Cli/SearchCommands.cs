@@ -7,7 +7,6 @@ using BrewClip.Models;
 using BrewClip.Queries;
 using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
-using Microsoft.Extensions.Configuration;
 
 namespace BrewClip.Cli;
 

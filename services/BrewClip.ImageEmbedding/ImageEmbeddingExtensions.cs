@@ -6,7 +6,6 @@ using BrewClip.Media;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
 using BrewClip.Onnx;
-using BrewClip.Storage;
 using BrewClip.Storage.Vectors;
 using MassTransit;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,6 @@
 using BrewClip.Models.Clip;
 using BrewClip.Storage;
-using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
-using Microsoft.Extensions.Options;
 
 namespace BrewClip.ImageEmbedding;
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using BrewClip.Media;
 using BrewClip.Storage;
 using FFMpegCore;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using BrewClip.Media;
 using BrewClip.Storage;
-using FFMpegCore;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

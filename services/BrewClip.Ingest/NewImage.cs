@@ -1,4 +1,3 @@
-using BrewClip.Contracts;
 using BrewClip.Media;
 using BrewClip.Storage.ModelVersions;
 using Npgsql;

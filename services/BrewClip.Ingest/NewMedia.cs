@@ -1,6 +1,4 @@
-using BrewClip.Contracts;
 using BrewClip.Media;
-using BrewClip.Storage.ModelVersions;
 using Npgsql;
 
 namespace BrewClip.Ingest;

@@ -3,7 +3,6 @@ using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Whisper;
 using BrewClip.Onnx;
-using BrewClip.Storage;
 using BrewClip.Transcription.Consumers;
 using MassTransit;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,3 @@
-using FFMpegCore;
 using FFMpegCore.Exceptions;
 
 namespace BrewClip.Media;

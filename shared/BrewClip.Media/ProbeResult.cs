@@ -1,5 +1,4 @@
 using FFMpegCore;
-using FFMpegCore.Exceptions;
 
 namespace BrewClip.Media;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Pgvector.Npgsql;
 
 namespace BrewClip.Storage;
 

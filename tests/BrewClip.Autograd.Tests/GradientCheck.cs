@@ -1,4 +1,3 @@
-using BrewClip.Autograd;
 
 namespace BrewClip.Autograd.Tests;
 

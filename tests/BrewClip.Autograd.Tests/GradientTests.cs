@@ -1,4 +1,3 @@
-using BrewClip.Autograd;
 using BrewClip.Autograd.Nn;
 
 namespace BrewClip.Autograd.Tests;

@@ -1,4 +1,3 @@
-using BrewClip.Autograd;
 using BrewClip.Autograd.Safetensors;
 using BrewClip.Contracts;
 using BrewClip.Storage.Vectors;

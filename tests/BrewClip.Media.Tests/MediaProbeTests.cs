@@ -1,4 +1,3 @@
-using BrewClip.Media;
 using BrewClip.Testing;
 
 namespace BrewClip.Media.Tests;

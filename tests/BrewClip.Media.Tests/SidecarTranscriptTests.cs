@@ -1,4 +1,3 @@
-using BrewClip.Media;
 
 namespace BrewClip.Media.Tests;
 

@@ -1,6 +1,5 @@
 using BrewClip.Storage.Migrations;
 using BrewClip.Testing;
-using Npgsql;
 
 namespace BrewClip.Storage.Tests;
 

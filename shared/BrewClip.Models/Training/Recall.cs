@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Text.Json.Serialization;
 
 namespace BrewClip.Models.Training;

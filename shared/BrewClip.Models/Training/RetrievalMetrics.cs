@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Text.Json.Serialization;
 
 namespace BrewClip.Models.Training;
 

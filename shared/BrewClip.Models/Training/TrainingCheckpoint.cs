@@ -1,5 +1,4 @@
 using System.Text.Json;
-using BrewClip.Autograd;
 using BrewClip.Autograd.Optim;
 using BrewClip.Autograd.Safetensors;
 using BrewClip.Models.Heads;

@@ -1,4 +1,3 @@
-using BrewClip.Models.Heads;
 
 namespace BrewClip.Models.Training;
 
