@@ -1,7 +1,3 @@
-using BrewClip.Media;
-using BrewClip.Storage.ModelVersions;
-using Npgsql;
-
 namespace BrewClip.Ingest;
 
 /// <summary>A still image, or one of a video's frames (index and time set).</summary>

@@ -1,5 +1,4 @@
 using BrewClip.Media;
-using Npgsql;
 
 namespace BrewClip.Ingest;
 

@@ -1,7 +1,3 @@
-using BrewClip.Media;
-using BrewClip.Storage.ModelVersions;
-using Npgsql;
-
 namespace BrewClip.Ingest;
 
 /// <summary>A recording decoded from an audio file or a video's audio track.</summary>

@@ -1,7 +1,3 @@
-using BrewClip.Media;
-using BrewClip.Storage.ModelVersions;
-using Npgsql;
-
 namespace BrewClip.Ingest;
 
 /// <summary>Where an object was seen: its source, key within the source, and a version tag (size and mtime, or an ETag).</summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace BrewClip.Media;
 
 /// <summary>A cue of a timed transcript, in seconds from the start of the recording.</summary>
