@@ -122,6 +122,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    private static readonly HttpClient StatusClient = new() { Timeout = TimeSpan.FromSeconds(10) };
+
     /// <summary>The port its health endpoints answer on, once <see cref="WaitForReadyAsync"/> has been given it.</summary>
     public int? Port { get; private set; }
 
@@ -132,8 +134,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         {
             throw new InvalidOperationException("The service's port is not known: wait for it to be ready first.");
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var body = await http.GetStringAsync($"http://127.0.0.1:{port}/status/messages");
+        var body = await StatusClient.GetStringAsync($"http://127.0.0.1:{port}/status/messages");
         return JsonSerializer.Deserialize<MessageCountsSnapshot>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))
             ?? throw new InvalidOperationException($"/status/messages answered {body}");
     }

@@ -15,8 +15,12 @@ public sealed class MessageCounts : IReceiveObserver, IPublishObserver, IReceive
     private readonly ConcurrentDictionary<string, long> _published = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, QueueCount> _queues = new(StringComparer.Ordinal);
 
+    private static readonly ConcurrentDictionary<Type, string> Names = new();
+
     /// <summary>The name a message goes by in queue names: "recording-ingested", and "recording-ingested-fault" for its fault.</summary>
-    public static string MessageName(Type messageType)
+    public static string MessageName(Type messageType) => Names.GetOrAdd(messageType, NameOf);
+
+    private static string NameOf(Type messageType)
     {
         // MassTransit publishes a fault as a class implementing Fault<T>.
         var fault = messageType.IsGenericType && messageType.GetGenericTypeDefinition() == typeof(Fault<>)

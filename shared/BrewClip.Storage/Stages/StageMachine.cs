@@ -25,8 +25,6 @@ public sealed class StageMachine<TStage> where TStage : struct, Enum
     /// <summary>What one row is called in messages ("recording").</summary>
     public string Item { get; }
 
-    public IReadOnlyCollection<(TStage From, TStage To)> Allowed => _allowed;
-
     public bool Allows(TStage from, TStage to) => _allowed.Contains((from, to));
 
     /// <summary>The stage as the column stores it: its name in lower case.</summary>
