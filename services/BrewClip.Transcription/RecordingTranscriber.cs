@@ -103,10 +103,18 @@ internal sealed partial class RecordingTranscriber(
             language = requested ?? whisper.DetectLanguage(windowStates[0], windowStates[0].Length / whisper.Width);
             if (options.Value.Timestamps)
             {
-                timed = LongFormTranscriber.Transcribe(samples, whisper.Tokenizer, window => whisper.Decode(
-                        whisper.Encode(logMel.ComputeWindow(window)), new WhisperDecodeOptions { Language = language, Timestamps = true }).Tokens)
-                    .Select(s => new TimedText(s.Start, s.End, s.Text)).ToList();
-                texts = SplitIntoWindows(new SidecarTranscript(string.Join(' ', timed.Select(t => t.Text)), timed), windowCount, duration);
+                // The same fixed windows, decoded with timestamps: segments in recording time, each window's own text.
+                var segments = new List<TimedText>();
+                texts = new string[windowCount];
+                for (var k = 0; k < windowCount; k++)
+                {
+                    var tokens = whisper.Decode(windowStates[k], new WhisperDecodeOptions { Language = language, Timestamps = true }).Tokens;
+                    var inWindow = TimedTranscript.Parse(tokens, whisper.Tokenizer, windows[k].End - windows[k].Start)
+                        .Select(s => new TimedText(windows[k].Start + s.Start, windows[k].Start + s.End, s.Text)).ToList();
+                    segments.AddRange(inWindow);
+                    texts[k] = string.Join(' ', inWindow.Select(s => s.Text));
+                }
+                timed = segments;
             }
             else
             {

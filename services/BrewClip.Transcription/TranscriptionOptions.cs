@@ -11,8 +11,9 @@ public sealed class TranscriptionOptions
     public string Language { get; set; } = "";
 
     /// <summary>
-    /// Decode with timestamps: Whisper's long-form transcription, each window starting where the last
-    /// complete segment ended, giving timed segments. Costs a second encoder pass per window.
+    /// Decode each 30 s window with Whisper's timestamp rules, giving timed segments in recording time. The
+    /// windows are the fixed ones whose encoder states are cached, so the encoder still runs once per window;
+    /// a sentence a window boundary cuts ends one window's last segment and starts the next one's.
     /// </summary>
     public bool Timestamps { get; set; }
 

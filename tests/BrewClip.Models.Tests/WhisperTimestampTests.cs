@@ -3,7 +3,7 @@ using BrewClip.Onnx;
 
 namespace BrewClip.Models.Tests;
 
-/// <summary>Timestamp rules, segment parsing and long-form seeking, on a tokenizer whose timestamps start at 110.</summary>
+/// <summary>Timestamp rules and segment parsing, on a tokenizer whose timestamps start at 110.</summary>
 public sealed class WhisperTimestampTests
 {
     private const int Begin = 110, EndOfText = 100, NoTimestamps = 109, Vocabulary = 200;
@@ -72,50 +72,35 @@ public sealed class WhisperTimestampTests
     }
 
     [Fact]
-    public void Segments_are_cut_at_timestamp_pairs_and_a_single_final_timestamp_uses_the_whole_window()
+    public void Segments_are_cut_at_timestamp_pairs_and_a_single_final_timestamp_closes_the_last()
     {
-        var timed = TimedTranscript.Parse([Ts(0), 0, 1, Ts(2), Ts(2), 2, Ts(4)], Tokenizer, 30);
-        Assert.Equal([new WhisperSegment(0, 2, "ab"), new WhisperSegment(2, 4, "c")], timed.Segments);
-        Assert.Equal(30, timed.ConsumedSeconds);
+        Assert.Equal([new WhisperSegment(0, 2, "ab"), new WhisperSegment(2, 4, "c")],
+            TimedTranscript.Parse([Ts(0), 0, 1, Ts(2), Ts(2), 2, Ts(4)], Tokenizer, 30));
     }
 
     [Fact]
-    public void An_unfinished_last_segment_is_left_for_the_next_window()
+    public void An_unfinished_last_segment_ends_with_the_window()
     {
-        var timed = TimedTranscript.Parse([Ts(0), 0, Ts(2), Ts(2), 1, 2], Tokenizer, 30);
-        Assert.Equal([new WhisperSegment(0, 2, "a")], timed.Segments);
-        Assert.Equal(2, timed.ConsumedSeconds, 6);
+        Assert.Equal([new WhisperSegment(0, 2, "a"), new WhisperSegment(2, 30, "bc")],
+            TimedTranscript.Parse([Ts(0), 0, Ts(2), Ts(2), 1, 2], Tokenizer, 30));
+        // A short last window: nothing reaches past its audio, even a timestamp the decoder put beyond it.
+        Assert.Equal([new WhisperSegment(0, 7.5, "a"), new WhisperSegment(7.5, 7.5, "b")],
+            TimedTranscript.Parse([Ts(0), 0, Ts(9), Ts(9), 1], Tokenizer, 7.5));
     }
 
     [Fact]
     public void Tokens_without_timestamp_pairs_are_one_segment()
     {
-        Assert.Equal([new WhisperSegment(0, 30, "ab")], TimedTranscript.Parse([0, 1], Tokenizer, 30).Segments);
-        Assert.Equal([new WhisperSegment(0, 1.5, "ab")], TimedTranscript.Parse([Ts(0), 0, 1, Ts(1.5)], Tokenizer, 30).Segments);
+        Assert.Equal([new WhisperSegment(0, 30, "ab")], TimedTranscript.Parse([0, 1], Tokenizer, 30));
+        Assert.Equal([new WhisperSegment(0, 1.5, "ab")], TimedTranscript.Parse([Ts(0), 0, 1, Ts(1.5)], Tokenizer, 30));
     }
 
     [Fact]
-    public void Long_form_windows_start_where_the_last_complete_segment_ended()
+    public void Text_after_a_closing_timestamp_starts_where_the_last_segment_ended_and_empty_segments_are_dropped()
     {
-        var starts = new List<int>();
-        var samples = new float[70 * 16000];
-        for (var i = 0; i < samples.Length; i++)
-        {
-            samples[i] = i;
-        }
-        // Each window says "a" from 0-10 s, then an unfinished "b" from 10 s.
-        var segments = LongFormTranscriber.Transcribe(samples, Tokenizer, window =>
-        {
-            starts.Add((int)window[0]);
-            return window.Length > 10 * 16000 ? [Ts(0), 0, Ts(10), Ts(10), 1] : [Ts(0), 2, Ts(window.Length / 16000.0)];
-        });
-
-        Assert.Equal([0, 160_000, 320_000, 480_000, 640_000, 800_000, 960_000], starts);
-        Assert.Equal(0, segments[0].Start);
-        Assert.Equal(10, segments[0].End);
-        Assert.Equal(10, segments[1].Start);
-        Assert.Equal("c", segments[^1].Text);
-        Assert.Equal(70, segments[^1].End, 6);
+        // "b" has no opening timestamp; the pair 4,5 holds no text; the end-of-text token is neither text nor time.
+        Assert.Equal([new WhisperSegment(1, 2, "a"), new WhisperSegment(2, 3, "b"), new WhisperSegment(5, 6, "c")],
+            TimedTranscript.Parse([Ts(1), 0, Ts(2), 1, Ts(3), Ts(4), Ts(5), 2, Ts(6), EndOfText], Tokenizer, 30));
     }
 
     [Fact]

@@ -1,52 +1,55 @@
 namespace BrewClip.Models.Whisper;
 
 /// <summary>
-/// Timed segments from one window's tokens (times relative to the window), and how far the window was
-/// used: up to the end of its last complete segment, or all of it.
+/// Timed segments from one window's tokens decoded with timestamps, in seconds from the window's start. A timestamp
+/// after text closes a segment; a timestamp before text opens one (of two in a row, the later counts). Text that no
+/// timestamp closes (the window cut it, or decoding stopped) ends with the window, so every word is kept.
 /// </summary>
-public sealed record TimedTranscript(IReadOnlyList<WhisperSegment> Segments, double ConsumedSeconds)
+public static class TimedTranscript
 {
-    /// <summary>Parses tokens the way Whisper's reference transcription does; <paramref name="windowSeconds"/> is the audio in the window.</summary>
-    public static TimedTranscript Parse(IReadOnlyList<int> tokens, WhisperTokenizer tokenizer, double windowSeconds)
+    /// <summary>The segments of a window holding <paramref name="windowSeconds"/> of audio; segments with no text are dropped.</summary>
+    public static IReadOnlyList<WhisperSegment> Parse(IReadOnlyList<int> tokens, WhisperTokenizer tokenizer, double windowSeconds)
     {
-        bool IsTimestamp(int i) => tokenizer.IsTimestamp(tokens[i]);
-        var singleTimestampEnding = tokens.Count >= 2 && !IsTimestamp(tokens.Count - 2) && IsTimestamp(tokens.Count - 1)
-            || tokens.Count == 1 && IsTimestamp(0);
-        var slices = new List<int>();
-        for (var i = 1; i < tokens.Count; i++)
-        {
-            if (IsTimestamp(i - 1) && IsTimestamp(i))
-            {
-                slices.Add(i);
-            }
-        }
-
         var segments = new List<WhisperSegment>();
-        if (slices.Count > 0)
+        var text = new List<int>();
+        double? opened = null;
+        var lastEnd = 0.0;
+        void Close(double end)
         {
-            if (singleTimestampEnding)
+            var said = tokenizer.Decode(text).Trim();
+            var start = Math.Min(opened ?? lastEnd, windowSeconds);
+            end = Math.Clamp(end, start, windowSeconds);
+            if (said.Length > 0)
             {
-                slices.Add(tokens.Count);
+                segments.Add(new WhisperSegment(start, end, said));
             }
-            var last = 0;
-            foreach (var current in slices)
-            {
-                var piece = tokens.Skip(last).Take(current - last).ToList();
-                segments.Add(new WhisperSegment(tokenizer.Seconds(piece[0]), tokenizer.Seconds(piece[^1]), tokenizer.Decode(piece).Trim()));
-                last = current;
-            }
-            // Ending on a single timestamp means the rest of the window held nothing more to say.
-            var consumed = singleTimestampEnding ? windowSeconds : tokenizer.Seconds(tokens[last - 1]);
-            return new TimedTranscript(segments, consumed);
+            text.Clear();
+            opened = null;
+            lastEnd = end;
         }
-
-        var end = windowSeconds;
-        var timestamps = tokens.Where(tokenizer.IsTimestamp).ToList();
-        if (timestamps.Count > 0 && timestamps[^1] != tokenizer.TimestampBegin)
+        foreach (var token in tokens)
         {
-            end = tokenizer.Seconds(timestamps[^1]);
+            if (!tokenizer.IsTimestamp(token))
+            {
+                if (token >= tokenizer.EndOfText)
+                {
+                    continue; // another special token: no text, no time
+                }
+                text.Add(token);
+            }
+            else if (text.Count > 0)
+            {
+                Close(tokenizer.Seconds(token));
+            }
+            else
+            {
+                opened = tokenizer.Seconds(token);
+            }
         }
-        segments.Add(new WhisperSegment(0, end, tokenizer.Decode(tokens).Trim()));
-        return new TimedTranscript(segments, windowSeconds);
+        if (text.Count > 0)
+        {
+            Close(windowSeconds);
+        }
+        return segments;
     }
 }
