@@ -41,7 +41,7 @@ internal sealed class RecordingEmbedder(
                     return Task.CompletedTask;
                 }, cancellationToken).ConfigureAwait(false);
                 var projected = features.Embeddings.ProjectedRow(i).ToArray();
-                await segments.SaveTextFeaturesAsync(recordingId, row.Index, projected, uri, cancellationToken).ConfigureAwait(false);
+                await segments.SaveTextFeaturesAsync(recordingId, row.Index, row.Text, projected, uri, cancellationToken).ConfigureAwait(false);
                 rows[rows.IndexOf(row)] = row with { TextEmbeds = projected, TextStatesUri = uri };
             }
         }

@@ -4,13 +4,22 @@ using BrewClip.Storage.Stages;
 
 namespace BrewClip.AcousticEmbedding;
 
-/// <summary>A recording's 30-second segments, their cached CLIP text features, and the recording's stage.</summary>
+/// <summary>
+/// A recording's 30-second segments (read: Transcription writes them), the CLIP text features of their text (this
+/// service is segment_text_features' one writer), and the recording's stage.
+/// </summary>
 internal sealed class SegmentStore(NpgsqlDataSource dataSource)
 {
     public async Task<List<SegmentRow>> SegmentsAsync(long recordingId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"select {Columns} from brewclip.recording_segments where recording_id = $1 order by segment_index");
+        // Every segment, with the features of its current text when they are computed.
+        await using var command = dataSource.CreateCommand("""
+            select s.recording_id, s.segment_index, coalesce(s.text, ''), f.text_embeds, f.text_states_uri, s.encoder_states_uri
+            from brewclip.recording_segments s
+            left join brewclip.segment_text_features f
+              on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
+            where s.recording_id = $1 order by s.segment_index
+            """);
         command.Parameters.Add(new() { Value = recordingId });
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
@@ -20,8 +29,8 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         long recordingId, int segmentIndex, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
-            select {Columns} from brewclip.recording_segments
-            where text_embeds is not null and (recording_id, segment_index) > ($1, $2)
+            select {Columns} from brewclip.featured_segments
+            where (recording_id, segment_index) > ($1, $2)
             order by recording_id, segment_index limit $3
             """, connection, transaction);
         command.Parameters.Add(new() { Value = recordingId });
@@ -35,9 +44,8 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         int version, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
-            select {Columns} from brewclip.recording_segments s
-            where s.text_embeds is not null
-              and not exists (select 1 from brewclip.audio_vectors v
+            select {Columns} from brewclip.featured_segments s
+            where not exists (select 1 from brewclip.audio_vectors v
                               where v.model_version = $1 and v.recording_id = s.recording_id and v.segment_index = s.segment_index)
             order by recording_id, segment_index limit $2
             """, connection, transaction);
@@ -48,11 +56,11 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
 
     public static async Task<long> CountFeaturedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("select count(*) from brewclip.recording_segments where text_embeds is not null", connection, transaction);
+        await using var command = new NpgsqlCommand("select count(*) from brewclip.featured_segments", connection, transaction);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private const string Columns = "recording_id, segment_index, coalesce(text, ''), text_embeds, text_states_uri, encoder_states_uri";
+    private const string Columns = "recording_id, segment_index, text, text_embeds, text_states_uri, encoder_states_uri";
 
     private static async Task<List<SegmentRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -68,14 +76,20 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    public async Task SaveTextFeaturesAsync(long recordingId, int index, float[] textEmbeds, string tokenStatesUri, CancellationToken cancellationToken)
+    /// <summary>The CLIP text features of a segment's text, replacing those of any text it had before.</summary>
+    public async Task SaveTextFeaturesAsync(long recordingId, int index, string text, float[] textEmbeds, string tokenStatesUri, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "update brewclip.recording_segments set text_embeds = $3, text_states_uri = $4 where recording_id = $1 and segment_index = $2");
+        await using var command = dataSource.CreateCommand("""
+            insert into brewclip.segment_text_features (recording_id, segment_index, text, text_embeds, text_states_uri)
+            values ($1, $2, $5, $3, $4)
+            on conflict (recording_id, segment_index) do update set
+                text = excluded.text, text_embeds = excluded.text_embeds, text_states_uri = excluded.text_states_uri, created_at = now()
+            """);
         command.Parameters.Add(new() { Value = recordingId });
         command.Parameters.Add(new() { Value = index });
         command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(textEmbeds) });
         command.Parameters.Add(new() { Value = tokenStatesUri });
+        command.Parameters.Add(new() { Value = text });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

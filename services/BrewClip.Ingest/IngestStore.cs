@@ -2,6 +2,7 @@ using BrewClip.Contracts;
 using BrewClip.Media;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Stages;
+using BrewClip.Storage.Vectors;
 using Npgsql;
 
 namespace BrewClip.Ingest;
@@ -196,7 +197,7 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             if (media.Transcript is { } transcript)
             {
                 await using var sidecar = new NpgsqlCommand(
-                    "insert into brewclip.transcripts (recording_id, source, text, segments) values ($1, 'sidecar', $2, $3::jsonb)", connection, transaction);
+                    "insert into brewclip.sidecar_transcripts (recording_id, text, segments) values ($1, $2, $3::jsonb)", connection, transaction);
                 sidecar.Parameters.Add(new() { Value = recordingId.Value });
                 sidecar.Parameters.Add(new() { Value = transcript.Text });
                 sidecar.Parameters.Add(new() { Value = transcript.CuesJson() });
@@ -255,8 +256,8 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             join brewclip.media m on m.id = s.media_id and m.kind = 'audio'
             join brewclip.recordings r on r.media_id = m.id
             where s.source_name = $1 and s.stem = regexp_replace($2, '\.[^./]*$', '') and r.stage <> 'failed'
-              and not exists (select 1 from brewclip.transcripts t
-                              where t.recording_id = r.id and t.source = 'sidecar' and t.text = $3 and t.segments = $4::jsonb)
+              and not exists (select 1 from brewclip.sidecar_transcripts t
+                              where t.recording_id = r.id and t.text = $3 and t.segments = $4::jsonb)
             order by r.id
             for update of r
             """, connection, transaction))
@@ -278,9 +279,9 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             return messages;
         }
         await using (var upsert = new NpgsqlCommand("""
-            insert into brewclip.transcripts (recording_id, source, language, text, segments)
-            select id, 'sidecar', null, $2, $3::jsonb from unnest($1::bigint[]) as id
-            on conflict (recording_id) do update set source = 'sidecar', language = null, text = excluded.text, segments = excluded.segments
+            insert into brewclip.sidecar_transcripts (recording_id, text, segments)
+            select id, $2, $3::jsonb from unnest($1::bigint[]) as id
+            on conflict (recording_id) do update set text = excluded.text, segments = excluded.segments, created_at = now()
             """, connection, transaction))
         {
             upsert.Parameters.Add(new() { Value = targets.ToArray() });
@@ -511,19 +512,12 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             }
         }
         await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        await using var retire = new NpgsqlCommand("""
-            with replaced as (
-                update brewclip.media set status = 'replaced', updated_at = now()
-                where id = $1 and status in ('pending', 'accepted') returning id),
-            images as (
-                delete from brewclip.image_vectors v using brewclip.images i, replaced
-                where i.media_id = replaced.id and v.image_id = i.id),
-            audio as (
-                delete from brewclip.audio_vectors v using brewclip.recordings r, replaced
-                where r.media_id = replaced.id and v.recording_id = r.id)
-            select count(*) from replaced
-            """, connection, transaction);
+        await using var retire = new NpgsqlCommand(
+            "update brewclip.media set status = 'replaced', updated_at = now() where id = $1 and status in ('pending', 'accepted')", connection, transaction);
         retire.Parameters.Add(new() { Value = oldMediaId });
-        await retire.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        if (await retire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+        {
+            await VectorIndexWriter.DeleteMediaVectorsAsync(connection, transaction, oldMediaId, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

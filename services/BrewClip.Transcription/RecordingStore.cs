@@ -4,7 +4,10 @@ using BrewClip.Storage.Stages;
 
 namespace BrewClip.Transcription;
 
-/// <summary>The recording rows, sidecar transcripts and 30-second segments this service reads and writes.</summary>
+/// <summary>
+/// The recordings and the sidecar transcripts Ingest stored (read), and what this service is the one writer of: the
+/// 30-second segments and the transcripts; the recording's stage moves through <see cref="ItemStages"/>.
+/// </summary>
 internal sealed class RecordingStore(NpgsqlDataSource dataSource)
 {
     public async Task<RecordingRow?> FindAsync(long id, CancellationToken cancellationToken)
@@ -38,7 +41,7 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
 
     public async Task<SidecarTranscript?> SidecarAsync(long recordingId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select text, segments from brewclip.transcripts where recording_id = $1 and source = 'sidecar'");
+        await using var command = dataSource.CreateCommand("select text, segments::text from brewclip.sidecar_transcripts where recording_id = $1");
         command.Parameters.Add(new() { Value = recordingId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -52,20 +55,44 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
                 .Select(s => new TimedText(s.GetProperty("start").GetDouble(), s.GetProperty("end").GetDouble(), s.GetProperty("text").GetString() ?? ""))
                 .ToList()
             : [];
-        return new SidecarTranscript(reader.GetString(0), timed);
+        return new SidecarTranscript(reader.GetString(0), timed, reader.GetString(1));
     }
 
     /// <summary>
-    /// Writes the windows (and Whisper's transcript, when it decoded) and moves the recording to 'transcribed', in
-    /// one transaction. A window whose text changed loses its cached CLIP text features, so they are computed again.
-    /// Returns false, writing nothing, when Whisper decoded but a sidecar transcript arrived meanwhile: the message
-    /// Ingest published with it transcribes the recording again from the sidecar.
+    /// Writes the windows and the recording's transcript (the sidecar's, verbatim, when <paramref name="sidecar"/> was
+    /// used; else Whisper's) and moves the recording to 'transcribed', in one transaction. A window whose text changed
+    /// no longer matches the text its CLIP features were computed from (segment_text_features keeps it), so
+    /// AcousticEmbedding computes them again. Returns false, writing nothing, when the sidecar transcript is no longer
+    /// the one used (one arrived, or was rewritten, while this ran): the message Ingest published with it transcribes
+    /// the recording again. The recording's row is locked first, as Ingest locks it to store a sidecar, so the check
+    /// cannot miss one.
     /// </summary>
-    public async Task<bool> SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, string? language, bool decoded,
+    public async Task<bool> SaveAsync(long recordingId, IReadOnlyList<TranscribedWindow> windows, SidecarTranscript? sidecar, string? language,
         IReadOnlyList<TimedText>? timedSegments, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand("""
+            select t.text, t.segments::text from brewclip.recordings r
+            left join brewclip.sidecar_transcripts t on t.recording_id = r.id
+            where r.id = $1 for update of r
+            """, connection, transaction))
+        {
+            check.Parameters.Add(new() { Value = recordingId });
+            bool same;
+            await using (var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // The stored form is compared (jsonb's text is canonical), so an unchanged sidecar always matches.
+                same = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && (reader.IsDBNull(0)
+                    ? sidecar is null
+                    : sidecar is not null && sidecar.Text == reader.GetString(0) && sidecar.CuesJson == reader.GetString(1));
+            }
+            if (!same)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+        }
         foreach (var window in windows)
         {
             await using var command = new NpgsqlCommand("""
@@ -73,9 +100,7 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
                 values ($1, $2, $3, $4, $5, $6, $7, $8)
                 on conflict (recording_id, segment_index) do update set
                     start_seconds = excluded.start_seconds, end_seconds = excluded.end_seconds, text = excluded.text,
-                    encoder_states_uri = excluded.encoder_states_uri, encoder_frames = excluded.encoder_frames, encoder_width = excluded.encoder_width,
-                    text_states_uri = case when brewclip.recording_segments.text is distinct from excluded.text then null else brewclip.recording_segments.text_states_uri end,
-                    text_embeds = case when brewclip.recording_segments.text is distinct from excluded.text then null else brewclip.recording_segments.text_embeds end
+                    encoder_states_uri = excluded.encoder_states_uri, encoder_frames = excluded.encoder_frames, encoder_width = excluded.encoder_width
                 """, connection, transaction);
             command.Parameters.Add(new() { Value = recordingId });
             command.Parameters.Add(new() { Value = window.Index });
@@ -87,24 +112,20 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = window.Width });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        if (decoded)
+        await using (var transcript = new NpgsqlCommand("""
+            insert into brewclip.transcripts (recording_id, source, language, text, segments) values ($1, $2, $3, $4, $5::jsonb)
+            on conflict (recording_id) do update set
+                source = excluded.source, language = excluded.language, text = excluded.text, segments = excluded.segments, created_at = now()
+            """, connection, transaction))
         {
-            var segments = JsonSerializer.Serialize((timedSegments ?? windows.Select(w => new TimedText(w.Start, w.End, w.Text)).ToList())
-                .Select(s => new { start = s.Start, end = s.End, text = s.Text }));
-            await using var transcript = new NpgsqlCommand("""
-                insert into brewclip.transcripts (recording_id, source, language, text, segments) values ($1, 'whisper', $2, $3, $4::jsonb)
-                on conflict (recording_id) do update set language = excluded.language, text = excluded.text, segments = excluded.segments
-                    where brewclip.transcripts.source = 'whisper'
-                """, connection, transaction);
             transcript.Parameters.Add(new() { Value = recordingId });
+            transcript.Parameters.Add(new() { Value = sidecar is null ? "whisper" : "sidecar" });
             transcript.Parameters.Add(new() { Value = (object?)language ?? DBNull.Value });
-            transcript.Parameters.Add(new() { Value = string.Join(' ', windows.Select(w => w.Text).Where(t => t.Length > 0)) });
-            transcript.Parameters.Add(new() { Value = segments });
-            if (await transcript.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-            {
-                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                return false;
-            }
+            transcript.Parameters.Add(new() { Value = sidecar?.Text ?? string.Join(' ', windows.Select(w => w.Text).Where(t => t.Length > 0)) });
+            transcript.Parameters.Add(new() { Value = sidecar?.CuesJson ?? JsonSerializer.Serialize(
+                (timedSegments ?? windows.Select(w => new TimedText(w.Start, w.End, w.Text)).ToList())
+                .Select(s => new { start = s.Start, end = s.End, text = s.Text })) });
+            await transcript.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await ItemStages.Recording.MoveAsync(connection, transaction, [recordingId], [RecordingStage.Ingested], RecordingStage.Transcribed,
             cancellationToken: cancellationToken).ConfigureAwait(false);

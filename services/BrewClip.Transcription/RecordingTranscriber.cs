@@ -67,7 +67,11 @@ internal sealed partial class RecordingTranscriber(
         if (sidecarTexts is not null && await ReusableWindowsAsync(recordingId, windowCount, cancellationToken).ConfigureAwait(false) is { } cached)
         {
             var reused = cached.Select((w, k) => w with { Text = sidecarTexts[k] }).ToList();
-            await store.SaveAsync(recordingId, reused, null, decoded: false, null, cancellationToken).ConfigureAwait(false);
+            if (!await store.SaveAsync(recordingId, reused, sidecar, null, null, cancellationToken).ConfigureAwait(false))
+            {
+                logger.LogInformation("The sidecar transcript of recording {RecordingId} changed while it was transcribed; it is transcribed again from the new one", recordingId);
+                return false;
+            }
             logger.LogInformation("Transcribed recording {RecordingId} again from its sidecar transcript: {Windows} windows, cached encoder states reused", recordingId, windowCount);
             return true;
         }
@@ -94,9 +98,9 @@ internal sealed partial class RecordingTranscriber(
         string? language = null;
         IReadOnlyList<TimedText>? timed = null;
         string[] texts;
-        if (sidecar is not null)
+        if (sidecarTexts is not null)
         {
-            texts = SplitIntoWindows(sidecar, windowCount, duration);
+            texts = sidecarTexts;
         }
         else
         {
@@ -123,9 +127,9 @@ internal sealed partial class RecordingTranscriber(
         }
         windows = windows.Select((w, k) => w with { Text = texts[k] }).ToList();
 
-        if (!await store.SaveAsync(recordingId, windows, language, decoded: sidecar is null, timed, cancellationToken).ConfigureAwait(false))
+        if (!await store.SaveAsync(recordingId, windows, sidecar, language, timed, cancellationToken).ConfigureAwait(false))
         {
-            logger.LogInformation("A sidecar transcript for recording {RecordingId} arrived while Whisper decoded it; it is transcribed again from the sidecar", recordingId);
+            logger.LogInformation("The sidecar transcript of recording {RecordingId} changed while it was transcribed; it is transcribed again from the new one", recordingId);
             return false;
         }
         logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");

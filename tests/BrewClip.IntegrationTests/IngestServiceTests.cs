@@ -152,11 +152,11 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
             """));
         // Sidecar transcripts are kept as the ground truth, with their cues, and the message says so.
         Assert.Equal(["pets/cat.wav=Two cats sleep on a warm windowsill", "pets/dog.wav=The brown dog fetches a stick."], await Db.ColumnAsync<string>("""
-            select s.object_key || '=' || t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
-            join brewclip.media_sources s on s.media_id = r.media_id where t.source = 'sidecar' order by 1
+            select s.object_key || '=' || t.text from brewclip.sidecar_transcripts t join brewclip.recordings r on r.id = t.recording_id
+            join brewclip.media_sources s on s.media_id = r.media_id order by 1
             """));
         Assert.Equal("[{\"end\": 1.9, \"text\": \"Two cats sleep\", \"start\": 0.2}, {\"end\": 3, \"text\": \"on a warm windowsill\", \"start\": 2}]",
-            await Db.ScalarAsync<string>("select t.segments::text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
+            await Db.ScalarAsync<string>("select t.segments::text from brewclip.sidecar_transcripts t join brewclip.recordings r on r.id = t.recording_id join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'pets/cat.wav'"));
         // Messages name the item only; the sidecar transcripts are in Postgres for the two recordings that had one.
         Assert.Equal(2L, await SidecarTranscriptsOfAsync(recorder.Messages.Recordings));
         foreach (var uri in await Db.ColumnAsync<string>("select image_uri from brewclip.images"))
@@ -319,7 +319,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
             await Db.ColumnAsync<string>("select object_key from brewclip.media_sources where source_name = 'bucket' order by 1"));
         Assert.Equal("s3://media/drop/", await Db.ScalarAsync<string>("select location from brewclip.sources where name = 'bucket'"));
         Assert.Equal("drop/horse.wav", await Db.ScalarAsync<string>("select cursor from brewclip.sources where name = 'bucket'"));
-        Assert.Equal("A horse jumps over the fence.", await Db.ScalarAsync<string>("select text from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal("A horse jumps over the fence.", await Db.ScalarAsync<string>("select text from brewclip.sidecar_transcripts"));
         Assert.Equal(["stem"], await Db.ColumnAsync<string>("select origin from brewclip.pairs"));
         var messagesBefore = recorder.Messages.Recordings.Count + recorder.Messages.Images.Count;
         Assert.Equal(2, messagesBefore);
@@ -351,8 +351,8 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         await PutAsync("drop/zebra.wav", TestMedia.Speak(Made, "zebra", "a zebra crosses the plain", 22_050));
         await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources where source_name = 'bucket'") == 6, "the zebra audio", second);
         Assert.Equal("A zebra crosses the plain.", await Db.ScalarAsync<string>("""
-            select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
-            join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/zebra.wav' and t.source = 'sidecar'
+            select t.text from brewclip.sidecar_transcripts t join brewclip.recordings r on r.id = t.recording_id
+            join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/zebra.wav'
             """));
 
         // A sidecar rewritten after its audio was read: the recording takes the new text and is published again.
@@ -360,7 +360,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         File.WriteAllText(Made + "/horse.txt", "A horse leaps over a low fence.");
         await PutAsync("drop/horse.txt", Made + "/horse.txt");
         await WaitUntilAsync(async () => await Db.ScalarAsync<string>("""
-            select t.text from brewclip.transcripts t join brewclip.recordings r on r.id = t.recording_id
+            select t.text from brewclip.sidecar_transcripts t join brewclip.recordings r on r.id = t.recording_id
             join brewclip.media_sources s on s.media_id = r.media_id where s.object_key = 'drop/horse.wav'
             """) == "A horse leaps over a low fence.", "the rewritten sidecar", second);
         await WaitUntilAsync(() => Task.FromResult(recorder.Messages.Recordings.Count > horseMessages), "the recording to be published again", second);
@@ -515,7 +515,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         Assert.Equal(80L, await Db.ScalarAsync<long>("select count(*) from brewclip.images where frame_index is not null"));
         Assert.Equal(["pairs_csv:3", "stem:10", "video:40"], await Db.ColumnAsync<string>("select origin || ':' || count(*) from brewclip.pairs group by origin order by 1"));
         Assert.Equal(1L, await Db.ScalarAsync<long>("select count(*) from brewclip.pair_claims where pair_id is null"));
-        Assert.Equal(12L, await Db.ScalarAsync<long>("select count(*) from brewclip.transcripts where source = 'sidecar'"));
+        Assert.Equal(12L, await Db.ScalarAsync<long>("select count(*) from brewclip.sidecar_transcripts"));
         Assert.Equal(10L, await Db.ScalarAsync<long>("select count(*) from (select media_id from brewclip.media_sources group by media_id having count(*) = 2 and count(distinct source_name) = 2) d"));
         foreach (var (key, reason) in bad)
         {
@@ -727,7 +727,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
 
     /// <summary>How many of the recordings the messages name have a sidecar transcript.</summary>
     private Task<long> SidecarTranscriptsOfAsync(IEnumerable<RecordingIngested> messages)
-        => Db.ScalarAsync<long>($"select count(distinct recording_id) from brewclip.transcripts where source = 'sidecar' and recording_id in ({string.Join(",", messages.Select(m => m.RecordingId))})");
+        => Db.ScalarAsync<long>($"select count(distinct recording_id) from brewclip.sidecar_transcripts where recording_id in ({string.Join(",", messages.Select(m => m.RecordingId))})");
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, ServiceProcess? service, TimeSpan? limit = null)
     {

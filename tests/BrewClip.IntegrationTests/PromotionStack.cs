@@ -126,9 +126,10 @@ internal sealed class PromotionStack : IAsyncDisposable
                 var embeds = string.Join(",", Enumerable.Range(0, 512).Select(_ => (random.NextDouble() - 0.5).ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
                 await Db.ExecuteAsync($"""
                     insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
-                                                             encoder_width, text_states_uri, text_embeds)
-                    values ({id}, {s}, {s * 30}, {s * 30 + 30}, 'seeded words {s}', '{new Uri(encoder).AbsoluteUri}', {100 + 20 * s}, {FixtureWidth},
-                            '{new Uri(tokens).AbsoluteUri}', '[{embeds}]');
+                                                             encoder_width)
+                    values ({id}, {s}, {s * 30}, {s * 30 + 30}, 'seeded words {s}', '{new Uri(encoder).AbsoluteUri}', {100 + 20 * s}, {FixtureWidth});
+                    insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds)
+                    values ({id}, {s}, 'seeded words {s}', '{new Uri(tokens).AbsoluteUri}', '[{embeds}]');
                     insert into brewclip.audio_vectors (model_version, recording_id, segment_index, embedding)
                     values (0, {id}, {s}, l2_normalize('[{embeds}]'::vector)::halfvec(512));
                     """);
@@ -157,9 +158,11 @@ internal sealed class PromotionStack : IAsyncDisposable
                            values (sha256(convert_to('seeded {tag} recording {r}', 'UTF8')), 'audio', 'accepted', 1000) returning id),
                      r as (insert into brewclip.recordings (media_id, pcm_uri, duration_seconds, stage) select id, 'file:///seeded.wav', {frames / 50.0}, 'embedded' from a returning id),
                      s as (insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
-                                                                    encoder_width, text_states_uri, text_embeds)
-                           select id, 0, 0, {frames / 50.0}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames}, {FixtureWidth}, '{new Uri(tokens).AbsoluteUri}',
-                                  '{Vector()}' from r),
+                                                                    encoder_width)
+                           select id, 0, 0, {frames / 50.0}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames}, {FixtureWidth} from r
+                           returning recording_id, segment_index),
+                     t as (insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds)
+                           select recording_id, segment_index, 'seeded words', '{new Uri(tokens).AbsoluteUri}', '{Vector()}' from s),
                      b as (insert into brewclip.media (content_hash, kind, status, size_bytes)
                            values (sha256(convert_to('seeded {tag} image {r}', 'UTF8')), 'image', 'accepted', 1000) returning id),
                      i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///seeded/{tag}-{r}.png', 'embedded' from b returning id),
@@ -206,9 +209,12 @@ internal sealed class PromotionStack : IAsyncDisposable
                            values (sha256(convert_to('seeded video {v}', 'UTF8')), 'video', 'accepted', 1000) returning id),
                      r as (insert into brewclip.recordings (media_id, pcm_uri, duration_seconds, stage) select id, 'file:///seeded.wav', {frames * span}, 'embedded' from m returning id),
                      s as (insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
-                                                                    encoder_width, text_states_uri, text_embeds)
-                           select id, 0, 0, {frames * span}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames * statesPerSpan}, {FixtureWidth},
-                                  '{new Uri(tokens).AbsoluteUri}', '{Literal(Enumerable.Range(0, 512).Select(_ => (float)(random.NextDouble() - 0.5)))}' from r),
+                                                                    encoder_width)
+                           select id, 0, 0, {frames * span}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames * statesPerSpan}, {FixtureWidth} from r
+                           returning recording_id, segment_index),
+                     t as (insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds)
+                           select recording_id, segment_index, 'seeded words', '{new Uri(tokens).AbsoluteUri}',
+                                  '{Literal(Enumerable.Range(0, 512).Select(_ => (float)(random.NextDouble() - 0.5)))}' from s),
                      f (frame_index, at, span_start, span_end, embeds) as (values {frameRows}),
                      i as (insert into brewclip.images (media_id, frame_index, frame_time_seconds, frame_start_seconds, frame_end_seconds, image_uri, stage)
                            select m.id, f.frame_index, f.at, f.span_start, f.span_end, 'file:///seeded/video-{v}-' || f.frame_index || '.png', 'embedded' from m, f

@@ -40,7 +40,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
             ids[name] = await RegisterAsync(path);
         }
         const string sidecar = "A dog runs on the grass.";
-        await _db.ExecuteAsync($"insert into brewclip.transcripts (recording_id, source, language, text) values ({ids["dog"]}, 'sidecar', 'en', '{sidecar}')");
+        await _db.ExecuteAsync($"insert into brewclip.sidecar_transcripts (recording_id, text) values ({ids["dog"]}, '{sidecar}')");
 
         var artifacts = Directory.CreateDirectory(Path.Combine(_folder, "artifacts")).FullName;
         var (transcription, _) = await StartAsync("BrewClip.Transcription", artifacts, "transcription-recording-ingested");
@@ -79,7 +79,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         Assert.Equal(sidecar, await _db.ScalarAsync<string>($"select text from brewclip.recording_segments where recording_id = {ids["dog"]}"));
         Assert.Equal("sidecar", await _db.ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["dog"]}"));
         Assert.Equal("whisper", await _db.ScalarAsync<string>($"select source from brewclip.transcripts where recording_id = {ids["cats"]}"));
-        Assert.NotNull(await _db.ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids["cats"]}"));
+        Assert.NotNull(await _db.ScalarAsync<string>($"select text_states_uri from brewclip.segment_text_features where recording_id = {ids["cats"]}"));
 
         // Every message again: nothing is rewritten.
         var before = await SnapshotAsync();
@@ -124,9 +124,9 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         Assert.Equal(2L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'audio'"));
         Assert.Equal(2L, await _db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
         // The stored vector is the head's output on the cached features (to float16 precision).
-        var textStates = await _db.ScalarAsync<string>($"select text_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
+        var textStates = await _db.ScalarAsync<string>($"select text_states_uri from brewclip.segment_text_features where recording_id = {ids[0]}");
         var encoderStates = await _db.ScalarAsync<string>($"select encoder_states_uri from brewclip.recording_segments where recording_id = {ids[0]}");
-        var embeds = await _db.VectorAsync($"select text_embeds from brewclip.recording_segments where recording_id = {ids[0]}");
+        var embeds = await _db.VectorAsync($"select text_embeds from brewclip.segment_text_features where recording_id = {ids[0]}");
         // Token states written by AcousticEmbedding, encoder states by Transcription: read through the one contract.
         var (tokens, length) = CachedFeatures.ReadTokenStates(new Uri(textStates).LocalPath);
         var encoder = CachedFeatures.ReadEncoderStates(new Uri(encoderStates).LocalPath);
@@ -206,7 +206,8 @@ public sealed class RecordingFlowTests : IAsyncLifetime
     private async Task<string> SnapshotAsync()
     {
         var vectors = await _db.ScalarAsync<string>("select string_agg(xmin::text || ':' || recording_id || ':' || segment_index, ',' order by recording_id, segment_index) from brewclip.audio_vectors");
-        var segments = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id, segment_index) from brewclip.recording_segments");
+        var segments = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id, segment_index) from brewclip.recording_segments")
+            + ";" + await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id, segment_index) from brewclip.segment_text_features");
         var transcripts = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by recording_id) from brewclip.transcripts");
         var stages = await _db.ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text, ',' order by id) from brewclip.recordings");
         return $"{vectors}|{segments}|{transcripts}|{stages}";

@@ -51,8 +51,10 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
         var segments = new Dictionary<long, List<SegmentFeatures>>();
         var incomplete = new HashSet<long>();
         await using (var command = dataSource.CreateCommand("""
-            select s.recording_id, s.segment_index, s.start_seconds, s.end_seconds, s.text_embeds, s.text_states_uri, s.encoder_states_uri
+            select s.recording_id, s.segment_index, s.start_seconds, s.end_seconds, f.text_embeds, f.text_states_uri, s.encoder_states_uri
             from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id
+            left join brewclip.segment_text_features f
+              on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
             where s.recording_id = any($1) and r.stage = 'embedded'
             order by s.recording_id, s.segment_index
             """))

@@ -2,6 +2,7 @@ using BrewClip.Models;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
+using BrewClip.Storage.Vectors;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -303,14 +304,6 @@ internal sealed class ModelVersionRegistry(
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteVectorsAsync(int version, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var table in new[] { "image_vectors", "audio_vectors" })
-        {
-            await using var command = new NpgsqlCommand($"delete from brewclip.{table} where model_version = $1", connection) { CommandTimeout = 0 };
-            command.Parameters.Add(new() { Value = version });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task DeleteVectorsAsync(int version, CancellationToken cancellationToken)
+        => VectorIndexWriter.DeleteVersionVectorsAsync(dataSource, version, cancellationToken);
 }

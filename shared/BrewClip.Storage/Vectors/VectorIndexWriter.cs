@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace BrewClip.Storage.Vectors;
 
 /// <summary>
-/// Bulk upserts into the vector index: rows stream in by binary COPY to a temporary table, then one
+/// The one writer of brewclip.image_vectors and brewclip.audio_vectors. Bulk upserts into the vector index: rows stream in by binary COPY to a temporary table, then one
 /// statement upserts them keyed by item and model version. A row whose vector is unchanged is not
 /// rewritten, so a redelivered batch changes nothing. Items of media replaced at their place by new content
 /// get no vectors (Ingest deleted theirs under the exclusive model-version lock).
@@ -109,6 +109,33 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             return total;
         }, cancellationToken).ConfigureAwait(false);
         return new LiveVectorWrite(versions, changed);
+    }
+
+    /// <summary>
+    /// Deletes every version's vectors of a media's images and recordings (its content was replaced at its place).
+    /// The caller holds the model-version lock exclusively, so no writer in flight adds one after the commit.
+    /// </summary>
+    public static async Task DeleteMediaVectorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mediaId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            with images as (
+                delete from brewclip.image_vectors v using brewclip.images i where i.media_id = $1 and v.image_id = i.id)
+            delete from brewclip.audio_vectors v using brewclip.recordings r where r.media_id = $1 and v.recording_id = r.id
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = mediaId });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes every vector of a model version (one no longer kept), image vectors first; no time limit.</summary>
+    public static async Task DeleteVersionVectorsAsync(NpgsqlDataSource dataSource, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var table in new[] { "image_vectors", "audio_vectors" })
+        {
+            await using var command = new NpgsqlCommand($"delete from brewclip.{table} where model_version = $1", connection) { CommandTimeout = 0 };
+            command.Parameters.Add(new() { Value = version });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<int> InTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task<int>> work, CancellationToken cancellationToken)
