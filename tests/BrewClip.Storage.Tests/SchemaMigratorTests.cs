@@ -23,6 +23,44 @@ public sealed class SchemaMigratorTests : IDisposable
     }
 
     [Fact]
+    public async Task Upgrading_moves_text_features_and_sidecars_to_the_tables_their_one_writer_owns()
+    {
+        await using var db = await TestDatabase.CreateAsync(migrate: false);
+        await new SchemaMigrator(db.DataSource, MigrationCatalog.Embedded.Where(m => m.Version <= 9).ToList()).MigrateAsync();
+        await db.ExecuteAsync("""
+            insert into brewclip.media (id, content_hash, kind, status, size_bytes) overriding system value
+            values (1, sha256('a'), 'audio', 'accepted', 1), (2, sha256('b'), 'audio', 'accepted', 1);
+            insert into brewclip.recordings (id, media_id, pcm_uri, duration_seconds, stage) overriding system value
+            values (10, 1, 'file:///a.wav', 40, 'embedded'), (20, 2, 'file:///b.wav', 5, 'transcribed');
+            insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, text_states_uri, text_embeds)
+            values (10, 0, 0, 30, 'a dog runs', 'file:///a-0.text.safetensors', '[1,2,3]'),
+                   (10, 1, 30, 40, 'on the grass', null, null),
+                   (20, 0, 0, 5, null, 'file:///b-0.text.safetensors', '[4,5,6]');
+            insert into brewclip.transcripts (recording_id, source, language, text, segments)
+            values (10, 'sidecar', null, 'A dog runs on the grass.', '[{"start": 0, "end": 40, "text": "A dog runs on the grass."}]'),
+                   (20, 'whisper', 'en', '', '[]');
+            """);
+
+        await new SchemaMigrator(db.DataSource).MigrateAsync();
+
+        Assert.Equal(["10:0:a dog runs:file:///a-0.text.safetensors:[1,2,3]", "20:0::file:///b-0.text.safetensors:[4,5,6]"], await db.ColumnAsync<string>("""
+            select recording_id || ':' || segment_index || ':' || text || ':' || text_states_uri || ':' || text_embeds::text
+            from brewclip.segment_text_features order by 1
+            """));
+        Assert.Equal(2L, await db.ScalarAsync<long>("select count(*) from brewclip.featured_segments"));
+        Assert.False(await db.ScalarAsync<bool>("""
+            select exists (select 1 from information_schema.columns
+                           where table_schema = 'brewclip' and table_name = 'recording_segments' and column_name in ('text_embeds', 'text_states_uri'))
+            """));
+        // Features of text a later transcription changed are stale by that fact alone.
+        await db.ExecuteAsync("update brewclip.recording_segments set text = 'a cat sleeps' where recording_id = 10 and segment_index = 0");
+        Assert.Equal([20L], await db.ColumnAsync<long>("select recording_id from brewclip.featured_segments"));
+        // Sidecars are Ingest's; transcripts stay as they were, Transcription's from now on.
+        Assert.Equal(["10:A dog runs on the grass."], await db.ColumnAsync<string>("select recording_id || ':' || text from brewclip.sidecar_transcripts"));
+        Assert.Equal(["10:sidecar", "20:whisper"], await db.ColumnAsync<string>("select recording_id || ':' || source from brewclip.transcripts order by 1"));
+    }
+
+    [Fact]
     public async Task Second_run_is_a_no_op()
     {
         await using var db = await TestDatabase.CreateAsync(migrate: false);
