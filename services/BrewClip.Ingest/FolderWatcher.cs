@@ -7,11 +7,13 @@ namespace BrewClip.Ingest;
 /// Watches the configured folders: change notifications prompt a scan, and a periodic full rescan
 /// catches whatever the notifications missed. A file is read once it is complete — its size and
 /// modification time unchanged for <see cref="IngestOptions.StableForMs"/> — and read again only
-/// when it changes. Symbolic links that lead outside the watched folder are not followed.
+/// when it changes. Symbolic links that lead outside the watched folder are not followed. Of several instances
+/// watching a folder, one reads it at a time (<see cref="SourceLeases"/>).
 /// </summary>
 public sealed class FolderWatcher(
     IngestStore store,
     MediaIngestor ingestor,
+    SourceLeases leases,
     IOptions<IngestOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<FolderWatcher> logger) : BackgroundService
@@ -27,7 +29,8 @@ public sealed class FolderWatcher(
             logger.LogWarning("Nothing to watch: set Ingest:Folders:0:Name and :Path, or Ingest:Buckets:0:Name, :Bucket and :ServiceUrl (BREWCLIP__Ingest__Folders__0__Name, ...)");
             return;
         }
-        await Task.WhenAll(_options.Folders.Select(folder => WatchAsync(folder, stoppingToken))).ConfigureAwait(false);
+        await Task.WhenAll(_options.Folders.Select(folder => leases.ReadWhileHeldAsync(folder.Name, token => WatchAsync(folder, token), stoppingToken)))
+            .ConfigureAwait(false);
     }
 
     private async Task WaitForStartAsync(CancellationToken stoppingToken)

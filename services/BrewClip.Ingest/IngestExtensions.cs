@@ -18,6 +18,7 @@ public static class IngestExtensions
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<IngestScratch>();
         services.AddSingleton<IngestStore>();
+        services.AddSingleton<SourceLeases>();
         services.AddSingleton<QueueBacklog>();
         services.AddSingleton<MediaIngestor>();
         services.AddHostedService<FolderWatcher>();

@@ -23,6 +23,14 @@ public sealed partial class IngestOptions : IValidatableObject
     [Range(100, 86_400_000)]
     public int RescanIntervalMs { get; set; } = 30_000;
 
+    /// <summary>
+    /// Instances watching the same source take turns: one reads it while it holds the source's lease, checked this
+    /// often; the others ask this often whether it is free, and one takes over within about this long of its holder
+    /// stopping or dying.
+    /// </summary>
+    [Range(100, 600_000)]
+    public int LeaseCheckIntervalMs { get; set; } = 5000;
+
     /// <summary>Files larger than this are rejected without being decoded.</summary>
     [Range(1L, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 4L << 30;

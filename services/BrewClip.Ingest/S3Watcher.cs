@@ -12,11 +12,13 @@ namespace BrewClip.Ingest;
 /// <see cref="IngestOptions.RescanIntervalMs"/> the whole prefix, since a key written later can sort
 /// before the cursor. An object is read when its key is new or its ETag changed: streamed to a temporary
 /// file (never held in memory), with a sidecar transcript beside it when the bucket has one under its stem.
+/// Of several instances watching a bucket, one reads it at a time (<see cref="SourceLeases"/>).
 /// </summary>
 public sealed class S3Watcher(
     IngestStore store,
     MediaIngestor ingestor,
     IngestScratch scratch,
+    SourceLeases leases,
     IOptions<IngestOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<S3Watcher> logger) : BackgroundService
@@ -30,7 +32,8 @@ public sealed class S3Watcher(
         {
             await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
-        await Task.WhenAll(_options.Buckets.Select(bucket => WatchAsync(bucket, stoppingToken))).ConfigureAwait(false);
+        await Task.WhenAll(_options.Buckets.Select(bucket => leases.ReadWhileHeldAsync(bucket.Name, token => WatchAsync(bucket, token), stoppingToken)))
+            .ConfigureAwait(false);
     }
 
     public static AmazonS3Client CreateClient(S3SourceOptions bucket)
