@@ -199,6 +199,9 @@ listeners.tcp.1 = 127.0.0.1:$RMQ_PORT
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $RMQ_MGMT_PORT
 loopback_users = none
+# A delivery unacknowledged this long closes its channel and is delivered again. Services take at most their
+# concurrency ahead of acknowledgement where handling is slow (a long recording), so 2 h is the bound on handling one.
+consumer_timeout = 7200000
 CONF
   cat > /etc/rabbitmq/rabbitmq-env.conf <<CONF
 NODE_IP_ADDRESS=127.0.0.1

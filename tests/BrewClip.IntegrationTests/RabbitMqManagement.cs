@@ -5,7 +5,7 @@ using BrewClip.Testing;
 
 namespace BrewClip.IntegrationTests;
 
-/// <summary>Queue depths from RabbitMQ's management API (ready and unacknowledged messages together).</summary>
+/// <summary>Queues as RabbitMQ's management API reports them: depths (ready and unacknowledged messages together), types.</summary>
 internal static class RabbitMqManagement
 {
     private static readonly HttpClient Http = CreateClient();
@@ -21,6 +21,20 @@ internal static class RabbitMqManagement
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
+    }
+
+    /// <summary>The queue's type as the broker reports it ("classic", "quorum"), null when there is no such queue.</summary>
+    public static async Task<string?> TypeAsync(string queue)
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var response = await Http.GetAsync($"api/queues/{Uri.EscapeDataString(endpoint.VirtualHost)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("type").GetString();
     }
 
     public static async Task<bool> ExistsAsync(string queue)

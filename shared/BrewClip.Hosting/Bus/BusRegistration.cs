@@ -33,6 +33,17 @@ public static class BusRegistration
             // No phoning home unless the operator asks for it.
             bus.ConfigureUsageTelemetryOptions(telemetry => telemetry.Enabled = rabbitMq.UsageTelemetry);
             configureConsumers?.Invoke(bus);
+            if (rabbitMq.QuorumQueues)
+            {
+                // Every consumer's durable queue; the bus's own temporary queue stays classic (a quorum queue cannot go with its connection).
+                bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+                {
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    {
+                        rabbit.SetQuorumQueue();
+                    }
+                });
+            }
             bus.UsingRabbitMq((context, transport) =>
             {
                 var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -45,6 +56,12 @@ public static class BusRegistration
                 if (options.QueuePrefix.Length > 0)
                 {
                     transport.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNames(transport.MessageTopology.EntityNameFormatter, options.QueuePrefix));
+                }
+                if (options.QuorumQueues)
+                {
+                    // The error and dead-letter queues behind the receive queues (made quorum queues above).
+                    transport.SendTopology.ConfigureErrorSettings = settings => settings.SetQueueArgument("x-queue-type", "quorum");
+                    transport.SendTopology.ConfigureDeadLetterSettings = settings => settings.SetQueueArgument("x-queue-type", "quorum");
                 }
                 transport.PrefetchCount = options.PrefetchCount;
                 transport.ConcurrentMessageLimit = options.ConcurrencyLimit;

@@ -52,6 +52,14 @@ public sealed class RabbitMqOptions : IValidatableObject
     /// </summary>
     public bool UsageTelemetry { get; set; }
 
+    /// <summary>
+    /// Declare the services' queues (and their _error and _skipped queues) as quorum queues, replicated over the
+    /// cluster's nodes so they survive losing one. A queue's type is fixed when it is first declared: switching an
+    /// existing deployment means deleting its queues (or a new RabbitMq:QueuePrefix), else the services stop at start
+    /// with the broker's PRECONDITION_FAILED naming the queue.
+    /// </summary>
+    public bool QuorumQueues { get; set; }
+
     /// <summary>How long a starting service waits for the broker before it gives up.</summary>
     [Range(1, 3600)]
     public int StartupTimeoutSeconds { get; set; } = 60;
