@@ -28,17 +28,8 @@ internal sealed class BusTestHost : IAsyncDisposable
 
     public static RabbitMqOptions Options(Action<RabbitMqOptions>? change = null)
     {
-        var endpoint = TestSettings.RabbitMq;
-        var options = new RabbitMqOptions
-        {
-            Host = endpoint.Host,
-            Port = endpoint.Port,
-            VirtualHost = endpoint.VirtualHost,
-            Username = endpoint.Username,
-            Password = endpoint.Password,
-            QueuePrefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-",
-            StartupTimeoutSeconds = 30,
-        };
+        var options = TestSettings.RabbitMq.Options("t" + Guid.NewGuid().ToString("N")[..8] + "-");
+        options.StartupTimeoutSeconds = 30;
         change?.Invoke(options);
         return options;
     }

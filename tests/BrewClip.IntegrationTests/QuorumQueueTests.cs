@@ -15,19 +15,10 @@ public sealed class QuorumQueueTests
     [Fact]
     public async Task With_quorum_queues_a_consumers_queue_and_its_error_queue_are_quorum_queues()
     {
-        var endpoint = TestSettings.RabbitMq;
         var prefix = $"quorum-{Guid.NewGuid():N}"[..20] + "-";
-        var options = new RabbitMqOptions
-        {
-            Host = endpoint.Host,
-            Port = endpoint.Port,
-            VirtualHost = endpoint.VirtualHost,
-            Username = endpoint.Username,
-            Password = endpoint.Password,
-            QueuePrefix = prefix,
-            QuorumQueues = true,
-            RetryLimit = 0,
-        };
+        var options = TestSettings.RabbitMq.Options(prefix);
+        options.QuorumQueues = true;
+        options.RetryLimit = 0;
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddBrewClipBus(options, new ServiceOptions(), owner: "quorum-test", bus => bus.AddConsumer<RefusingConsumer>());

@@ -22,16 +22,7 @@ internal sealed class TestPublisher : IAsyncDisposable
     /// <summary>A publisher for services run with <paramref name="settings"/> (their RabbitMq:QueuePrefix names the exchanges).</summary>
     public static async Task<TestPublisher> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
-        var endpoint = TestSettings.RabbitMq;
-        var options = new RabbitMqOptions
-        {
-            Host = endpoint.Host,
-            Port = endpoint.Port,
-            VirtualHost = endpoint.VirtualHost,
-            Username = endpoint.Username,
-            Password = endpoint.Password,
-            QueuePrefix = settings.GetValueOrDefault("BREWCLIP__RabbitMq__QueuePrefix", ""),
-        };
+        var options = TestSettings.RabbitMq.Options(settings.GetValueOrDefault("BREWCLIP__RabbitMq__QueuePrefix", ""));
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddBrewClipBus(options, new ServiceOptions(), owner: "test-publisher");
