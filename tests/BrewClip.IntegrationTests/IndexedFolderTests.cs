@@ -20,6 +20,9 @@ public abstract class IndexedFolderTests(string name) : WatchedFolderTests(name)
 
     private readonly string _prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
 
+    /// <summary>The queue and exchange prefix of this deployment.</summary>
+    protected string Prefix => _prefix;
+
     private protected List<ServiceProcess> Services { get; } = [];
 
     protected string Models => Path.Combine(Work, "models");
@@ -47,14 +50,20 @@ public abstract class IndexedFolderTests(string name) : WatchedFolderTests(name)
         return (service, port);
     }
 
-    /// <summary>Makes the media (in Made), starts the four indexing services, drops the media in and waits until all of it is embedded.</summary>
-    protected async Task IndexAsync()
+    /// <summary>The fixture models, linked into this deployment's model store.</summary>
+    protected void LinkFixtureModels()
     {
         Directory.CreateDirectory(Models);
         foreach (var model in new[] { "clip-vit-base-patch32", "whisper-base" })
         {
             Directory.CreateSymbolicLink(Path.Combine(Models, model), Path.Combine(TestSettings.RepositoryRoot, "tests", "fixtures", "models", model));
         }
+    }
+
+    /// <summary>Makes the media (in Made), starts the four indexing services, drops the media in and waits until all of it is embedded.</summary>
+    protected async Task IndexAsync()
+    {
+        LinkFixtureModels();
         foreach (var (stem, sentence) in Said)
         {
             TestMedia.Speak(Made, stem, sentence);

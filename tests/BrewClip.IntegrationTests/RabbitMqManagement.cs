@@ -37,6 +37,19 @@ internal static class RabbitMqManagement
         return body.RootElement.GetProperty("type").GetString();
     }
 
+    /// <summary>The queues whose names start with <paramref name="prefix"/>, with their messages (ready and unacknowledged).</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> QueuesAsync(string prefix)
+    {
+        var endpoint = TestSettings.RabbitMq;
+        var response = await Http.GetAsync($"api/queues/{Uri.EscapeDataString(endpoint.VirtualHost)}?columns=name,messages");
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.EnumerateArray()
+            .Select(q => (Name: q.GetProperty("name").GetString()!, Messages: q.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt64() : 0))
+            .Where(q => q.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(q => q.Name, q => q.Messages);
+    }
+
     public static async Task<bool> ExistsAsync(string queue)
     {
         var endpoint = TestSettings.RabbitMq;
