@@ -6,6 +6,7 @@
 #
 #   scripts/infra.sh up      install what is missing, start what is stopped (idempotent)
 #   scripts/infra.sh down    stop what `up` started
+#   scripts/infra.sh restart postgres|rabbitmq  stop and start one server (the fault tests do)
 #   scripts/infra.sh status  show what runs, and the connection settings
 #   scripts/infra.sh env     print the connection settings as shell exports
 #   scripts/infra.sh check   fail, saying why, when the disk is nearly full or the broker has raised an alarm
@@ -334,9 +335,18 @@ case "$cmd" in
     stop_postgres
     log "stack is down"
     ;;
+  restart)
+    # One server stopped and started again, as a fault test does to see the services ride it out.
+    require_root "$@"
+    case "${2:-}" in
+      postgres) stop_postgres; start_postgres ;;
+      rabbitmq) stop_rabbitmq; start_rabbitmq ;;
+      *) echo "usage: $0 restart postgres|rabbitmq" >&2; exit 2 ;;
+    esac
+    ;;
   status) status ;;
   env) print_env ;;
   check) check ;;
   reset-test-vhost) reset_test_vhost ;;
-  *) echo "usage: $0 up|down|status|env|check|reset-test-vhost" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|restart postgres|rabbitmq|status|env|check|reset-test-vhost" >&2; exit 2 ;;
 esac
