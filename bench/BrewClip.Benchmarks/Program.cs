@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using BrewClip.Benchmarks;
 
-// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|heads|images|whisper|ingest|reembed|search|search-e2e|all] [--quick]
+// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|heads|images|whisper|ingest|reembed|search|search-e2e|burst|all] [--quick]
 //
 // OpenBLAS 0.3.21 must run its SKYLAKEX kernels on AVX-512 processors to be a fair baseline; machines
 // here may preset OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for older builds' sake. The core type is fixed
@@ -60,5 +60,9 @@ if (what is "search" or "all")
 if (what is "search-e2e" or "all")
 {
     await SearchEndToEndBenchmark.RunAsync(quick);
+}
+if (what is "burst" or "all")
+{
+    await BurstBenchmark.RunAsync(quick);
 }
 return 0;

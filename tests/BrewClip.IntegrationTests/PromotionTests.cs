@@ -64,6 +64,33 @@ public sealed class PromotionTests
     }
 
     [Fact]
+    public async Task With_two_replicas_of_every_service_a_promotion_counts_each_item_once()
+    {
+        await using var stack = await PromotionStack.CreateAsync();
+        await stack.SeedImagesAsync(1000);
+        await stack.SeedRecordingsAsync(recordings: 10, segments: 2);
+        var small = new Dictionary<string, string> { ["BREWCLIP__Backfill__BatchSize"] = "100" };
+        foreach (var project in new[] { "BrewClip.ImageEmbedding", "BrewClip.AcousticEmbedding", "BrewClip.Training" })
+        {
+            await stack.StartAsync(project, small);
+            await stack.StartAsync(project, small);
+        }
+
+        var promote = await stack.CliAsync("models", "promote", stack.WriteHeads("trained-elsewhere"), "--wait");
+
+        Assert.True(promote.ExitCode == 0, promote + string.Join("\n", stack.Services));
+        Assert.Equal("active", await stack.StatusAsync(1));
+        // The replicas took turns over the batches: every item re-embedded and counted once.
+        Assert.Equal("1000/1000 20/20", await stack.Db.ScalarAsync<string>("""
+            select string_agg(done || '/' || total, ' ' order by kind desc) from brewclip.backfills where model_version = 1 and finished_at is not null
+            """));
+        Assert.Equal(1000L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
+        Assert.Equal(20L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
+        // One version active, whichever Training replica moved it.
+        Assert.Equal(1L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.model_versions where status = 'active'"));
+    }
+
+    [Fact]
     public async Task An_embedding_service_killed_mid_backfill_resumes_where_it_stopped_and_counts_each_item_once()
     {
         await using var stack = await PromotionStack.CreateAsync();

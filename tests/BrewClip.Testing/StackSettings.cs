@@ -1,9 +1,7 @@
-using BrewClip.Testing;
-
-namespace BrewClip.IntegrationTests;
+namespace BrewClip.Testing;
 
 /// <summary>Environment for a service process pointed at a test database and the test broker.</summary>
-internal static class StackSettings
+public static class StackSettings
 {
     public static string PrefixOf(TestDatabase db)
         => "t" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(db.Name)))[..8] + "-";

@@ -4,12 +4,11 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using BrewClip.Hosting.Bus;
-using BrewClip.Testing;
 
-namespace BrewClip.IntegrationTests;
+namespace BrewClip.Testing;
 
 /// <summary>A BrewClip program run as a real process, as a user or an orchestrator would run it.</summary>
-internal sealed partial class ServiceProcess : IAsyncDisposable
+public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
     private readonly Process _process;
