@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using BrewClip.Media;
+using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
 
 namespace BrewClip.Ingest;
@@ -37,27 +38,7 @@ public sealed class S3Watcher(
     }
 
     public static AmazonS3Client CreateClient(S3SourceOptions bucket)
-    {
-        var config = new AmazonS3Config
-        {
-            ForcePathStyle = bucket.ForcePathStyle,
-            // Checksums only where S3 requires them: S3-compatible stores do not all accept the newer trailers.
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        };
-        if (bucket.ServiceUrl.Length > 0)
-        {
-            config.ServiceURL = bucket.ServiceUrl;
-            config.AuthenticationRegion = bucket.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(bucket.Region);
-        }
-        return bucket.AccessKey.Length > 0
-            ? new AmazonS3Client(new BasicAWSCredentials(bucket.AccessKey, bucket.SecretKey), config)
-            : new AmazonS3Client(config);
-    }
+        => new S3Endpoint(bucket.ServiceUrl, bucket.Region, bucket.ForcePathStyle, bucket.AccessKey, bucket.SecretKey).CreateClient();
 
     private async Task WatchAsync(S3SourceOptions bucket, CancellationToken stoppingToken)
     {

@@ -1,6 +1,6 @@
 namespace BrewClip.Storage;
 
-/// <summary>Artifact URIs as local files. The filesystem store writes file:// URIs; others arrive with the S3 artifact store.</summary>
+/// <summary>Artifact URIs as local files: the filesystem store's file:// URIs (the S3 store's s3:// URIs are fetched through it).</summary>
 public static class ArtifactPaths
 {
     /// <summary>The local path of a file:// URI or an absolute path; a clear error for any other scheme.</summary>
@@ -14,7 +14,7 @@ public static class ArtifactPaths
         {
             return parsed.LocalPath;
         }
-        throw new NotSupportedException($"The artifact URI '{uri}' is not a local file (file:// or an absolute path); this build reads no other artifact stores.");
+        throw new NotSupportedException($"The artifact URI '{uri}' is not a local file (file:// or an absolute path): it is read through the store that wrote it (Artifacts:Store=s3 for s3:// URIs).");
     }
 
     public static string ToUri(string path) => new Uri(Path.GetFullPath(path)).AbsoluteUri;

@@ -1,3 +1,5 @@
+using BrewClip.Storage.Artifacts;
+
 namespace BrewClip.Storage;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BrewClip.Storage;
 /// any service that mounts the same folder can read them. Writes go to a temporary name first, so a
 /// reader never sees half a file.
 /// </summary>
-public sealed class FileSystemArtifactStore(string root)
+public sealed class FileSystemArtifactStore(string root) : IArtifactStore
 {
     public const string EnvironmentVariable = "BREWCLIP_ARTIFACTS";
 
@@ -23,19 +25,15 @@ public sealed class FileSystemArtifactStore(string root)
             await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             await write(stream).ConfigureAwait(false);
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        });
+        }, cancellationToken);
 
     /// <summary>
     /// Writes an artifact through a temporary path (for a tool such as ffmpeg that writes files itself);
     /// the file is moved into place only when <paramref name="write"/> completes, and removed when it throws.
     /// </summary>
-    public async Task<string> WriteFileAsync(string key, Func<string, Task> write)
+    public async Task<string> WriteFileAsync(string key, Func<string, Task> write, CancellationToken cancellationToken = default)
     {
-        if (Path.IsPathRooted(key) || key.Split('/', '\\').Contains(".."))
-        {
-            throw new ArgumentException($"Artifact key '{key}' must be a relative path inside the store.", nameof(key));
-        }
-        var path = Path.Combine(Root, key);
+        var path = Path.Combine(Root, ArtifactKeys.Checked(key));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8] + Path.GetExtension(path);
         try
@@ -48,5 +46,23 @@ public sealed class FileSystemArtifactStore(string root)
             File.Delete(temporary);
         }
         return ArtifactPaths.ToUri(path);
+    }
+
+    /// <summary>The artifact's own file (nothing is copied).</summary>
+    public Task<LocalArtifact> FetchAsync(string uri, CancellationToken cancellationToken = default)
+    {
+        var path = ArtifactPaths.ToLocalPath(uri);
+        return File.Exists(path)
+            ? Task.FromResult(new LocalArtifact(path, temporary: false))
+            : Task.FromException<LocalArtifact>(new FileNotFoundException($"The artifact {uri} is not in the store.", path));
+    }
+
+    public Task<bool> ExistsAsync(string uri, CancellationToken cancellationToken = default)
+        => Task.FromResult(File.Exists(ArtifactPaths.ToLocalPath(uri)));
+
+    public Task DeleteAsync(string uri, CancellationToken cancellationToken = default)
+    {
+        File.Delete(ArtifactPaths.ToLocalPath(uri));
+        return Task.CompletedTask;
     }
 }

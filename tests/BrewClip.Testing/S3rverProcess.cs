@@ -2,12 +2,11 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
-using BrewClip.Testing;
 
-namespace BrewClip.IntegrationTests;
+namespace BrewClip.Testing;
 
 /// <summary>An s3rver on loopback with one bucket, its data in a temporary folder; credentials S3RVER/S3RVER.</summary>
-internal sealed class S3rverProcess : IAsyncDisposable
+public sealed class S3rverProcess : IAsyncDisposable
 {
     public const string AccessKey = "S3RVER";
     private readonly Process _process;
