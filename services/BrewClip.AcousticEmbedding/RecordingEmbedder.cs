@@ -1,6 +1,7 @@
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.Vectors;
 
 namespace BrewClip.AcousticEmbedding;
@@ -14,7 +15,7 @@ internal sealed class RecordingEmbedder(
     SegmentStore segments,
     ClipTextTower textTower,
     VectorIndexWriter writer,
-    FileSystemArtifactStore artifacts,
+    IArtifactStore artifacts,
     AudioHeads heads,
     ILogger<RecordingEmbedder> logger)
 {

@@ -20,6 +20,7 @@ public static class ImageEmbeddingExtensions
         var services = builder.Services;
         services.AddValidatedOptions<ImageEmbeddingOptions>(builder.Configuration, ImageEmbeddingOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Environment());
         services.AddSingleton(sp =>
         {

@@ -1,5 +1,5 @@
 using BrewClip.Models.Clip;
-using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.Vectors;
 
 namespace BrewClip.ImageEmbedding;
@@ -15,6 +15,7 @@ internal sealed class ImageIndexer(
     ClipVisionTower tower,
     ImageHeads heads,
     VectorIndexWriter writer,
+    IArtifactStore artifacts,
     ILogger<ImageIndexer> logger)
 {
     public async Task<ImageIndexResult> IndexAsync(IReadOnlyCollection<long> imageIds, CancellationToken cancellationToken)
@@ -29,41 +30,68 @@ internal sealed class ImageIndexer(
         var failures = new Dictionary<long, string>();
         var (fromCrops, decoded) = (0, 0);
 
+        // Local files for the batch: the store's own files, or downloads deleted when the batch is done.
         var toEmbed = new List<(ImageRow Row, ImageInput Input)>();
-        foreach (var row in rows.Where(r => !embeddings.ContainsKey(r.Id)))
+        var local = new List<LocalArtifact>();
+        try
         {
-            try
+            foreach (var row in rows.Where(r => !embeddings.ContainsKey(r.Id)))
             {
-                toEmbed.Add((row, new ImageInput(ArtifactPaths.ToLocalPath(row.ImageUri), CropPath(row))));
+                var crop = await CropAsync(row, cancellationToken).ConfigureAwait(false);
+                if (crop is not null)
+                {
+                    local.Add(crop);
+                }
+                try
+                {
+                    var image = await artifacts.FetchAsync(row.ImageUri, cancellationToken).ConfigureAwait(false);
+                    local.Add(image);
+                    toEmbed.Add((row, new ImageInput(image.Path, crop?.Path)));
+                }
+                catch (Exception e) when (e is NotSupportedException or FileNotFoundException)
+                {
+                    if (crop is null)
+                    {
+                        failures[row.Id] = e.Message;
+                    }
+                    else
+                    {
+                        // The crop is all CLIP reads; the image is decoded only when the crop is unreadable, and then fails.
+                        toEmbed.Add((row, new ImageInput(row.ImageUri, crop.Path)));
+                    }
+                }
             }
-            catch (NotSupportedException e)
+            if (toEmbed.Count > 0)
             {
-                failures[row.Id] = e.Message;
+                var batch = await preprocessor.PreprocessAsync(toEmbed.Select(t => t.Input).ToList(), cancellationToken).ConfigureAwait(false);
+                var withCrop = toEmbed.Count(t => t.Input.CropPath is not null);
+                (fromCrops, decoded) = (batch.CropsRead, toEmbed.Count - batch.CropsRead);
+                if (batch.CropsRead < withCrop)
+                {
+                    logger.LogWarning("{Unreadable} of {WithCrop} stored CLIP crops were missing or malformed; those images were decoded instead", withCrop - batch.CropsRead, withCrop);
+                }
+                foreach (var failure in batch.Failures)
+                {
+                    failures[toEmbed[failure.Index].Row.Id] = failure.Reason;
+                }
+                var computed = tower.Embed(batch.PixelValues, batch.Count);
+                var fresh = new List<(long, ReadOnlyMemory<float>)>();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var id = toEmbed[batch.SourceIndex[i]].Row.Id;
+                    var embedding = computed.ProjectedRow(i);
+                    embeddings[id] = embedding.ToArray();
+                    fresh.Add((id, embedding));
+                }
+                await images.SaveEmbeddingsAsync(fresh, cancellationToken).ConfigureAwait(false);
             }
         }
-        if (toEmbed.Count > 0)
+        finally
         {
-            var batch = await preprocessor.PreprocessAsync(toEmbed.Select(t => t.Input).ToList(), cancellationToken).ConfigureAwait(false);
-            var withCrop = toEmbed.Count(t => t.Input.CropPath is not null);
-            (fromCrops, decoded) = (batch.CropsRead, toEmbed.Count - batch.CropsRead);
-            if (batch.CropsRead < withCrop)
+            foreach (var file in local)
             {
-                logger.LogWarning("{Unreadable} of {WithCrop} stored CLIP crops were missing or malformed; those images were decoded instead", withCrop - batch.CropsRead, withCrop);
+                file.Dispose();
             }
-            foreach (var failure in batch.Failures)
-            {
-                failures[toEmbed[failure.Index].Row.Id] = failure.Reason;
-            }
-            var computed = tower.Embed(batch.PixelValues, batch.Count);
-            var fresh = new List<(long, ReadOnlyMemory<float>)>();
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var id = toEmbed[batch.SourceIndex[i]].Row.Id;
-                var embedding = computed.ProjectedRow(i);
-                embeddings[id] = embedding.ToArray();
-                fresh.Add((id, embedding));
-            }
-            await images.SaveEmbeddingsAsync(fresh, cancellationToken).ConfigureAwait(false);
         }
 
         var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();
@@ -78,8 +106,8 @@ internal sealed class ImageIndexer(
         return new ImageIndexResult(embedded.Length, fromCrops, decoded, failures.Count, written.RowsChanged, written.Versions);
     }
 
-    /// <summary>The local path of the row's stored crop; null when it has none or it is not in a local store.</summary>
-    private static string? CropPath(ImageRow row)
+    /// <summary>The row's stored crop as a local file; null when it has none or it cannot be read (the image is decoded instead).</summary>
+    private async Task<LocalArtifact?> CropAsync(ImageRow row, CancellationToken cancellationToken)
     {
         if (row.ClipCropUri is null)
         {
@@ -87,9 +115,9 @@ internal sealed class ImageIndexer(
         }
         try
         {
-            return ArtifactPaths.ToLocalPath(row.ClipCropUri);
+            return await artifacts.FetchAsync(row.ClipCropUri, cancellationToken).ConfigureAwait(false);
         }
-        catch (NotSupportedException)
+        catch (Exception e) when (e is NotSupportedException or FileNotFoundException)
         {
             return null;
         }

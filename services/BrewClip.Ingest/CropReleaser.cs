@@ -1,4 +1,4 @@
-using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -9,7 +9,7 @@ namespace BrewClip.Ingest;
 /// crops are read only to compute those), then clears the rows' <c>clip_crop_uri</c>: Ingest writes the crops
 /// and the column, so Ingest removes them. Off with <see cref="IngestOptions.KeepClipCrops"/>.
 /// </summary>
-public sealed class CropReleaser(IngestStore store, IOptions<IngestOptions> options, IHostApplicationLifetime lifetime, ILogger<CropReleaser> logger)
+public sealed class CropReleaser(IngestStore store, IArtifactStore artifacts, IOptions<IngestOptions> options, IHostApplicationLifetime lifetime, ILogger<CropReleaser> logger)
     : BackgroundService
 {
     private const int BatchSize = 500;
@@ -51,10 +51,10 @@ public sealed class CropReleaser(IngestStore store, IOptions<IngestOptions> opti
         {
             try
             {
-                File.Delete(ArtifactPaths.ToLocalPath(uri)); // a file already gone is no error
+                await artifacts.DeleteAsync(uri, cancellationToken).ConfigureAwait(false); // one already gone is no error
                 released.Add(id);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or Amazon.Runtime.AmazonServiceException)
             {
                 logger.LogWarning("The stored crop of image {ImageId} ({Uri}) could not be deleted: {Reason}", id, uri, e.Message);
             }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BrewClip.Media;
 using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ public sealed class MediaIngestor(
     MediaProbe probe,
     ToolRunner tools,
     FrameExporter frames,
-    FileSystemArtifactStore artifacts,
+    IArtifactStore artifacts,
     IBus publisher,
     IngestScratch scratch,
     IOptions<IngestOptions> options,

@@ -3,6 +3,7 @@ using BrewClip.Media;
 using BrewClip.Models.Heads;
 using BrewClip.Models.Whisper;
 using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
 
 namespace BrewClip.Transcription;
@@ -16,7 +17,7 @@ internal sealed partial class RecordingTranscriber(
     RecordingStore store,
     WhisperModel whisper,
     WhisperLogMel logMel,
-    FileSystemArtifactStore artifacts,
+    IArtifactStore artifacts,
     IOptions<TranscriptionOptions> options,
     ILogger<RecordingTranscriber> logger)
 {
@@ -43,9 +44,10 @@ internal sealed partial class RecordingTranscriber(
         float[] samples;
         try
         {
-            samples = PcmAudio.ReadWav(ArtifactPaths.ToLocalPath(recording.PcmUri));
+            using var pcm = await artifacts.FetchAsync(recording.PcmUri, cancellationToken).ConfigureAwait(false);
+            samples = PcmAudio.ReadWav(pcm.Path);
         }
-        catch (Exception e) when (e is MediaException or NotSupportedException)
+        catch (Exception e) when (e is MediaException or NotSupportedException or FileNotFoundException)
         {
             await FailAsync(recordingId, e.Message, cancellationToken).ConfigureAwait(false);
             return false;
@@ -148,14 +150,14 @@ internal sealed partial class RecordingTranscriber(
         {
             try
             {
-                if (!File.Exists(ArtifactPaths.ToLocalPath(window.EncoderStatesUri)))
+                if (!await artifacts.ExistsAsync(window.EncoderStatesUri, cancellationToken).ConfigureAwait(false))
                 {
                     return null;
                 }
             }
             catch (NotSupportedException)
             {
-                return null;
+                return null; // written to another store than this one
             }
         }
         return cached;

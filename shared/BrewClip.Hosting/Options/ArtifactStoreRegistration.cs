@@ -1,4 +1,5 @@
 using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -7,11 +8,22 @@ namespace BrewClip.Hosting.Options;
 
 public static class ArtifactStoreRegistration
 {
-    /// <summary>The artifact store at Artifacts:Root (validated at start), else BREWCLIP_ARTIFACTS, else ./artifacts.</summary>
+    /// <summary>
+    /// The artifact store Artifacts:Store names (validated at start): files under Artifacts:Root (else BREWCLIP_ARTIFACTS,
+    /// else ./artifacts), or the bucket Artifacts:Bucket under Artifacts:Prefix.
+    /// </summary>
     public static IServiceCollection AddArtifactStore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<ArtifactOptions>(configuration, ArtifactOptions.Section);
-        services.AddSingleton(sp => FileSystemArtifactStore.FromEnvironment(sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.Root));
+        services.AddSingleton<IArtifactStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ArtifactOptions>>().Value;
+            return options.Store == "s3"
+                ? new S3ArtifactStore(new S3Endpoint(options.ServiceUrl, options.Region, options.ForcePathStyle, options.AccessKey, options.SecretKey),
+                    options.Bucket, options.Prefix,
+                    string.IsNullOrWhiteSpace(options.Scratch) ? Path.Combine(Path.GetTempPath(), "brewclip-artifacts") : options.Scratch)
+                : FileSystemArtifactStore.FromEnvironment(options.Root);
+        });
         return services;
     }
 }
