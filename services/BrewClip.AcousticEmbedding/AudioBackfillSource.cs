@@ -1,4 +1,5 @@
 using BrewClip.Hosting.Backfill;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.Backfills;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
@@ -10,7 +11,7 @@ namespace BrewClip.AcousticEmbedding;
 /// Audio segments re-embedded for a promoted version from their cached features (CLIP token states and text
 /// embedding, Whisper encoder states: the head only, no Whisper or CLIP run), in (recording, segment) order.
 /// </summary>
-internal sealed class AudioBackfillSource(AudioHeads heads) : IBackfillSource
+internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artifacts) : IBackfillSource
 {
     public string Kind => "audio";
 
@@ -34,9 +35,13 @@ internal sealed class AudioBackfillSource(AudioHeads heads) : IBackfillSource
 
     private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, List<SegmentRow> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count > 0)
+        if (rows.Count == 0)
         {
-            await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, heads.SegmentVectors(version, rows), cancellationToken).ConfigureAwait(false);
+            return;
         }
+        // Version 0 reads only the text embedding in the row; a trained head reads the cached feature files.
+        using var local = version.ArtifactUri is null ? null : await LocalSegments.FetchAsync(artifacts, rows, cancellationToken).ConfigureAwait(false);
+        await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, heads.SegmentVectors(version, local?.Rows ?? rows), cancellationToken)
+            .ConfigureAwait(false);
     }
 }

@@ -47,7 +47,8 @@ internal sealed class RecordingEmbedder(
             }
         }
 
-        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectors(version, rows), cancellationToken).ConfigureAwait(false);
+        using var local = await LocalSegments.FetchAsync(artifacts, rows, cancellationToken).ConfigureAwait(false);
+        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectors(version, local.Rows), cancellationToken).ConfigureAwait(false);
         await segments.MarkEmbeddedAsync(recordingId, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written for model versions {Versions}",
             recordingId, rows.Count, written.RowsChanged, string.Join(", ", written.Versions));
