@@ -1,10 +1,10 @@
-using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using Npgsql;
 
 namespace BrewClip.Search;
 
 /// <summary>What the API says about a media item, and where its stored content is.</summary>
-public sealed class MediaCatalog(NpgsqlDataSource dataSource)
+public sealed class MediaCatalog(NpgsqlDataSource dataSource, IArtifactStore artifacts)
 {
     public sealed record Place(string Source, string Key, DateTimeOffset SeenAt);
 
@@ -64,7 +64,7 @@ public sealed class MediaCatalog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The stored file a media item's content URL serves: a still's image, else its recording's 16 kHz audio.</summary>
-    public async Task<(string Path, string ContentType)?> MediaContentAsync(long id, CancellationToken cancellationToken)
+    public async Task<(LocalArtifact File, string ContentType)?> MediaContentAsync(long id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             select uri, type from (
@@ -78,7 +78,7 @@ public sealed class MediaCatalog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The stored image of a still or a video frame.</summary>
-    public async Task<(string Path, string ContentType)?> ImageContentAsync(long imageId, CancellationToken cancellationToken)
+    public async Task<(LocalArtifact File, string ContentType)?> ImageContentAsync(long imageId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("select image_uri, 'image/png' from brewclip.images where id = $1");
         command.Parameters.Add(new() { Value = imageId });
@@ -119,23 +119,26 @@ public sealed class MediaCatalog(NpgsqlDataSource dataSource)
         return recording with { Segments = segments };
     }
 
-    private static async Task<(string, string)?> ContentAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    /// <summary>The stored file a row names, as a local file for the response (a download is deleted with it), and its content type.</summary>
+    private async Task<(LocalArtifact File, string ContentType)?> ContentAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        string uri, contentType;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+            (uri, contentType) = (reader.GetString(0), reader.GetString(1));
         }
-        string path;
         try
         {
-            path = ArtifactPaths.ToLocalPath(reader.GetString(0));
+            return (await artifacts.FetchAsync(uri, cancellationToken).ConfigureAwait(false), contentType);
         }
-        catch (NotSupportedException)
+        catch (Exception e) when (e is NotSupportedException or FileNotFoundException)
         {
             return null;
         }
-        return File.Exists(path) ? (path, reader.GetString(1)) : null;
     }
 
     private static int? OptionalInt(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetInt32(column);

@@ -3,6 +3,7 @@ using System.Globalization;
 using BrewClip.Media;
 using BrewClip.Models;
 using BrewClip.Queries;
+using BrewClip.Storage.Artifacts;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -42,16 +43,23 @@ public static class SearchApi
                 => await catalog.FindAsync(id, cancellationToken) is { } media ? Results.Ok(media) : NotFound($"media {id} does not exist"))
             .WithSummary("A media item: its places, recording (transcript and segments) and images")
             .Produces<MediaCatalog.Media>().ProducesProblem(404);
-        app.MapGet("/api/media/{id:long}/content", async (long id, MediaCatalog catalog, CancellationToken cancellationToken)
+        app.MapGet("/api/media/{id:long}/content", async (long id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
                 => await catalog.MediaContentAsync(id, cancellationToken) is { } content
-                    ? Results.File(content.Path, content.ContentType, enableRangeProcessing: true)
+                    ? FileResult(context, content)
                     : NotFound($"media {id} has no stored image or audio"))
             .WithSummary("A media item's stored content: a still's image (PNG), else its audio (16 kHz WAV); Range requests are served");
-        app.MapGet("/api/images/{id:long}/content", async (long id, MediaCatalog catalog, CancellationToken cancellationToken)
+        app.MapGet("/api/images/{id:long}/content", async (long id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
                 => await catalog.ImageContentAsync(id, cancellationToken) is { } content
-                    ? Results.File(content.Path, content.ContentType, enableRangeProcessing: true)
+                    ? FileResult(context, content)
                     : NotFound($"image {id} does not exist or has no stored file"))
             .WithSummary("A still image or video frame as stored (PNG)");
+    }
+
+    /// <summary>A stored file as the response, Range requests served; a downloaded copy is deleted once the response is sent.</summary>
+    private static IResult FileResult(HttpContext context, (LocalArtifact File, string ContentType) content)
+    {
+        context.Response.RegisterForDispose(content.File);
+        return Results.File(content.File.Path, content.ContentType, enableRangeProcessing: true);
     }
 
     private static async Task<IResult> SearchByQueryAsync(HttpRequest request, Searcher searcher, CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ public static class SearchServiceExtensions
         var services = builder.Services;
         services.AddValidatedOptions<SearchOptions>(builder.Configuration, SearchOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        services.AddArtifactStore(builder.Configuration);
         // Audio queries are transcribed as the Transcription service transcribes recordings.
         var language = builder.Configuration["Transcription:Language"];
         services.AddSingleton(sp => new QueryEmbedder(sp.GetRequiredService<IOptions<ModelOptions>>().Value, new MediaToolOptions(), language,

@@ -18,6 +18,7 @@ public static class TrainingExtensions
         var services = builder.Services;
         services.AddValidatedOptions<TrainingOptions>(builder.Configuration, TrainingOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
+        services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Store());
         services.AddSingleton<VersionIndexes>();
         services.AddSingleton<ModelVersionRegistry>();

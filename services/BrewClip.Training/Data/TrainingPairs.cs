@@ -1,5 +1,4 @@
 using BrewClip.Models.Training;
-using BrewClip.Storage;
 using Npgsql;
 
 namespace BrewClip.Training.Data;
@@ -75,7 +74,7 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
                 }
                 list.Add(new SegmentFeatures(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3),
                     reader.GetFieldValue<Pgvector.Vector>(4).ToArray(),
-                    ArtifactPaths.ToLocalPath(reader.GetString(5)), ArtifactPaths.ToLocalPath(reader.GetString(6))));
+                    reader.GetString(5), reader.GetString(6))); // artifact URIs, read through the store (StoreSegmentReader)
             }
         }
 

@@ -6,6 +6,7 @@ using BrewClip.Models;
 using BrewClip.Models.Heads;
 using BrewClip.Models.Training;
 using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Training.Data;
 using BrewClip.Training.ModelVersions;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ internal sealed class RunExecutor(
     ModelVersionRegistry registry,
     ModelPromotion promotion,
     ModelStore store,
+    IArtifactStore artifacts,
     IOptions<TrainingOptions> options,
     ILogger<RunExecutor> logger)
 {
@@ -63,7 +65,7 @@ internal sealed class RunExecutor(
             return RunOutcome.Skipped($"no validation pairs to measure a candidate on{waitingNote}: about 10% of recordings (by content hash) are held out, so add more pairs");
         }
 
-        var reader = new CachingSegmentReader(FileSegmentReader.Instance, settings.FeatureCacheMegabytes * 1024L * 1024L);
+        var reader = new CachingSegmentReader(new StoreSegmentReader(artifacts), settings.FeatureCacheMegabytes * 1024L * 1024L);
         var sample = reader.Read(train.Groups[0].Segments[0]);
         var config = new AudioHeadConfig(sample.TokenStates.Shape[1], sample.WhisperStates.Shape[1], settings.HeadWidth, settings.Prompts, settings.Heads,
             HeadFolder.IndexWidth, settings.AcousticPool);
