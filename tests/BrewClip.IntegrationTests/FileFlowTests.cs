@@ -25,6 +25,53 @@ public abstract class FileFlowTests(string name) : IndexedFolderTests(name)
         ["BREWCLIP__Ingest__ReconcileIntervalSeconds"] = "2",
     };
 
+    private S3rverProcess? _s3;
+
+    /// <summary>The scratch folder of the S3 artifact store's services.</summary>
+    protected string ArtifactScratch => Path.Combine(Work, "artifact-scratch");
+
+    /// <summary>Settings that put the deployment's artifacts in a bucket of an s3rver started for the test.</summary>
+    protected async Task<Dictionary<string, string>> S3ArtifactSettingsAsync()
+    {
+        _s3 ??= await S3rverProcess.StartAsync("artifacts");
+        return new()
+        {
+            ["BREWCLIP__Artifacts__Store"] = "s3",
+            ["BREWCLIP__Artifacts__Bucket"] = "artifacts",
+            ["BREWCLIP__Artifacts__Prefix"] = "deployment",
+            ["BREWCLIP__Artifacts__ServiceUrl"] = _s3.Url,
+            ["BREWCLIP__Artifacts__ForcePathStyle"] = "true",
+            ["BREWCLIP__Artifacts__AccessKey"] = S3rverProcess.AccessKey,
+            ["BREWCLIP__Artifacts__SecretKey"] = S3rverProcess.AccessKey,
+            ["BREWCLIP__Artifacts__Scratch"] = ArtifactScratch,
+        };
+    }
+
+    /// <summary>The keys of the objects in the artifact bucket.</summary>
+    protected async Task<List<string>> ArtifactKeysAsync()
+    {
+        using var client = _s3!.Client();
+        var keys = new List<string>();
+        var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = "artifacts" };
+        do
+        {
+            var page = await client.ListObjectsV2Async(request);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+        return keys;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_s3 is not null)
+        {
+            await _s3.DisposeAsync();
+        }
+    }
+
     /// <summary>Tones of different pitch and length, images of different colours and videos with sound, made in parallel; returns their paths.</summary>
     protected List<string> MakeMedia()
     {

@@ -115,5 +115,5 @@ public sealed class ArtifactStoreTests : IAsyncLifetime
         Assert.Contains("Artifacts:Store=s3", e.Message, StringComparison.Ordinal);
     }
 
-    private void AssertScratchEmpty() => Assert.Empty(Directory.Exists(Scratch) ? Directory.GetFileSystemEntries(Scratch) : []);
+    private void AssertScratchEmpty() => Assert.Empty(Directory.Exists(Scratch) ? Directory.GetFiles(Scratch, "*", SearchOption.AllDirectories) : []);
 }

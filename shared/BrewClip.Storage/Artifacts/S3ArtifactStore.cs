@@ -7,8 +7,8 @@ namespace BrewClip.Storage.Artifacts;
 /// <summary>
 /// Artifacts as objects in an S3-compatible bucket under a prefix, addressed as s3://bucket/prefix/key. Nothing is
 /// held in memory whole: a write goes to a temporary file first and is uploaded from it, a read
-/// is streamed into a temporary file; both temporary files live in <paramref name="scratch"/> and are deleted when
-/// done (a write's at once, a read's when its <see cref="LocalArtifact"/> is disposed). An object appears only once
+/// is streamed into a temporary file; both temporary files live in this process's folder under the scratch folder and
+/// are deleted when done (a write's at once, a read's when its <see cref="LocalArtifact"/> is disposed). An object appears only once
 /// uploaded whole. file:// URIs written before a deployment moved to S3 are still read from their files.
 /// </summary>
 public sealed class S3ArtifactStore : IArtifactStore, IDisposable
@@ -23,7 +23,45 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         _client = endpoint.CreateClient();
         _bucket = bucket;
         _prefix = prefix.Length == 0 || prefix.EndsWith('/') ? prefix : prefix + "/";
-        _scratch = Directory.CreateDirectory(scratch).FullName;
+        _scratch = Directory.CreateDirectory(Path.Combine(scratch, ScratchPrefix + Environment.ProcessId)).FullName;
+        RemoveScratchOfDeadProcesses(scratch);
+    }
+
+    private const string ScratchPrefix = "process-";
+
+    /// <summary>
+    /// Each process stages files in a folder of its own; the folders of processes that died (killed mid-transfer) are
+    /// removed when another starts on the same machine.
+    /// </summary>
+    private static void RemoveScratchOfDeadProcesses(string scratch)
+    {
+        foreach (var folder in Directory.EnumerateDirectories(scratch, ScratchPrefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(folder)[ScratchPrefix.Length..], out var pid) && pid != Environment.ProcessId && !IsAlive(pid))
+            {
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another process removed it first.
+                }
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public string UriOf(string key) => $"s3://{_bucket}/{_prefix}{ArtifactKeys.Checked(key)}";
