@@ -20,12 +20,7 @@ public sealed class FileSystemArtifactStore(string root) : IArtifactStore
 
     /// <summary>Writes an artifact under a relative key (e.g. "recordings/42/window-0.encoder.safetensors"); returns its URI.</summary>
     public Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default)
-        => WriteFileAsync(key, async temporary =>
-        {
-            await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await write(stream).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        => WriteFileAsync(key, ArtifactKeys.ToFile(write, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Writes an artifact through a temporary path (for a tool such as ffmpeg that writes files itself);

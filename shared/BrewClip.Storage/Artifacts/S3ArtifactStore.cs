@@ -67,12 +67,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     public string UriOf(string key) => $"s3://{_bucket}/{_prefix}{ArtifactKeys.Checked(key)}";
 
     public Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default)
-        => WriteFileAsync(key, async temporary =>
-        {
-            await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await write(stream).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        => WriteFileAsync(key, ArtifactKeys.ToFile(write, cancellationToken), cancellationToken);
 
     public async Task<string> WriteFileAsync(string key, Func<string, Task> write, CancellationToken cancellationToken = default)
     {
