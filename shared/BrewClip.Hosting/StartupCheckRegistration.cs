@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace BrewClip.Hosting;
@@ -11,5 +12,7 @@ public static class StartupCheckRegistration
     /// service at start (exit 1) with the exception's message.
     /// </summary>
     public static IServiceCollection AddStartupCheck(this IServiceCollection services, Func<IServiceProvider, string> check, Func<Exception, bool> isStartFailure)
-        => services.AddHostedService(sp => new StartupCheck(sp, check, isStartFailure, sp.GetRequiredService<ILogger<StartupCheck>>()));
+        // Added, not AddHostedService: that keeps one registration per implementation type, so a service's second
+        // check (its model after its artifact store, say) would silently never run.
+        => services.AddSingleton<IHostedService>(sp => new StartupCheck(sp, check, isStartFailure, sp.GetRequiredService<ILogger<StartupCheck>>()));
 }
