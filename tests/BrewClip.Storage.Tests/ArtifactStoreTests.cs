@@ -115,5 +115,17 @@ public sealed class ArtifactStoreTests : IAsyncLifetime
         Assert.Contains("Artifacts:Store=s3", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_bucket_that_cannot_be_used_is_named_with_the_options_to_check()
+    {
+        using var missing = new S3ArtifactStore(new S3Endpoint(_s3.Url, "us-east-1", ForcePathStyle: true, S3rverProcess.AccessKey, S3rverProcess.AccessKey),
+            "no-such-bucket", "", Scratch);
+        var e = await Assert.ThrowsAsync<ArtifactStoreUnavailableException>(() => missing.CheckAsync());
+        Assert.Contains("s3://no-such-bucket/", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Artifacts:Bucket", e.Message, StringComparison.Ordinal);
+        using var present = (S3ArtifactStore)Store("s3");
+        Assert.Contains("s3://artifacts/deploy-a/", await present.CheckAsync(), StringComparison.Ordinal);
+    }
+
     private void AssertScratchEmpty() => Assert.Empty(Directory.Exists(Scratch) ? Directory.GetFiles(Scratch, "*", SearchOption.AllDirectories) : []);
 }

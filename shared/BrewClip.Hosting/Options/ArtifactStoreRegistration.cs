@@ -24,6 +24,12 @@ public static class ArtifactStoreRegistration
                     string.IsNullOrWhiteSpace(options.Scratch) ? Path.Combine(Path.GetTempPath(), "brewclip-artifacts") : options.Scratch)
                 : FileSystemArtifactStore.FromEnvironment(options.Root);
         });
+        services.AddStartupCheck(sp => sp.GetRequiredService<IArtifactStore>() switch
+        {
+            S3ArtifactStore s3 => s3.CheckAsync().GetAwaiter().GetResult(),
+            FileSystemArtifactStore files => $"Artifacts under {files.Root}",
+            var other => $"Artifacts in {other.GetType().Name}",
+        }, e => e is ArtifactStoreUnavailableException);
         return services;
     }
 }

@@ -64,6 +64,30 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Lists the bucket under the prefix once, so a wrong bucket, endpoint or credential stops a service at start
+    /// instead of failing every item; returns what it checked.
+    /// </summary>
+    public async Task<string> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var where = $"s3://{_bucket}/{_prefix} at {(_client.Config.ServiceURL is { Length: > 0 } url ? url : "AWS S3")}";
+        try
+        {
+            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+            return $"Artifacts in {where}";
+        }
+        catch (AmazonS3Exception e) when ((int)e.StatusCode >= 500)
+        {
+            // The store answered, busy or failing for a moment: that is no wrong setting, and reads and writes retry.
+            return $"Artifacts in {where} (the store answered {(int)e.StatusCode} to the start-up check: {e.Message})";
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException)
+        {
+            throw new ArtifactStoreUnavailableException(
+                $"The artifact store {where} cannot be used: {e.Message}. Check Artifacts:Bucket, Artifacts:ServiceUrl and the credentials (Artifacts:AccessKey, Artifacts:SecretKey).", e);
+        }
+    }
+
     public string UriOf(string key) => $"s3://{_bucket}/{_prefix}{ArtifactKeys.Checked(key)}";
 
     public Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default)
