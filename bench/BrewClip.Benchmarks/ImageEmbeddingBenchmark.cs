@@ -64,7 +64,8 @@ internal static class ImageEmbeddingBenchmark
             var preprocessor = new ClipImagePreprocessor(decoder);
             var writer = new VectorIndexWriter(database.DataSource);
             var store = new ImageStore(database.DataSource);
-            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(), writer, new FileSystemArtifactStore(folder), NullLogger<ImageIndexer>.Instance);
+            var artifacts = new FileSystemArtifactStore(folder);
+            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(artifacts), writer, artifacts, NullLogger<ImageIndexer>.Instance);
 
             // The same images twice: with the crops Ingest stored (the normal case), and without (decoded by ffmpeg here).
             var cropIds = await RegisterImagesAsync(database, paths, withCrop.Crops);

@@ -5,6 +5,7 @@ using BrewClip.Hosting.Backfill;
 using BrewClip.ImageEmbedding;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
+using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using BrewClip.Testing;
@@ -40,7 +41,7 @@ internal static class ReembedBenchmark
             SafetensorsFile.Write(Path.Combine(folder, ImageHead.FileName),
                 [new("adapter.weight", Tensor.RandomNormal(new Random(1), 0.01f, 512, 512)), new("adapter.bias", Tensor.RandomNormal(new Random(2), 0.01f, 512))]);
             await database.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'bench', '{new Uri(folder).AbsoluteUri}')");
-            var heads = new ImageHeads();
+            var heads = new ImageHeads(new FileSystemArtifactStore(folder));
             var source = new ImageBackfillSource(heads);
 
             var raw = await RawCopyAsync(database, count);
@@ -57,11 +58,11 @@ internal static class ReembedBenchmark
             // The head alone on the same rows, as the batches apply it.
             var rows = await CachedAsync(database);
             var version = new ModelVersion(1, ModelVersionStatus.Backfilling, new Uri(folder).AbsoluteUri);
-            heads.Vectors(version, rows.Take(batchSize).ToList());
+            await heads.VectorsAsync(version, rows.Take(batchSize).ToList());
             clock.Restart();
             for (var offset = 0; offset < rows.Count; offset += batchSize)
             {
-                heads.Vectors(version, rows.GetRange(offset, Math.Min(batchSize, rows.Count - offset)));
+                await heads.VectorsAsync(version, rows.GetRange(offset, Math.Min(batchSize, rows.Count - offset)));
             }
             var head = clock.Elapsed;
 

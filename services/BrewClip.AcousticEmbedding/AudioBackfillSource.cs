@@ -39,9 +39,8 @@ internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artif
         {
             return;
         }
-        // Version 0 reads only the text embedding in the row; a trained head reads the cached feature files.
-        using var local = version.ArtifactUri is null ? null : await LocalSegments.FetchAsync(artifacts, rows, cancellationToken).ConfigureAwait(false);
-        await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, heads.SegmentVectors(version, local?.Rows ?? rows), cancellationToken)
-            .ConfigureAwait(false);
+        using var local = new LocalSegments(artifacts, rows);
+        var vectors = await heads.SegmentVectorsAsync(version, rows, local, cancellationToken).ConfigureAwait(false);
+        await VectorIndexWriter.UpsertAudioVectorsAsync(connection, transaction, version.Version, vectors, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using BrewClip.Autograd;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
-using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 
@@ -13,21 +12,35 @@ namespace BrewClip.AcousticEmbedding;
 /// channel, CLIP's normalised text embedding; a trained version's head reads the cached CLIP token
 /// states and Whisper encoder states of each segment.
 /// </summary>
-internal sealed class AudioHeads
+internal sealed class AudioHeads(IArtifactStore artifacts)
 {
     private const long MaxBatchFramesSquared = 2L * 1500 * 1500;
 
-    private readonly ConcurrentDictionary<int, AudioHead?> _heads = new();
+    private readonly VersionHeads<AudioHead> _trained = new(artifacts, HeadFolder.AudioFiles, AudioHead.Load);
 
-    /// <summary>Unit vectors of segments whose text features are cached ([rows, size], row-major).</summary>
-    public float[] Vectors(ModelVersion version, IReadOnlyList<SegmentRow> rows)
+    /// <summary>
+    /// A version's unit vectors of segments whose text features are cached, keyed by segment. Version 0 reads the text
+    /// embedding in each row; a trained head also reads each segment's feature files, which <paramref name="local"/>
+    /// fetches then (and once for all versions).
+    /// </summary>
+    public async Task<IReadOnlyList<AudioSegmentVector>> SegmentVectorsAsync(ModelVersion version, IReadOnlyList<SegmentRow> rows, LocalSegments local,
+        CancellationToken cancellationToken)
     {
-        var size = TextEmbeds(rows[0]).Length;
-        var head = _heads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : AudioHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
-        if (head is null)
+        if (rows.Count == 0)
         {
-            return ClipEmbeddings.NormalizeRows(rows.SelectMany(TextEmbeds).ToArray(), size);
+            return [];
         }
+        var head = await _trained.GetAsync(version, cancellationToken).ConfigureAwait(false);
+        var vectors = head is null
+            ? ClipEmbeddings.NormalizeRows(rows.SelectMany(TextEmbeds).ToArray(), TextEmbeds(rows[0]).Length)
+            : Vectors(head, await local.RowsAsync(cancellationToken).ConfigureAwait(false));
+        var size = vectors.Length / rows.Count;
+        return rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList();
+    }
+
+    /// <summary>A trained head's vectors ([rows, size], row-major) of segments whose feature files are local.</summary>
+    private static float[] Vectors(AudioHead head, IReadOnlyList<SegmentRow> rows)
+    {
         using var _ = GradMode.Disable();
         var vectors = new float[rows.Count * head.Config.EmbeddingSize];
         var batch = new List<AudioHeadInput>();
@@ -46,8 +59,8 @@ internal sealed class AudioHeads
         foreach (var row in rows)
         {
             var input = CachedFeatures.ReadSegment(
-                ArtifactPaths.ToLocalPath(Required(row.TextStatesUri, row, "CLIP token states")),
-                ArtifactPaths.ToLocalPath(Required(row.EncoderStatesUri, row, "Whisper encoder states")),
+                Required(row.TextStatesUri, row, "CLIP token states"),
+                Required(row.EncoderStatesUri, row, "Whisper encoder states"),
                 TextEmbeds(row));
             // Attention scores grow with the square of the longest segment: short clips batch many at a
             // time, 30 s windows two at a time (~150 MB of scores).
@@ -62,18 +75,6 @@ internal sealed class AudioHeads
         }
         Flush();
         return vectors;
-    }
-
-    /// <summary>A version's vectors of segments with cached features, keyed by segment.</summary>
-    public List<AudioSegmentVector> SegmentVectors(ModelVersion version, IReadOnlyList<SegmentRow> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-        var vectors = Vectors(version, rows);
-        var size = vectors.Length / rows.Count;
-        return rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList();
     }
 
     private static float[] TextEmbeds(SegmentRow row)

@@ -3,42 +3,35 @@ using BrewClip.Storage.Artifacts;
 namespace BrewClip.AcousticEmbedding;
 
 /// <summary>
-/// Segments whose cached features (CLIP token states, Whisper encoder states) are local files for as long as this
-/// is not disposed: the store's own files, or downloads deleted on dispose.
+/// Segments whose cached features (CLIP token states, Whisper encoder states) are made local files when first asked
+/// for (only a trained head reads them; version 0 needs none) and stay so until this is disposed: the store's own
+/// files, or downloads deleted on dispose.
 /// </summary>
-internal sealed class LocalSegments : IDisposable
+internal sealed class LocalSegments(IArtifactStore artifacts, IReadOnlyList<SegmentRow> rows) : IDisposable
 {
     private readonly List<LocalArtifact> _files = [];
+    private List<SegmentRow>? _local;
 
-    private LocalSegments()
+    /// <summary>The segments with their feature URIs replaced by local paths; fetched once.</summary>
+    public async Task<IReadOnlyList<SegmentRow>> RowsAsync(CancellationToken cancellationToken)
     {
-    }
-
-    public List<SegmentRow> Rows { get; } = [];
-
-    public static async Task<LocalSegments> FetchAsync(IArtifactStore artifacts, IReadOnlyList<SegmentRow> rows, CancellationToken cancellationToken)
-    {
-        var local = new LocalSegments();
-        try
+        if (_local is not null)
         {
-            foreach (var row in rows)
+            return _local;
+        }
+        var local = new List<SegmentRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            local.Add(row with
             {
-                local.Rows.Add(row with
-                {
-                    TextStatesUri = await local.FetchAsync(artifacts, row.TextStatesUri, cancellationToken).ConfigureAwait(false),
-                    EncoderStatesUri = await local.FetchAsync(artifacts, row.EncoderStatesUri, cancellationToken).ConfigureAwait(false),
-                });
-            }
-            return local;
+                TextStatesUri = await FetchAsync(row.TextStatesUri, cancellationToken).ConfigureAwait(false),
+                EncoderStatesUri = await FetchAsync(row.EncoderStatesUri, cancellationToken).ConfigureAwait(false),
+            });
         }
-        catch
-        {
-            local.Dispose();
-            throw;
-        }
+        return _local = local;
     }
 
-    private async Task<string?> FetchAsync(IArtifactStore artifacts, string? uri, CancellationToken cancellationToken)
+    private async Task<string?> FetchAsync(string? uri, CancellationToken cancellationToken)
     {
         if (uri is null)
         {
@@ -55,5 +48,6 @@ internal sealed class LocalSegments : IDisposable
         {
             file.Dispose();
         }
+        _files.Clear();
     }
 }

@@ -47,8 +47,9 @@ internal sealed class RecordingEmbedder(
             }
         }
 
-        using var local = await LocalSegments.FetchAsync(artifacts, rows, cancellationToken).ConfigureAwait(false);
-        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectors(version, local.Rows), cancellationToken).ConfigureAwait(false);
+        using var local = new LocalSegments(artifacts, rows);
+        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectorsAsync(version, rows, local, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
         await segments.MarkEmbeddedAsync(recordingId, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written for model versions {Versions}",
             recordingId, rows.Count, written.RowsChanged, string.Join(", ", written.Versions));

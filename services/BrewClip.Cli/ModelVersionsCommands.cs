@@ -6,6 +6,7 @@ using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Heads;
 using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using Npgsql;
 
 namespace BrewClip.Cli;
@@ -77,8 +78,8 @@ internal static class ModelVersionsCommands
         var configuration = CliSettings.Load();
         var postgres = CliSettings.TryBind<PostgresOptions>(configuration, PostgresOptions.Section);
         var rabbitMq = CliSettings.TryBind<RabbitMqOptions>(configuration, RabbitMqOptions.Section);
-        var models = CliSettings.TryBind<ModelOptions>(configuration, ModelOptions.Section);
-        if (postgres is null || rabbitMq is null || models is null)
+        var artifactOptions = CliSettings.TryBind<ArtifactOptions>(configuration, ArtifactOptions.Section);
+        if (postgres is null || rabbitMq is null || artifactOptions is null)
         {
             return ExitCodes.Configuration;
         }
@@ -94,21 +95,26 @@ internal static class ModelVersionsCommands
             return ExitCodes.Failed;
         }
 
-        // Copied into the model store, where Training (on this machine or another sharing the store) takes it over.
-        var store = models.Store();
-        var staged = Path.Combine(store.IncomingFolder, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(staged);
-        foreach (var file in new[] { AudioHead.ConfigFile, AudioHead.WeightsFile, ImageHead.FileName })
+        // Uploaded to the artifact store, where Training and every embedding service (on any machine) read them.
+        var artifacts = artifactOptions.CreateStore();
+        using var disposeArtifacts = artifacts as IDisposable;
+        string heads;
+        try
         {
-            File.Copy(Path.Combine(folder, file), Path.Combine(staged, file));
+            heads = await artifacts.WriteFolderAsync($"heads/{Guid.NewGuid():N}", folder, HeadFolder.Files, cancellationToken);
         }
-        var version = await TrainingClient.AskAsync(rabbitMq,
-            new PromoteModel(Path.GetRelativePath(store.Root, staged), description ?? new DirectoryInfo(folder).Name), cancellationToken);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException or HttpRequestException)
+        {
+            Console.Error.WriteLine($"brewclip: not promoted: the heads could not be uploaded to the artifact store: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        Console.WriteLine($"uploaded to {heads}");
+        var version = await TrainingClient.AskAsync(rabbitMq, new PromoteModel(heads, description ?? new DirectoryInfo(folder).Name), cancellationToken);
         if (version is null)
         {
-            if (Directory.Exists(staged))
+            foreach (var file in HeadFolder.Files)
             {
-                Directory.Delete(staged, recursive: true);
+                await artifacts.DeleteAsync(ArtifactFolders.FileUri(heads, file), CancellationToken.None);
             }
             return ExitCodes.Failed;
         }

@@ -99,7 +99,7 @@ internal static class SearchCommands
         return RunAsync(problem, async (dataSource, embedder) =>
         {
             var version = await new ModelVersionStore(dataSource).ActiveAsync(cancellationToken);
-            var vector = text is not null ? embedder.EmbedText(text, version)
+            var vector = text is not null ? await embedder.EmbedTextAsync(text, version, cancellationToken)
                 : audio is not null ? await embedder.EmbedAudioAsync(audio, version, cancellationToken)
                 : await embedder.EmbedImageAsync(image!, version, cancellationToken);
             Console.WriteLine("[" + string.Join(',', vector.Vector.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "]");
@@ -124,7 +124,9 @@ internal static class SearchCommands
             return ExitCodes.Configuration;
         }
         await using var dataSource = BrewClipDataSource.Create(context.Value.Postgres.ConnectionString);
-        using var embedder = new QueryEmbedder(context.Value.Models, new MediaToolOptions(), context.Value.Language);
+        var artifacts = context.Value.Artifacts.CreateStore();
+        using var disposeArtifacts = artifacts as IDisposable;
+        using var embedder = new QueryEmbedder(context.Value.Models, artifacts, new MediaToolOptions(), context.Value.Language);
         try
         {
             await run(dataSource, embedder);
@@ -142,13 +144,15 @@ internal static class SearchCommands
         }
     }
 
-    private static (PostgresOptions Postgres, ModelOptions Models, string? Language)? Context()
+    private static (PostgresOptions Postgres, ModelOptions Models, ArtifactOptions Artifacts, string? Language)? Context()
     {
         var configuration = CliSettings.Load();
         var postgres = CliSettings.TryBind<PostgresOptions>(configuration, PostgresOptions.Section);
         var models = CliSettings.TryBind<ModelOptions>(configuration, ModelOptions.Section);
+        // Trained versions' heads are read from the artifact store, as the services read them.
+        var artifacts = CliSettings.TryBind<ArtifactOptions>(configuration, ArtifactOptions.Section);
         // Audio queries are transcribed as the Transcription service transcribes recordings.
-        return postgres is null || models is null ? null : (postgres, models, configuration["Transcription:Language"]);
+        return postgres is null || models is null || artifacts is null ? null : (postgres, models, artifacts, configuration["Transcription:Language"]);
     }
 
     private static void Print(SearchResults results)

@@ -48,7 +48,8 @@ internal sealed class ImageBackfillSource(ImageHeads heads) : IBackfillSource
     {
         if (rows.Count > 0)
         {
-            await VectorIndexWriter.UpsertImageVectorsAsync(connection, transaction, version.Version, heads.Vectors(version, rows), cancellationToken).ConfigureAwait(false);
+            await VectorIndexWriter.UpsertImageVectorsAsync(connection, transaction, version.Version,
+                await heads.VectorsAsync(version, rows, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -96,7 +96,7 @@ internal sealed class ImageIndexer(
 
         var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();
         var cached = embedded.Select(id => (id, embeddings[id])).ToList();
-        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => heads.Vectors(version, cached), cancellationToken).ConfigureAwait(false);
+        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => heads.VectorsAsync(version, cached, cancellationToken), cancellationToken).ConfigureAwait(false);
         await images.MarkEmbeddedAsync(embedded, cancellationToken).ConfigureAwait(false);
         foreach (var (id, reason) in failures)
         {

@@ -4,6 +4,7 @@ using BrewClip.Media;
 using BrewClip.Models;
 using BrewClip.Queries;
 using BrewClip.Search.Consumers;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.ModelVersions;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public static class SearchServiceExtensions
         services.AddArtifactStore(builder.Configuration);
         // Audio queries are transcribed as the Transcription service transcribes recordings.
         var language = builder.Configuration["Transcription:Language"];
-        services.AddSingleton(sp => new QueryEmbedder(sp.GetRequiredService<IOptions<ModelOptions>>().Value, new MediaToolOptions(), language,
+        services.AddSingleton(sp => new QueryEmbedder(sp.GetRequiredService<IOptions<ModelOptions>>().Value, sp.GetRequiredService<IArtifactStore>(), new MediaToolOptions(), language,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<Searcher>();
         services.AddSingleton(new MediaProbe(new ToolRunner(new MediaToolOptions())));

@@ -3,7 +3,7 @@ using BrewClip.Models.Clip;
 namespace BrewClip.Models;
 
 /// <summary>
-/// The folder of models: <c>clip-vit-base-patch32/</c>, <c>whisper-base/</c>, <c>brewclip/&lt;version&gt;/</c>.
+/// The folder of models: <c>clip-vit-base-patch32/</c>, <c>whisper-base/</c>, <c>brewclip/</c> (Training's working folder).
 /// Found from an option, else <c>BREWCLIP_MODELS</c>, else <c>./models</c>.
 /// </summary>
 public sealed class ModelStore(string root)
@@ -14,13 +14,12 @@ public sealed class ModelStore(string root)
 
     public string Root { get; } = Path.GetFullPath(root);
 
-    /// <summary>Where trained versions' heads live, a folder per version (<c>brewclip/3/</c>).</summary>
+    /// <summary>
+    /// Training's working folder (<c>brewclip/runs/&lt;run&gt;/</c>: checkpoints, heads before their upload). Trained
+    /// versions' heads are kept in the artifact store; folders <c>brewclip/&lt;version&gt;/</c> here are those of
+    /// versions registered before, still read through their file:// URIs.
+    /// </summary>
     public string VersionsFolder => Path.Combine(Root, "brewclip");
-
-    public string VersionFolder(int version) => Path.Combine(VersionsFolder, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>Where heads are copied before Training registers them (<c>brewclip/incoming/</c>).</summary>
-    public string IncomingFolder => Path.Combine(VersionsFolder, "incoming");
 
     public static ModelStore FromEnvironment(string? configuredRoot = null) => new(
         !string.IsNullOrWhiteSpace(configuredRoot) ? configuredRoot

@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using BrewClip.Autograd;
 using BrewClip.Media;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Models.Whisper;
-using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.ModelVersions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,16 +27,19 @@ public sealed class QueryEmbedder : IDisposable
     private readonly Lazy<WhisperLogMel> _logMel;
     private readonly ClipImagePreprocessor _preprocessor;
     private readonly PcmDecoder _decoder;
-    private readonly ConcurrentDictionary<int, AudioHead?> _audioHeads = new();
-    private readonly ConcurrentDictionary<int, ImageHead?> _imageHeads = new();
+    private readonly VersionHeads<AudioHead> _audioHeads;
+    private readonly VersionHeads<ImageHead> _imageHeads;
     private readonly string? _language;
 
     /// <param name="models">Where the models are and how ONNX Runtime runs them.</param>
+    /// <param name="artifacts">The artifact store holding trained versions' heads.</param>
     /// <param name="tools">ffmpeg, which decodes audio and image queries.</param>
     /// <param name="language">Whisper's language for audio queries; null detects it.</param>
-    public QueryEmbedder(ModelOptions models, MediaToolOptions tools, string? language = null, ILoggerFactory? loggers = null)
+    public QueryEmbedder(ModelOptions models, IArtifactStore artifacts, MediaToolOptions tools, string? language = null, ILoggerFactory? loggers = null)
     {
         loggers ??= NullLoggerFactory.Instance;
+        _audioHeads = new(artifacts, HeadFolder.AudioFiles, AudioHead.Load);
+        _imageHeads = new(artifacts, HeadFolder.ImageFiles, ImageHead.Load);
         var store = models.Store();
         _text = new(() =>
         {
@@ -72,26 +74,28 @@ public sealed class QueryEmbedder : IDisposable
     }
 
     /// <summary>Loads a version's heads now (on activation), so the first query after a flip does not wait for them.</summary>
-    public void Warm(ModelVersion version)
+    public async Task WarmAsync(ModelVersion version, CancellationToken cancellationToken = default)
     {
-        _ = AudioHeadOf(version);
-        _ = ImageHeadOf(version);
+        await _audioHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
+        await _imageHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Typed words, read as a transcript: the version's pipeline channel alone (CLIP's text embedding at version 0).</summary>
-    public QueryVector EmbedText(string text, ModelVersion version)
+    public async Task<QueryVector> EmbedTextAsync(string text, ModelVersion version, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
             throw new QueryException("the query text is empty; type what to look for");
         }
         var features = _text.Value.Encode([text.Trim()]);
-        return new QueryVector(AudioVectors(version, features, null), version.Version);
+        var head = await _audioHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
+        return new QueryVector(AudioVectors(head, features, null), version.Version);
     }
 
     /// <summary>An audio clip (any file ffmpeg decodes, a video's sound track too) through the whole audio path.</summary>
     public async Task<QueryVector> EmbedAudioAsync(string path, ModelVersion version, CancellationToken cancellationToken = default)
     {
+        var head = await _audioHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
         var samples = await DecodeAsync(path, cancellationToken).ConfigureAwait(false);
         var (whisper, logMel) = (_whisper.Value, _logMel.Value);
         var windows = new List<(float[] States, int Frames)>();
@@ -109,7 +113,7 @@ public sealed class QueryEmbedder : IDisposable
         var features = _text.Value.Encode(texts);
         var encoder = windows.Select(w => Tensor.FromArray(ThroughHalf(w.States.AsSpan(0, w.Frames * whisper.Width)), w.Frames, whisper.Width)).ToList();
         var transcript = string.Join(' ', texts.Select(t => t.Trim()).Where(t => t.Length > 0));
-        return new QueryVector(AudioVectors(version, features, encoder), version.Version, transcript);
+        return new QueryVector(AudioVectors(head, features, encoder), version.Version, transcript);
     }
 
     /// <summary>An image file (any still ffmpeg decodes) through CLIP's preprocessing, the vision tower and the version's image head.</summary>
@@ -122,20 +126,19 @@ public sealed class QueryEmbedder : IDisposable
             throw new QueryException($"the image cannot be read: {batch.Failures[0].Reason}");
         }
         var embeddings = vision.Embed(batch.PixelValues, 1);
-        var head = ImageHeadOf(version) ?? ImageHead.Identity(embeddings.Size);
+        var head = await _imageHeads.GetAsync(version, cancellationToken).ConfigureAwait(false) ?? ImageHead.Identity(embeddings.Size);
         return new QueryVector(head.Apply(embeddings.ProjectedRow(0).Span), version.Version);
     }
 
     /// <summary>
     /// The unit audio vector of transcripts' CLIP features (and Whisper states, for an audio clip), averaged over
-    /// rows: version 0 is CLIP's normalised text embedding; a trained version runs its head, the pipeline channel
+    /// rows: without a head (version 0) CLIP's normalised text embedding; a trained version's head runs, the pipeline channel
     /// alone when there is no audio.
     /// </summary>
-    private float[] AudioVectors(ModelVersion version, ClipTextFeatures features, IReadOnlyList<Tensor>? encoder)
+    private static float[] AudioVectors(AudioHead? head, ClipTextFeatures features, IReadOnlyList<Tensor>? encoder)
     {
         var size = features.Embeddings.Size;
         var rows = features.Embeddings.Count;
-        var head = AudioHeadOf(version);
         float[] vectors;
         if (head is null)
         {
@@ -162,13 +165,6 @@ public sealed class QueryEmbedder : IDisposable
         }
         return ClipEmbeddings.NormalizeRows(mean, size);
     }
-
-    /// <summary>A trained version's heads (null for version 0, whose heads are the identity), loaded once.</summary>
-    private AudioHead? AudioHeadOf(ModelVersion version)
-        => _audioHeads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : AudioHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
-
-    private ImageHead? ImageHeadOf(ModelVersion version)
-        => _imageHeads.GetOrAdd(version.Version, _ => version.ArtifactUri is null ? null : ImageHead.Load(ArtifactPaths.ToLocalPath(version.ArtifactUri)));
 
     private async Task<float[]> DecodeAsync(string path, CancellationToken cancellationToken)
     {

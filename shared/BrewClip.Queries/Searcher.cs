@@ -26,7 +26,7 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
         var version = await _versions.ActiveAsync(cancellationToken).ConfigureAwait(false);
         var vector = query switch
         {
-            { Text: { } text } => embedder.EmbedText(text, version),
+            { Text: { } text } => await embedder.EmbedTextAsync(text, version, cancellationToken).ConfigureAwait(false),
             { AudioPath: { } clip } => await embedder.EmbedAudioAsync(clip, version, cancellationToken).ConfigureAwait(false),
             { ImagePath: { } photo } => await embedder.EmbedImageAsync(photo, version, cancellationToken).ConfigureAwait(false),
             _ => await StoredVectorAsync(query.LikeMedia!.Value, version.Version, cancellationToken).ConfigureAwait(false),

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BrewClip.Storage.Artifacts;
 
 namespace BrewClip.Storage;
 
@@ -34,6 +35,12 @@ public sealed class ArtifactOptions : IValidatableObject
 
     /// <summary>Where the S3 store stages uploads and downloads (deleted when done); empty means the system's temporary folder.</summary>
     public string Scratch { get; set; } = "";
+
+    /// <summary>The store these options name (validate them first).</summary>
+    public IArtifactStore CreateStore() => Store == "s3"
+        ? new S3ArtifactStore(new S3Endpoint(ServiceUrl, Region, ForcePathStyle, AccessKey, SecretKey), Bucket, Prefix,
+            string.IsNullOrWhiteSpace(Scratch) ? Path.Combine(Path.GetTempPath(), "brewclip-artifacts") : Scratch)
+        : FileSystemArtifactStore.FromEnvironment(Root);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -18,6 +18,8 @@ public sealed class FileSystemArtifactStore(string root) : IArtifactStore
         : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
         : Path.Combine(Directory.GetCurrentDirectory(), "artifacts"));
 
+    public string UriOf(string key) => ArtifactPaths.ToUri(Path.Combine(Root, ArtifactKeys.Checked(key)));
+
     /// <summary>Writes an artifact under a relative key (e.g. "recordings/42/window-0.encoder.safetensors"); returns its URI.</summary>
     public Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default)
         => WriteFileAsync(key, ArtifactKeys.ToFile(write, cancellationToken), cancellationToken);
@@ -40,7 +42,7 @@ public sealed class FileSystemArtifactStore(string root) : IArtifactStore
         {
             File.Delete(temporary);
         }
-        return ArtifactPaths.ToUri(path);
+        return UriOf(key);
     }
 
     /// <summary>The artifact's own file (nothing is copied).</summary>

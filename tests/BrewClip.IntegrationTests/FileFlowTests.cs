@@ -34,34 +34,11 @@ public abstract class FileFlowTests(string name) : IndexedFolderTests(name)
     protected async Task<Dictionary<string, string>> S3ArtifactSettingsAsync()
     {
         _s3 ??= await S3rverProcess.StartAsync("artifacts");
-        return new()
-        {
-            ["BREWCLIP__Artifacts__Store"] = "s3",
-            ["BREWCLIP__Artifacts__Bucket"] = "artifacts",
-            ["BREWCLIP__Artifacts__Prefix"] = "deployment",
-            ["BREWCLIP__Artifacts__ServiceUrl"] = _s3.Url,
-            ["BREWCLIP__Artifacts__ForcePathStyle"] = "true",
-            ["BREWCLIP__Artifacts__AccessKey"] = S3rverProcess.AccessKey,
-            ["BREWCLIP__Artifacts__SecretKey"] = S3rverProcess.AccessKey,
-            ["BREWCLIP__Artifacts__Scratch"] = ArtifactScratch,
-        };
+        return _s3.ArtifactSettings("artifacts", "deployment", ArtifactScratch);
     }
 
     /// <summary>The keys of the objects in the artifact bucket.</summary>
-    protected async Task<List<string>> ArtifactKeysAsync()
-    {
-        using var client = _s3!.Client();
-        var keys = new List<string>();
-        var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = "artifacts" };
-        do
-        {
-            var page = await client.ListObjectsV2Async(request);
-            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (request.ContinuationToken is not null);
-        return keys;
-    }
+    protected Task<List<string>> ArtifactKeysAsync() => _s3!.KeysAsync("artifacts");
 
     public override async Task DisposeAsync()
     {

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using BrewClip.Autograd;
 using BrewClip.Autograd.Safetensors;
 using BrewClip.Models.Heads;
+using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Testing;
 
 namespace BrewClip.IntegrationTests;
@@ -18,6 +20,7 @@ internal sealed class PromotionStack : IAsyncDisposable
     public const int FixtureWidth = 16;
 
     private readonly List<ServiceProcess> _services = [];
+    private S3rverProcess? _s3;
     private readonly string _prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
 
     private PromotionStack(TestDatabase db, string folder)
@@ -46,6 +49,39 @@ internal sealed class PromotionStack : IAsyncDisposable
     public static async Task<PromotionStack> CreateAsync()
         => new(await TestDatabase.CreateAsync(), Directory.CreateTempSubdirectory("brewclip-promotion-").FullName);
 
+    /// <summary>
+    /// From now on the deployment's artifact store is a bucket of an s3rver started for it (the seeded features stay
+    /// files, read through their file:// URIs as a deployment moved to S3 reads what it wrote before).
+    /// </summary>
+    public async Task UseS3ArtifactsAsync() => _s3 ??= await S3rverProcess.StartAsync("artifacts");
+
+    /// <summary>The keys of the objects in the S3 artifact bucket.</summary>
+    public Task<List<string>> ArtifactKeysAsync() => _s3!.KeysAsync("artifacts");
+
+    private string ArtifactScratch => Path.Combine(Folder, "artifact-scratch");
+
+    /// <summary>A version's heads, read from the artifact store as the services read them, into a folder of the test's.</summary>
+    public async Task<string> FetchHeadsAsync(int version)
+    {
+        var uri = await Db.ScalarAsync<string>($"select artifact_uri from brewclip.model_versions where version = {version}");
+        var store = _s3 is null ? new FileSystemArtifactStore(Artifacts)
+            : (IArtifactStore)new S3ArtifactStore(new S3Endpoint(_s3.Url, "us-east-1", true, S3rverProcess.AccessKey, S3rverProcess.AccessKey), "artifacts", "deployment", ArtifactScratch);
+        try
+        {
+            using var fetched = await store.FetchFolderAsync(uri, HeadFolder.Files);
+            var folder = Directory.CreateDirectory(Path.Combine(Folder, $"fetched-heads-{version}")).FullName;
+            foreach (var file in HeadFolder.Files)
+            {
+                File.Copy(Path.Combine(fetched.Path, file), Path.Combine(folder, file), overwrite: true);
+            }
+            return folder;
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
     /// <summary>The settings every program of this deployment gets.</summary>
     public Dictionary<string, string> Settings(int port, Dictionary<string, string>? extra = null)
     {
@@ -55,6 +91,10 @@ internal sealed class PromotionStack : IAsyncDisposable
         settings["BREWCLIP__Artifacts__Root"] = Artifacts;
         settings["BREWCLIP__Backfill__PollSeconds"] = "2";
         settings["BREWCLIP__Training__PromotionPollSeconds"] = "2";
+        foreach (var (key, value) in _s3?.ArtifactSettings("artifacts", "deployment", ArtifactScratch) ?? [])
+        {
+            settings[key] = value;
+        }
         foreach (var (key, value) in extra ?? [])
         {
             settings[key] = value;
@@ -266,6 +306,10 @@ internal sealed class PromotionStack : IAsyncDisposable
             await service.DisposeAsync();
         }
         await Db.DisposeAsync();
+        if (_s3 is not null)
+        {
+            await _s3.DisposeAsync();
+        }
         Directory.Delete(Folder, recursive: true);
     }
 

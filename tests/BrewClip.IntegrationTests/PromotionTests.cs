@@ -41,8 +41,10 @@ public sealed class PromotionTests
             """));
         Assert.Equal(300L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
         Assert.Equal(20L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
-        // The heads moved into the model store's version folder, and the version's indexes were built.
-        Assert.True(File.Exists(Path.Combine(stack.Models, "brewclip", "1", "image_head.safetensors")));
+        // The heads were uploaded to the artifact store (the version's URI names their folder there), and the version's indexes were built.
+        Assert.StartsWith(new Uri(Path.Combine(stack.Artifacts, "heads")).AbsoluteUri + "/",
+            await stack.Db.ScalarAsync<string>("select artifact_uri from brewclip.model_versions where version = 1"), StringComparison.Ordinal);
+        var heads1 = await stack.FetchHeadsAsync(1);
         Assert.Equal(2L, await stack.Db.ScalarAsync<long>("""
             select count(*) from pg_index i join pg_class c on c.oid = i.indexrelid
             where c.relname in ('image_vectors_hnsw_v1', 'audio_vectors_hnsw_v1') and i.indisvalid
@@ -51,7 +53,7 @@ public sealed class PromotionTests
         // A stored vector is the new head's output on the cached features.
         var imageId = await stack.Db.ScalarAsync<long>("select min(image_id) from brewclip.image_features");
         var feature = await stack.Db.VectorAsync($"select image_embeds from brewclip.image_features where image_id = {imageId}");
-        var expected = BrewClip.Models.Heads.ImageHead.Load(Path.Combine(stack.Models, "brewclip", "1")).Apply(feature);
+        var expected = BrewClip.Models.Heads.ImageHead.Load(heads1).Apply(feature);
         var stored = await stack.Db.VectorAsync($"select embedding::vector from brewclip.image_vectors where model_version = 1 and image_id = {imageId}");
         Assert.All(Enumerable.Range(0, 512), i => Assert.Equal(expected[i], stored[i], 2));
         // Searches now use version 1: its vector of an image finds that image first.
@@ -64,9 +66,10 @@ public sealed class PromotionTests
     }
 
     [Fact]
-    public async Task With_two_replicas_of_every_service_a_promotion_counts_each_item_once()
+    public async Task With_two_replicas_of_every_service_on_the_S3_store_a_promotion_counts_each_item_once_and_reads_the_heads_from_the_bucket()
     {
         await using var stack = await PromotionStack.CreateAsync();
+        await stack.UseS3ArtifactsAsync();
         await stack.SeedImagesAsync(1000);
         await stack.SeedRecordingsAsync(recordings: 10, segments: 2);
         var small = new Dictionary<string, string> { ["BREWCLIP__Backfill__BatchSize"] = "100" };
@@ -75,10 +78,29 @@ public sealed class PromotionTests
             await stack.StartAsync(project, small);
             await stack.StartAsync(project, small);
         }
+        var before = await stack.CliAsync("embed", "--text", "a dog runs on the grass");
+        Assert.True(before.ExitCode == 0, before.ToString());
 
         var promote = await stack.CliAsync("models", "promote", stack.WriteHeads("trained-elsewhere"), "--wait");
 
         Assert.True(promote.ExitCode == 0, promote + string.Join("\n", stack.Services));
+        // The heads went to the bucket, and every service read them there: no model folder is shared.
+        var uri = await stack.Db.ScalarAsync<string>("select artifact_uri from brewclip.model_versions where version = 1");
+        Assert.StartsWith("s3://artifacts/deployment/heads/", uri, StringComparison.Ordinal);
+        var keys = await stack.ArtifactKeysAsync();
+        Assert.All(BrewClip.Models.Heads.HeadFolder.Files, file => Assert.Contains(uri["s3://artifacts/".Length..] + "/" + file, keys));
+        Assert.False(Directory.Exists(Path.Combine(stack.Models, "brewclip", "1")));
+        var imageId = await stack.Db.ScalarAsync<long>("select min(image_id) from brewclip.image_features");
+        var feature = await stack.Db.VectorAsync($"select image_embeds from brewclip.image_features where image_id = {imageId}");
+        var expected = BrewClip.Models.Heads.ImageHead.Load(await stack.FetchHeadsAsync(1)).Apply(feature);
+        var stored = await stack.Db.VectorAsync($"select embedding::vector from brewclip.image_vectors where model_version = 1 and image_id = {imageId}");
+        Assert.All(Enumerable.Range(0, 512), i => Assert.Equal(expected[i], stored[i], 2));
+        // A query on another machine (the CLI, with only the bucket's settings) embeds with the new version's heads.
+        var after = await stack.CliAsync("embed", "--text", "a dog runs on the grass");
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.Contains("model version 1", after.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(before.Stdout, after.Stdout);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(stack.Folder, "artifact-scratch"), "*", SearchOption.AllDirectories));
         Assert.Equal("active", await stack.StatusAsync(1));
         // The replicas took turns over the batches: every item re-embedded and counted once.
         Assert.Equal("1000/1000 20/20", await stack.Db.ScalarAsync<string>("""

@@ -82,12 +82,14 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal(60, await stack.Db.ScalarAsync<int>($"select epoch from brewclip.training_runs where id = {run}"));
         // One version, whole, with the run's metrics; the checkpoint is gone.
         Assert.Equal(1L, await stack.Db.ScalarAsync<long>($"select count(*) from brewclip.model_versions where training_run_id = {run}"));
-        var folder = new Uri(await stack.Db.ScalarAsync<string>($"select artifact_uri from brewclip.model_versions where training_run_id = {run}")).LocalPath;
-        HeadFolder.Check(folder);
+        var version = await stack.Db.ScalarAsync<int>($"select version from brewclip.model_versions where training_run_id = {run}");
+        Assert.Equal(new Uri(Path.Combine(stack.Artifacts, "heads", $"run-{run}")).AbsoluteUri,
+            await stack.Db.ScalarAsync<string>($"select artifact_uri from brewclip.model_versions where version = {version}"));
+        HeadFolder.Check(await stack.FetchHeadsAsync(version));
         Assert.Equal("rejected", await stack.Db.ScalarAsync<string>($"select status from brewclip.model_versions where training_run_id = {run}"));
         Assert.True(await stack.Db.ScalarAsync<bool>($"select metrics ? 'candidate' and metrics ? 'active' from brewclip.model_versions where training_run_id = {run}"));
         Assert.False(Directory.Exists(checkpoint));
-        Assert.Empty(Directory.GetDirectories(Path.Combine(stack.Models, "brewclip", "incoming")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(stack.Models, "brewclip", "runs")));
     }
 
     [Fact]

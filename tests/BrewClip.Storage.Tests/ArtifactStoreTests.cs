@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BrewClip.Storage.Artifacts;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Testing;
 
 namespace BrewClip.Storage.Tests;
@@ -99,6 +100,72 @@ public sealed class ArtifactStoreTests : IAsyncLifetime
         AssertScratchEmpty();
         await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync("../outside.bin", _ => Task.CompletedTask));
         await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync("/etc/passwd", _ => Task.CompletedTask));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_folder_of_artifacts_reads_back_under_its_names_and_its_downloads_go_with_it(string kind)
+    {
+        var store = Store(kind);
+        var local = Directory.CreateDirectory(Path.Combine(_folder, "heads-" + kind)).FullName;
+        string[] names = ["audio_head.json", "audio_head.safetensors", "image_head.safetensors"];
+        var contents = names.Select(_ => RandomNumberGenerator.GetBytes(100_000)).ToArray();
+        for (var i = 0; i < names.Length; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(local, names[i]), contents[i]);
+        }
+
+        var uri = await store.WriteFolderAsync("heads/run-7", local, names);
+
+        Assert.Equal(store.UriOf("heads/run-7"), uri);
+        Assert.True(store.IsUnder(uri, "heads"));
+        Assert.False(store.IsUnder(uri, "head"));
+        Assert.False(store.IsUnder(store.UriOf("heads") + "/../recordings/1", "heads"));
+        Assert.False(store.IsUnder("file:///etc/heads/x", "heads"));
+        string path;
+        using (var fetched = await store.FetchFolderAsync(uri, names))
+        {
+            path = fetched.Path;
+            for (var i = 0; i < names.Length; i++)
+            {
+                Assert.Equal(contents[i], await File.ReadAllBytesAsync(Path.Combine(fetched.Path, names[i])));
+            }
+            // The filesystem store's folder is its own; the S3 store's is a folder of downloads.
+            Assert.Equal(kind == "s3", fetched.IsTemporary);
+        }
+        Assert.Equal(kind != "s3", Directory.Exists(path));
+        AssertScratchEmpty();
+
+        // A folder missing a file names it, and leaves no download behind.
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => store.FetchFolderAsync(uri, [names[0], "missing.safetensors"]));
+        Assert.Contains(uri + "/missing.safetensors", e.Message, StringComparison.Ordinal);
+        AssertScratchEmpty();
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_versions_heads_load_once_however_many_ask_and_a_failed_fetch_is_tried_again(string kind)
+    {
+        var store = Store(kind);
+        var loads = 0;
+        var heads = new VersionHeads<string>(store, ["head.txt"], folder =>
+        {
+            Interlocked.Increment(ref loads);
+            return File.ReadAllText(Path.Combine(folder, "head.txt"));
+        });
+        var version = new ModelVersion(3, ModelVersionStatus.Backfilling, store.UriOf("heads/v3"));
+
+        Assert.Null(await heads.GetAsync(new ModelVersion(0, ModelVersionStatus.Active, null)));
+        // Not uploaded yet: the error says what is missing, and is not remembered.
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => heads.GetAsync(version));
+        Assert.Contains(store.UriOf("heads/v3") + "/head.txt", e.Message, StringComparison.Ordinal);
+        await store.WriteAsync("heads/v3/head.txt", stream => stream.WriteAsync("weights of v3"u8.ToArray()).AsTask());
+
+        var all = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => heads.GetAsync(version))));
+
+        Assert.All(all, head => Assert.Equal("weights of v3", head));
+        Assert.Equal(1, loads);
+        AssertScratchEmpty();
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class ModelVersionLockTests : IAsyncLifetime
         {
             computing.TrySetResult();
             release.Wait();
-            return [new ImageVector(ids[0], vectors[0])];
+            return Task.FromResult<IReadOnlyList<ImageVector>>([new ImageVector(ids[0], vectors[0])]);
         }));
         await computing.Task;
 
@@ -60,7 +60,7 @@ public sealed class ModelVersionLockTests : IAsyncLifetime
         await promotion;
 
         // After the change, a write covers both versions.
-        var second = await writer.UpsertImageVectorsForLiveVersionsAsync(_ => [new ImageVector(ids[1], vectors[1])]);
+        var second = await writer.UpsertImageVectorsForLiveVersionsAsync(_ => Task.FromResult<IReadOnlyList<ImageVector>>([new ImageVector(ids[1], vectors[1])]));
         Assert.Equal([0, 1], second.Versions);
         Assert.Equal(3L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors"));
     }

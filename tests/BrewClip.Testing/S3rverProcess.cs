@@ -71,6 +71,35 @@ public sealed class S3rverProcess : IAsyncDisposable
         ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
     });
 
+    /// <summary>Settings that put a service's artifacts in <paramref name="bucket"/> under <paramref name="prefix"/> on this server.</summary>
+    public Dictionary<string, string> ArtifactSettings(string bucket, string prefix, string scratch) => new()
+    {
+        ["BREWCLIP__Artifacts__Store"] = "s3",
+        ["BREWCLIP__Artifacts__Bucket"] = bucket,
+        ["BREWCLIP__Artifacts__Prefix"] = prefix,
+        ["BREWCLIP__Artifacts__ServiceUrl"] = Url,
+        ["BREWCLIP__Artifacts__ForcePathStyle"] = "true",
+        ["BREWCLIP__Artifacts__AccessKey"] = AccessKey,
+        ["BREWCLIP__Artifacts__SecretKey"] = AccessKey,
+        ["BREWCLIP__Artifacts__Scratch"] = scratch,
+    };
+
+    /// <summary>The keys of the objects in <paramref name="bucket"/>.</summary>
+    public async Task<List<string>> KeysAsync(string bucket)
+    {
+        using var client = Client();
+        var keys = new List<string>();
+        var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket };
+        do
+        {
+            var page = await client.ListObjectsV2Async(request);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (request.ContinuationToken is not null);
+        return keys;
+    }
+
     /// <summary>Uploads a file. s3rver stores aws-chunked bodies as they are, signatures included, so the upload is unchunked.</summary>
     public Task PutAsync(AmazonS3Client client, string bucket, string key, string file)
         => client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = key, FilePath = file, UseChunkEncoding = false });

@@ -11,7 +11,7 @@ public sealed class ModelActivatedConsumer(ModelVersionStore versions, QueryEmbe
     public async Task Consume(ConsumeContext<ModelActivated> context)
     {
         var active = await versions.ActiveAsync(context.CancellationToken).ConfigureAwait(false);
-        embedder.Warm(active);
+        await embedder.WarmAsync(active, context.CancellationToken).ConfigureAwait(false);
         logger.LogInformation("Model version {Version} is active (was {Previous}); its heads are loaded", active.Version, context.Message.PreviousVersion);
     }
 }

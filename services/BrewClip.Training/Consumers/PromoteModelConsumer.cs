@@ -12,7 +12,7 @@ internal sealed class PromoteModelConsumer(ModelVersionRegistry registry, ModelP
         int version;
         try
         {
-            version = await registry.RegisterAsync(context.Message.StagedFolder, context.Message.Description, context.CancellationToken).ConfigureAwait(false);
+            version = await registry.RegisterAsync(context.Message.HeadsUri, context.Message.Description, context.CancellationToken).ConfigureAwait(false);
         }
         catch (ModelRequestRefusedException e)
         {

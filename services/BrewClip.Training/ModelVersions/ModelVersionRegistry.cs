@@ -1,6 +1,6 @@
 using BrewClip.Models;
 using BrewClip.Models.Heads;
-using BrewClip.Storage;
+using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using Microsoft.Extensions.Options;
@@ -16,69 +16,57 @@ namespace BrewClip.Training.ModelVersions;
 /// </summary>
 internal sealed class ModelVersionRegistry(
     NpgsqlDataSource dataSource,
-    ModelStore store,
+    IArtifactStore artifacts,
     VersionIndexes indexes,
     IOptions<TrainingOptions> options,
     ILogger<ModelVersionRegistry> logger)
 {
-    /// <summary>Registers the heads staged under the model store as a new candidate version; returns its number.</summary>
-    public async Task<int> RegisterAsync(string stagedFolder, string description, CancellationToken cancellationToken)
-        => await RegisterAsync(stagedFolder, description, null, null, cancellationToken).ConfigureAwait(false);
+    /// <summary>The artifact store's folder under which every version's heads are kept (<c>heads/&lt;name&gt;/</c>).</summary>
+    public const string HeadsKey = "heads";
 
-    /// <summary>As above, for heads a training run made: the version records the run and its validation metrics.</summary>
-    public async Task<int> RegisterAsync(string stagedFolder, string description, long? trainingRunId, string? metricsJson, CancellationToken cancellationToken)
+    /// <summary>Registers heads uploaded to the artifact store (under <see cref="HeadsKey"/>) as a new candidate version; returns its number.</summary>
+    public async Task<int> RegisterAsync(string headsUri, string description, CancellationToken cancellationToken)
+        => await RegisterAsync(headsUri, description, null, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// As above, for heads a training run made: the version records the run and its validation metrics. The heads are
+    /// fetched and checked whole first; the version's artifact URI is their folder, which every service reads.
+    /// </summary>
+    public async Task<int> RegisterAsync(string headsUri, string description, long? trainingRunId, string? metricsJson, CancellationToken cancellationToken)
     {
-        var staged = Path.GetFullPath(Path.Combine(store.Root, stagedFolder));
-        if (!staged.StartsWith(store.IncomingFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        headsUri = headsUri.TrimEnd('/');
+        if (!artifacts.IsUnder(headsUri, HeadsKey))
         {
-            throw new ModelRequestRefusedException($"'{stagedFolder}' is not under the model store's {store.IncomingFolder}; copy the heads there first (brewclip models promote does).");
+            throw new ModelRequestRefusedException(
+                $"'{headsUri}' is not under the artifact store's {artifacts.UriOf(HeadsKey)}/; upload the heads there first (brewclip models promote does).");
         }
         AudioHeadConfig config;
         try
         {
-            config = HeadFolder.Check(staged);
+            using var local = await artifacts.FetchFolderAsync(headsUri, HeadFolder.Files, cancellationToken).ConfigureAwait(false);
+            config = HeadFolder.Check(local.Path);
         }
-        catch (Exception e) when (e is InvalidDataException or ModelMissingException)
+        catch (Exception e) when (e is InvalidDataException or ModelMissingException or FileNotFoundException)
         {
-            throw new ModelRequestRefusedException(e.Message);
+            throw new ModelRequestRefusedException($"the heads at {headsUri} cannot be used: {e.Message}");
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        int version;
-        await using (var next = new NpgsqlCommand("select coalesce(max(version), 0) + 1 from brewclip.model_versions", connection, transaction))
-        {
-            version = (int)(await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-        var folder = store.VersionFolder(version);
-        if (Directory.Exists(folder))
-        {
-            // No row has this number, so the folder is what a registration that crashed before its commit left.
-            Directory.Delete(folder, recursive: true);
-        }
-        Directory.Move(staged, folder);
-        try
-        {
-            await using var insert = new NpgsqlCommand("""
-                insert into brewclip.model_versions (version, status, description, artifact_uri, config, training_run_id, metrics)
-                values ($1, 'candidate', $2, $3, $4::jsonb, $5, coalesce($6::jsonb, '{}'::jsonb))
-                """, connection, transaction);
-            insert.Parameters.Add(new() { Value = version });
-            insert.Parameters.Add(new() { Value = description });
-            insert.Parameters.Add(new() { Value = ArtifactPaths.ToUri(folder) });
-            insert.Parameters.Add(new() { Value = System.Text.Json.JsonSerializer.Serialize(new { audio_head = config }) });
-            insert.Parameters.Add(new() { Value = (object?)trainingRunId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-            insert.Parameters.Add(new() { Value = (object?)metricsJson ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            Directory.Move(folder, staged);
-            throw;
-        }
-        logger.LogInformation("Registered model version {Version} ({Description}) from {Folder}", version, description, folder);
+        await using var insert = new NpgsqlCommand("""
+            insert into brewclip.model_versions (version, status, description, artifact_uri, config, training_run_id, metrics)
+            select coalesce(max(version), 0) + 1, 'candidate', $1, $2, $3::jsonb, $4, coalesce($5::jsonb, '{}'::jsonb) from brewclip.model_versions
+            returning version
+            """, connection, transaction);
+        insert.Parameters.Add(new() { Value = description });
+        insert.Parameters.Add(new() { Value = headsUri });
+        insert.Parameters.Add(new() { Value = System.Text.Json.JsonSerializer.Serialize(new { audio_head = config }) });
+        insert.Parameters.Add(new() { Value = (object?)trainingRunId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        insert.Parameters.Add(new() { Value = (object?)metricsJson ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var version = (int)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Registered model version {Version} ({Description}) with the heads at {Uri}", version, description, headsUri);
         return version;
     }
 

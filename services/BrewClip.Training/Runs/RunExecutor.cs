@@ -84,9 +84,7 @@ internal sealed class RunExecutor(
             InnerOuterWeight = (float)settings.InnerOuterWeight,
         };
 
-        var (activeVersion, activeFolder) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
-        var activeAudio = activeFolder is null ? null : AudioHead.Load(activeFolder);
-        var activeImage = activeFolder is null ? null : ImageAdapter.Load(activeFolder);
+        var (activeVersion, activeAudio, activeImage) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
         var audio = new AudioHead(config, new Random(settings.Seed));
         var image = new ImageAdapter(HeadFolder.IndexWidth);
         var basis = $"fresh heads (version {activeVersion} has none of this shape)";
@@ -159,16 +157,10 @@ internal sealed class RunExecutor(
             metrics["ablations"] = ablations;
         }
 
-        var staged = Path.Combine(store.IncomingFolder, $"run-{run.Id.ToString(CultureInfo.InvariantCulture)}");
-        if (Directory.Exists(staged))
-        {
-            Directory.Delete(staged, recursive: true);
-        }
-        audio.Save(staged);
-        image.Save(staged);
+        var headsUri = await UploadHeadsAsync(run, audio, image, stoppingToken).ConfigureAwait(false);
         var description = string.Create(CultureInfo.InvariantCulture,
             $"trained by run {run.Id} on {train.Groups.Count} pairs ({trainer.Epochs} epochs, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
-        var version = await registry.RegisterAsync(staged, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
+        var version = await registry.RegisterAsync(headsUri, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
         TrainingCheckpoint.Delete(Path.GetDirectoryName(checkpoint)!);
         return await DecideAsync(run, version, "candidate", metrics, stoppingToken).ConfigureAwait(false);
     }
@@ -246,15 +238,51 @@ internal sealed class RunExecutor(
         }
     }
 
-    private async Task<(int Version, string? Folder)> ActiveAsync(CancellationToken cancellationToken)
+    /// <summary>The active version and its heads (none for version 0), read from the artifact store.</summary>
+    private async Task<(int Version, AudioHead? Audio, ImageAdapter? Image)> ActiveAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select version, artifact_uri from brewclip.active_model");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        int version;
+        string? uri;
+        await using (var command = dataSource.CreateCommand("select version, artifact_uri from brewclip.active_model"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new InvalidOperationException("No model version is active.");
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("No model version is active.");
+            }
+            (version, uri) = (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1));
         }
-        return (reader.GetInt32(0), reader.IsDBNull(1) ? null : ArtifactPaths.ToLocalPath(reader.GetString(1)));
+        if (uri is null)
+        {
+            return (version, null, null);
+        }
+        using var folder = await artifacts.FetchFolderAsync(uri, HeadFolder.Files, cancellationToken).ConfigureAwait(false);
+        return (version, AudioHead.Load(folder.Path), ImageAdapter.Load(folder.Path));
+    }
+
+    /// <summary>
+    /// Saves the candidate's heads and uploads them to the artifact store (<c>heads/run-&lt;id&gt;/</c>, where every
+    /// service reads them once the version is registered); returns their folder's URI. A run resumed after a crash
+    /// uploads again over what it left.
+    /// </summary>
+    private async Task<string> UploadHeadsAsync(TrainingRun run, AudioHead audio, ImageAdapter image, CancellationToken cancellationToken)
+    {
+        var name = $"run-{run.Id.ToString(CultureInfo.InvariantCulture)}";
+        var staged = Path.Combine(store.VersionsFolder, "runs", run.Id.ToString(CultureInfo.InvariantCulture), "heads");
+        if (Directory.Exists(staged))
+        {
+            Directory.Delete(staged, recursive: true);
+        }
+        try
+        {
+            audio.Save(staged);
+            image.Save(staged);
+            return await artifacts.WriteFolderAsync($"{ModelVersionRegistry.HeadsKey}/{name}", staged, HeadFolder.Files, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(staged, recursive: true);
+        }
     }
 
     private static JsonNode Node(RetrievalReport report) => JsonSerializer.SerializeToNode(report)!;

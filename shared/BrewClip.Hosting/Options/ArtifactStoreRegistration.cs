@@ -15,15 +15,7 @@ public static class ArtifactStoreRegistration
     public static IServiceCollection AddArtifactStore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<ArtifactOptions>(configuration, ArtifactOptions.Section);
-        services.AddSingleton<IArtifactStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<ArtifactOptions>>().Value;
-            return options.Store == "s3"
-                ? new S3ArtifactStore(new S3Endpoint(options.ServiceUrl, options.Region, options.ForcePathStyle, options.AccessKey, options.SecretKey),
-                    options.Bucket, options.Prefix,
-                    string.IsNullOrWhiteSpace(options.Scratch) ? Path.Combine(Path.GetTempPath(), "brewclip-artifacts") : options.Scratch)
-                : FileSystemArtifactStore.FromEnvironment(options.Root);
-        });
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ArtifactOptions>>().Value.CreateStore());
         services.AddStartupCheck(sp => sp.GetRequiredService<IArtifactStore>() switch
         {
             S3ArtifactStore s3 => s3.CheckAsync().GetAwaiter().GetResult(),

@@ -11,6 +11,15 @@ public static class HeadFolder
     /// <summary>The width of the index's vectors (brewclip.*_vectors are halfvec(512)).</summary>
     public const int IndexWidth = 512;
 
+    /// <summary>Every file of a version's heads.</summary>
+    public static IReadOnlyList<string> Files { get; } = [AudioHead.ConfigFile, AudioHead.WeightsFile, ImageHead.FileName];
+
+    /// <summary>The files <see cref="AudioHead.Load"/> reads.</summary>
+    public static IReadOnlyList<string> AudioFiles { get; } = [AudioHead.ConfigFile, AudioHead.WeightsFile];
+
+    /// <summary>The file <see cref="ImageHead.Load"/> reads.</summary>
+    public static IReadOnlyList<string> ImageFiles { get; } = [ImageHead.FileName];
+
     /// <summary>
     /// Loads both heads and checks they fit the index and each other and hold only finite weights; throws
     /// <see cref="ModelMissingException"/> or <see cref="InvalidDataException"/> naming what is wrong.

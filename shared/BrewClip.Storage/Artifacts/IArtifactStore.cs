@@ -7,6 +7,9 @@ namespace BrewClip.Storage.Artifacts;
 /// </summary>
 public interface IArtifactStore
 {
+    /// <summary>The URI an artifact written under <paramref name="key"/> has (or would have).</summary>
+    string UriOf(string key);
+
     /// <summary>Writes an artifact under a relative key ("recordings/42/window-0.encoder.safetensors"); returns its URI.</summary>
     Task<string> WriteAsync(string key, Func<Stream, Task> write, CancellationToken cancellationToken = default);
 

@@ -26,12 +26,16 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
     /// <see cref="ModelVersionLock"/> shared, so an item embedded while a version is backfilled gets that version's
     /// vector too, whether or not the backfill has passed it.
     /// </summary>
-    public Task<LiveVectorWrite> UpsertImageVectorsForLiveVersionsAsync(Func<ModelVersion, IReadOnlyCollection<ImageVector>> vectorsFor, CancellationToken cancellationToken = default)
-        => ForLiveVersionsAsync((connection, transaction, version) => UpsertImageVectorsAsync(connection, transaction, version.Version, vectorsFor(version), cancellationToken), cancellationToken);
+    public Task<LiveVectorWrite> UpsertImageVectorsForLiveVersionsAsync(Func<ModelVersion, Task<IReadOnlyList<ImageVector>>> vectorsFor, CancellationToken cancellationToken = default)
+        => ForLiveVersionsAsync(async (connection, transaction, version)
+            => await UpsertImageVectorsAsync(connection, transaction, version.Version, await vectorsFor(version).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
+            cancellationToken);
 
     /// <inheritdoc cref="UpsertImageVectorsForLiveVersionsAsync"/>
-    public Task<LiveVectorWrite> UpsertAudioVectorsForLiveVersionsAsync(Func<ModelVersion, IReadOnlyCollection<AudioSegmentVector>> vectorsFor, CancellationToken cancellationToken = default)
-        => ForLiveVersionsAsync((connection, transaction, version) => UpsertAudioVectorsAsync(connection, transaction, version.Version, vectorsFor(version), cancellationToken), cancellationToken);
+    public Task<LiveVectorWrite> UpsertAudioVectorsForLiveVersionsAsync(Func<ModelVersion, Task<IReadOnlyList<AudioSegmentVector>>> vectorsFor, CancellationToken cancellationToken = default)
+        => ForLiveVersionsAsync(async (connection, transaction, version)
+            => await UpsertAudioVectorsAsync(connection, transaction, version.Version, await vectorsFor(version).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
+            cancellationToken);
 
     /// <summary>Upserts image vectors inside the caller's transaction.</summary>
     public static async Task<int> UpsertImageVectorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int modelVersion,
