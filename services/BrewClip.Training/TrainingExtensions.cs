@@ -28,6 +28,7 @@ public static class TrainingExtensions
         services.AddSingleton<TrainingRunStore>();
         services.AddSingleton<TrainingPairs>();
         services.AddSingleton<RunExecutor>();
+        services.AddSingleton<RunCheckpoints>();
         services.AddHostedService<TrainingWorker>();
         services.AddHostedService<TrainingScheduler>();
     }

@@ -27,14 +27,24 @@ internal sealed class PromotionStack : IAsyncDisposable
     {
         Db = db;
         Folder = folder;
-        Models = Directory.CreateDirectory(Path.Combine(folder, "models")).FullName;
+        Models = ModelStore("models");
         Artifacts = Directory.CreateDirectory(Path.Combine(folder, "artifacts")).FullName;
+    }
+
+    /// <summary>A model store of its own (as another machine has), with the fixture CLIP and Whisper models linked in.</summary>
+    public string ModelStore(string name)
+    {
+        var models = Directory.CreateDirectory(Path.Combine(Folder, name)).FullName;
         var fixtures = Path.Combine(TestSettings.RepositoryRoot, "tests", "fixtures", "models");
         foreach (var model in new[] { "clip-vit-base-patch32", "whisper-base" })
         {
-            Directory.CreateSymbolicLink(Path.Combine(Models, model), Path.Combine(fixtures, model));
+            Directory.CreateSymbolicLink(Path.Combine(models, model), Path.Combine(fixtures, model));
         }
+        return models;
     }
+
+    /// <summary>The URI the deployment's artifact store gives <paramref name="key"/>.</summary>
+    public string ArtifactUri(string key) => _s3 is null ? new Uri(Path.Combine(Artifacts, key)).AbsoluteUri : $"s3://artifacts/deployment/{key}";
 
     public TestDatabase Db { get; }
 

@@ -58,9 +58,10 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task A_run_killed_midway_resumes_from_its_last_checkpoint_and_registers_one_whole_version()
+    public async Task A_run_killed_midway_resumes_on_another_machine_from_its_last_checkpoint_and_registers_one_whole_version()
     {
         await using var stack = await PromotionStack.CreateAsync();
+        await stack.UseS3ArtifactsAsync();
         await stack.SeedPairsAsync(48, frames: 500);
         var training = await stack.StartAsync("BrewClip.Training", Settings());
         var run = await stack.Db.ScalarAsync<long>("select brewclip.request_retrain('resume test', epochs => 60)");
@@ -72,24 +73,32 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal("running", await StatusOf(stack, run));
         var checkpoint = Path.Combine(stack.Models, "brewclip", "runs", run.ToString(CultureInfo.InvariantCulture), "checkpoint");
         Assert.True(File.Exists(Path.Combine(checkpoint, "trainer.json")), "no checkpoint after two epochs");
+        var runKeys = $"deployment/training/runs/{run}/";
+        Assert.Contains($"{runKeys}latest.json", await stack.ArtifactKeysAsync());
 
-        await stack.StartAsync("BrewClip.Training", Settings());
+        // A replica on another machine (a model store of its own; only the bucket and the database are shared) takes the run over.
+        var otherMachine = stack.ModelStore("other-machine-models");
+        await stack.StartAsync("BrewClip.Training", Settings(new() { ["BREWCLIP__Models__Root"] = otherMachine }));
         await stack.WaitUntilAsync(async () => Final.Contains(await StatusOf(stack, run)), "the resumed run to end");
 
         Assert.Equal("rejected", await StatusOf(stack, run));
         var resumedFrom = await stack.Db.ScalarAsync<int>($"select (metrics->>'resumed_from_epoch')::integer from brewclip.training_runs where id = {run}");
         Assert.InRange(resumedFrom, Math.Max(2, epochAtKill - 1), epochAtKill); // the epochs whose checkpoints were saved, not zero
         Assert.Equal(60, await stack.Db.ScalarAsync<int>($"select epoch from brewclip.training_runs where id = {run}"));
-        // One version, whole, with the run's metrics; the checkpoint is gone.
+        // One version, whole, with the run's metrics, its heads in the bucket; the checkpoint is gone from the bucket and the machine that ended the run.
         Assert.Equal(1L, await stack.Db.ScalarAsync<long>($"select count(*) from brewclip.model_versions where training_run_id = {run}"));
         var version = await stack.Db.ScalarAsync<int>($"select version from brewclip.model_versions where training_run_id = {run}");
-        Assert.Equal(new Uri(Path.Combine(stack.Artifacts, "heads", $"run-{run}")).AbsoluteUri,
-            await stack.Db.ScalarAsync<string>($"select artifact_uri from brewclip.model_versions where version = {version}"));
+        Assert.Equal(stack.ArtifactUri($"heads/run-{run}"), await stack.Db.ScalarAsync<string>($"select artifact_uri from brewclip.model_versions where version = {version}"));
         HeadFolder.Check(await stack.FetchHeadsAsync(version));
         Assert.Equal("rejected", await stack.Db.ScalarAsync<string>($"select status from brewclip.model_versions where training_run_id = {run}"));
         Assert.True(await stack.Db.ScalarAsync<bool>($"select metrics ? 'candidate' and metrics ? 'active' from brewclip.model_versions where training_run_id = {run}"));
-        Assert.False(Directory.Exists(checkpoint));
-        Assert.Empty(Directory.GetDirectories(Path.Combine(stack.Models, "brewclip", "runs")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(otherMachine, "brewclip", "runs")));
+        Assert.DoesNotContain(await stack.ArtifactKeysAsync(), key => key.StartsWith(runKeys, StringComparison.Ordinal));
+
+        // The first machine's replica, back, removes the checkpoint of the run that ended elsewhere.
+        Assert.True(Directory.Exists(Path.GetDirectoryName(checkpoint)));
+        await stack.StartAsync("BrewClip.Training", Settings());
+        await stack.WaitUntilAsync(() => Task.FromResult(!Directory.Exists(Path.GetDirectoryName(checkpoint))), "the stale checkpoint to be removed");
     }
 
     [Fact]

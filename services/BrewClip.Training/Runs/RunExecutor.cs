@@ -27,8 +27,8 @@ internal sealed class RunExecutor(
     TrainingPairs pairs,
     ModelVersionRegistry registry,
     ModelPromotion promotion,
-    ModelStore store,
     IArtifactStore artifacts,
+    RunCheckpoints checkpoints,
     IOptions<TrainingOptions> options,
     ILogger<RunExecutor> logger)
 {
@@ -101,9 +101,14 @@ internal sealed class RunExecutor(
 
         logger.LogInformation("Training run {Run}: {Train} train and {Validation} validation pairs, {Epochs} epochs, frame match {FrameMatch}, from {Basis}",
             run.Id, train.Groups.Count, validation.Groups.Count, trainer.Epochs, frameMatch, basis);
-        var checkpoint = Path.Combine(store.VersionsFolder, "runs", run.Id.ToString(CultureInfo.InvariantCulture), "checkpoint");
+        var checkpoint = checkpoints.LocalFolder(run.Id);
+        await checkpoints.RestoreAsync(run.Id, stoppingToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        var headTrainer = new HeadTrainer(trainer, reader);
+        // Each epoch's checkpoint is copied to the artifact store too, for a replica on another machine to resume from.
+        var headTrainer = new HeadTrainer(trainer, reader)
+        {
+            CheckpointSaved = epochs => checkpoints.UploadAsync(run.Id, epochs, stoppingToken).GetAwaiter().GetResult(),
+        };
         var logitScale = await TrainAsync(run, headTrainer, train.Groups, audio, image, checkpoint, "training", stoppingToken).ConfigureAwait(false);
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
@@ -161,7 +166,6 @@ internal sealed class RunExecutor(
         var description = string.Create(CultureInfo.InvariantCulture,
             $"trained by run {run.Id} on {train.Groups.Count} pairs ({trainer.Epochs} epochs, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
         var version = await registry.RegisterAsync(headsUri, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
-        TrainingCheckpoint.Delete(Path.GetDirectoryName(checkpoint)!);
         return await DecideAsync(run, version, "candidate", metrics, stoppingToken).ConfigureAwait(false);
     }
 
@@ -268,7 +272,7 @@ internal sealed class RunExecutor(
     private async Task<string> UploadHeadsAsync(TrainingRun run, AudioHead audio, ImageAdapter image, CancellationToken cancellationToken)
     {
         var name = $"run-{run.Id.ToString(CultureInfo.InvariantCulture)}";
-        var staged = Path.Combine(store.VersionsFolder, "runs", run.Id.ToString(CultureInfo.InvariantCulture), "heads");
+        var staged = Path.Combine(Path.GetDirectoryName(checkpoints.LocalFolder(run.Id))!, "heads");
         if (Directory.Exists(staged))
         {
             Directory.Delete(staged, recursive: true);

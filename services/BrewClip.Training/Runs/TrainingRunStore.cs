@@ -127,6 +127,23 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
+    /// <summary>Of <paramref name="ids"/>, the runs that are not queued or running (ended, or not in the database).</summary>
+    public async Task<List<long>> NotActiveAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select u.id from unnest($1::bigint[]) as u(id)
+            where not exists (select 1 from brewclip.training_runs r where r.id = u.id and r.status in ('queued', 'running'))
+            """);
+        command.Parameters.Add(new() { Value = ids.ToArray() });
+        var ended = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ended.Add(reader.GetInt64(0));
+        }
+        return ended;
+    }
+
     private const string Columns = "r.id, r.trigger, r.force, (r.options->>'epochs')::integer, r.options->>'frame_match', r.started_at";
 
     private static TrainingRun Read(NpgsqlDataReader reader) => new(

@@ -15,6 +15,7 @@ internal sealed class TrainingWorker(
     NpgsqlDataSource dataSource,
     TrainingRunStore runs,
     RunExecutor executor,
+    RunCheckpoints checkpoints,
     IHostApplicationLifetime lifetime,
     IOptions<TrainingOptions> options,
     ILogger<TrainingWorker> logger) : BackgroundService
@@ -25,10 +26,17 @@ internal sealed class TrainingWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
+        var tidied = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!tidied)
+                {
+                    // Whether or not this replica gets the lease: a run killed here may have ended elsewhere since.
+                    await checkpoints.RemoveEndedAsync(runs, stoppingToken).ConfigureAwait(false);
+                    tidied = true;
+                }
                 await using var listener = await dataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
                 await using (var listen = new NpgsqlCommand($"listen {TrainingRunStore.Channel}", listener))
                 {
@@ -82,6 +90,8 @@ internal sealed class TrainingWorker(
                 logger.LogError(e, "Training run {Run} failed", run.Id);
                 outcome = new RunOutcome("failed", $"{e.GetType().Name}: {e.Message}");
             }
+            // Gone before the run is seen ended (a process that dies in between resumes the run, from its start).
+            await checkpoints.DeleteAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
             await runs.FinishAsync(run.Id, outcome, CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Training run {Run} ended {Status}: {Message}", run.Id, outcome.Status, outcome.Message);
         }

@@ -20,6 +20,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     /// <summary>The epochs a checkpoint had already done when <see cref="Train"/> started (0 for a fresh run).</summary>
     public int ResumedFromEpoch { get; private set; }
 
+    /// <summary>Called on the training thread after each epoch's checkpoint is saved, with the epochs it holds (to copy it elsewhere).</summary>
+    public Action<int>? CheckpointSaved { get; init; }
+
     /// <summary>The loss of the last step <see cref="Train"/> took (or its checkpoint recorded).</summary>
     public float LastLoss { get; private set; } = float.NaN;
 
@@ -93,6 +96,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             if (checkpointFolder is not null)
             {
                 TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss), audio, image, optimizer);
+                CheckpointSaved?.Invoke(epoch + 1);
             }
         }
         audio.Training = false;

@@ -15,6 +15,23 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
     private const string StateFile = "trainer.json";
     private const string OptimizerFile = "optimizer.safetensors";
 
+    /// <summary>Every file of a checkpoint's folder.</summary>
+    public static IReadOnlyList<string> Files { get; } = [AudioHead.ConfigFile, AudioHead.WeightsFile, ImageHead.FileName, OptimizerFile, StateFile];
+
+    /// <summary>How many epochs the checkpoint <see cref="TryLoad"/> would resume had done; 0 when there is none.</summary>
+    public static int EpochsIn(string folder)
+    {
+        foreach (var source in new[] { folder, folder + ".old" })
+        {
+            var state = Path.Combine(source, StateFile);
+            if (File.Exists(state))
+            {
+                return JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(state))?.EpochsDone ?? 0;
+            }
+        }
+        return 0;
+    }
+
     public static void Save(string folder, TrainingCheckpoint state, AudioHead audio, ImageAdapter image, AdamW optimizer)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
