@@ -41,6 +41,12 @@ internal sealed class ImageIndexer(
                 if (crop is not null)
                 {
                     local.Add(crop);
+                    if (new FileInfo(crop.Path).Length == ClipImagePreprocessor.ValuesPerImage)
+                    {
+                        // A whole crop is all CLIP reads: the image itself (maybe many MB from S3) is not fetched.
+                        toEmbed.Add((row, new ImageInput(row.ImageUri, crop.Path)));
+                        continue;
+                    }
                 }
                 try
                 {
