@@ -109,12 +109,16 @@ internal static class ModelVersionsCommands
             return ExitCodes.Failed;
         }
         Console.WriteLine($"uploaded to {heads}");
-        var version = await TrainingClient.AskAsync(rabbitMq, new PromoteModel(heads, description ?? new DirectoryInfo(folder).Name), cancellationToken);
+        var (version, refused) = await TrainingClient.AskForAnswerAsync(rabbitMq, new PromoteModel(heads, description ?? new DirectoryInfo(folder).Name), cancellationToken);
         if (version is null)
         {
-            foreach (var file in HeadFolder.Files)
+            // Refused (or never sent): nothing will use the upload. Unanswered, it stays for the queued request.
+            if (refused)
             {
-                await artifacts.DeleteAsync(ArtifactFolders.FileUri(heads, file), CancellationToken.None);
+                foreach (var file in HeadFolder.Files)
+                {
+                    await artifacts.DeleteAsync(ArtifactFolders.FileUri(heads, file), CancellationToken.None);
+                }
             }
             return ExitCodes.Failed;
         }

@@ -44,6 +44,14 @@ internal static class TrainingClient
     /// <summary>Sends a request and prints the answer; returns the version accepted, or null (the reason printed).</summary>
     public static async Task<int?> AskAsync<TRequest>(RabbitMqOptions rabbitMq, TRequest request, CancellationToken cancellationToken)
         where TRequest : class
+        => (await AskForAnswerAsync(rabbitMq, request, cancellationToken)).Version;
+
+    /// <summary>
+    /// As <see cref="AskAsync"/>, saying also whether Training refused: with no answer (not running, slow) the request
+    /// may still be handled later.
+    /// </summary>
+    public static async Task<(int? Version, bool Refused)> AskForAnswerAsync<TRequest>(RabbitMqOptions rabbitMq, TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
     {
         using var host = BuildHost(rabbitMq);
         try
@@ -55,21 +63,22 @@ internal static class TrainingClient
             if (response.Is(out Response<ModelRequestRefused>? refused))
             {
                 Console.Error.WriteLine($"brewclip: refused: {refused.Message.Reason}");
-                return null;
+                return (null, true);
             }
             response.Is(out Response<ModelRequestAccepted>? accepted);
             Console.WriteLine($"version {accepted!.Message.ModelVersion}: {accepted.Message.Outcome}");
-            return accepted.Message.ModelVersion;
+            return (accepted.Message.ModelVersion, false);
         }
         catch (RequestTimeoutException)
         {
-            Console.Error.WriteLine($"brewclip: the Training service did not answer within {Patience.TotalSeconds:F0} s; is it running? (`brewclip status`)");
-            return null;
+            Console.Error.WriteLine($"brewclip: the Training service did not answer within {Patience.TotalSeconds:F0} s; is it running? (`brewclip status`) " +
+                "It may still handle the request: `brewclip models list` shows what it did.");
+            return (null, false);
         }
         catch (Exception e) when (e is RabbitMqConnectionException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
         {
             Console.Error.WriteLine($"brewclip: cannot reach RabbitMQ at {rabbitMq.Host}:{rabbitMq.Port}: {e.GetBaseException().Message}");
-            return null;
+            return (null, true);
         }
     }
 }

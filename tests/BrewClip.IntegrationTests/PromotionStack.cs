@@ -125,9 +125,12 @@ internal sealed class PromotionStack : IAsyncDisposable
     }
 
     /// <summary>Runs the brewclip command with this deployment's settings.</summary>
-    public async Task<ServiceProcess> CliAsync(params string[] args)
+    public Task<ServiceProcess> CliAsync(params string[] args) => CliAsync(null, args);
+
+    /// <summary>Runs the brewclip command with this deployment's settings, some changed.</summary>
+    public async Task<ServiceProcess> CliAsync(Dictionary<string, string>? extra, params string[] args)
     {
-        var cli = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, args);
+        var cli = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort(), extra), null, args);
         Assert.True(await cli.WaitForExitAsync(TimeSpan.FromSeconds(240)), $"brewclip {string.Join(' ', args)} did not end.\n{cli}");
         return cli;
     }

@@ -285,6 +285,15 @@ public sealed class PromotionTests
         Assert.Contains("not promoted", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal(1L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.model_versions"));
 
+        // A CLI whose artifact store is not the deployment's: Training refuses heads it cannot reach as its own, and the upload is removed.
+        var elsewhere = Path.Combine(stack.Folder, "not-the-deployments-artifacts");
+        var misplaced = await stack.CliAsync(new Dictionary<string, string> { ["BREWCLIP__Artifacts__Root"] = elsewhere }, "models", "promote", stack.WriteHeads("misplaced"));
+        Assert.Equal(1, misplaced.ExitCode);
+        Assert.Contains("refused: '" + new Uri(Path.Combine(elsewhere, "heads")).AbsoluteUri, misplaced.Stderr, StringComparison.Ordinal);
+        Assert.Contains("is not under the artifact store's " + new Uri(Path.Combine(stack.Artifacts, "heads")).AbsoluteUri, misplaced.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(elsewhere, "*", SearchOption.AllDirectories));
+        Assert.Equal(1L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.model_versions"));
+
         // Heads that read, but whose acoustic channel expects 24-wide Whisper states where the cache holds 16: the audio backfill fails.
         var mismatched = stack.WriteHeads("mismatched", whisperWidth: 24);
         var promote = await stack.CliAsync("models", "promote", mismatched, "--wait");
