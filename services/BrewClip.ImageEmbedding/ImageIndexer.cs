@@ -41,7 +41,7 @@ internal sealed class ImageIndexer(
                 if (crop is not null)
                 {
                     local.Add(crop);
-                    if (new FileInfo(crop.Path).Length == ClipImagePreprocessor.ValuesPerImage)
+                    if (ClipImagePreprocessor.IsWholeCrop(new FileInfo(crop.Path).Length))
                     {
                         // A whole crop is all CLIP reads: the image itself (maybe many MB from S3) is not fetched.
                         toEmbed.Add((row, new ImageInput(row.ImageUri, crop.Path)));
@@ -56,15 +56,7 @@ internal sealed class ImageIndexer(
                 }
                 catch (Exception e) when (e is NotSupportedException or FileNotFoundException)
                 {
-                    if (crop is null)
-                    {
-                        failures[row.Id] = e.Message;
-                    }
-                    else
-                    {
-                        // The crop is all CLIP reads; the image is decoded only when the crop is unreadable, and then fails.
-                        toEmbed.Add((row, new ImageInput(row.ImageUri, crop.Path)));
-                    }
+                    failures[row.Id] = crop is null ? e.Message : $"{e.Message} Its stored CLIP crop is not a whole crop either.";
                 }
             }
             if (toEmbed.Count > 0)

@@ -48,10 +48,14 @@ public sealed class FileSystemArtifactStore(string root) : IArtifactStore
     /// <summary>The artifact's own file (nothing is copied).</summary>
     public Task<LocalArtifact> FetchAsync(string uri, CancellationToken cancellationToken = default)
     {
-        var path = ArtifactPaths.ToLocalPath(uri);
-        return File.Exists(path)
-            ? Task.FromResult(new LocalArtifact(path, temporary: false))
-            : Task.FromException<LocalArtifact>(new FileNotFoundException($"The artifact {uri} is not in the store.", path));
+        try
+        {
+            return Task.FromResult(LocalArtifact.OfFile(uri));
+        }
+        catch (Exception e) when (e is FileNotFoundException or NotSupportedException)
+        {
+            return Task.FromException<LocalArtifact>(e);
+        }
     }
 
     public Task<bool> ExistsAsync(string uri, CancellationToken cancellationToken = default)

@@ -7,7 +7,7 @@ namespace BrewClip.Training.Runs;
 
 /// <summary>
 /// Runs queued training runs one at a time across every replica: the worker that holds the training lease
-/// (a session advisory lock, released by Postgres when its process dies) claims runs until none is left. A
+/// (a session advisory lock, released when no run is left, or by Postgres when its process dies) claims runs until none is left. A
 /// run found 'running' without a lease holder was left by a worker that died, and resumes from its last
 /// checkpoint. Woken by brewclip.request_retrain's notification, or by a poll.
 /// </summary>
@@ -67,7 +67,29 @@ internal sealed class TrainingWorker(
                 return; // another replica is training
             }
         }
-        // Closing the lease connection (at the end, or when the process dies) releases the lock.
+        // Released here when no run is left (the pooled connection is not closed, so closing would not release it), and by
+        // Postgres when the process dies.
+        try
+        {
+            await ClaimAndRunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await using var release = new NpgsqlCommand("select pg_advisory_unlock($1)", lease);
+                release.Parameters.Add(new() { Value = LeaseKey });
+                await release.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+        }
+    }
+
+    private async Task ClaimAndRunAsync(CancellationToken stoppingToken)
+    {
         while (await runs.ClaimAsync(stoppingToken).ConfigureAwait(false) is { } run)
         {
             logger.LogInformation("Training run {Run} ({Trigger}) started", run.Id, run.Trigger);

@@ -57,6 +57,9 @@ public sealed class ClipImagePreprocessor(CenterCropDecoder decoder, int paralle
             cropsRead);
     }
 
+    /// <summary>Whether a stored crop of this many bytes is one whole 224x224 RGB crop (one that is used instead of decoding).</summary>
+    public static bool IsWholeCrop(long bytes) => bytes == ValuesPerImage;
+
     /// <summary>A stored crop's bytes, or null when there is none or it is not one whole crop (the image is decoded instead).</summary>
     private static async Task<byte[]?> ReadCropAsync(string? path, CancellationToken cancellationToken)
     {
@@ -67,7 +70,7 @@ public sealed class ClipImagePreprocessor(CenterCropDecoder decoder, int paralle
         try
         {
             var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-            return bytes.Length == ValuesPerImage ? bytes : null;
+            return IsWholeCrop(bytes.Length) ? bytes : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -42,12 +42,7 @@ public static class ArtifactFolders
         {
             foreach (var name in names)
             {
-                var artifact = await store.FetchAsync(FileUri(folderUri, name), cancellationToken).ConfigureAwait(false);
-                fetched.Add(artifact);
-                if (!artifact.IsTemporary && !File.Exists(artifact.Path))
-                {
-                    throw new FileNotFoundException($"The artifact {FileUri(folderUri, name)} is not in the store.", artifact.Path);
-                }
+                fetched.Add(await store.FetchAsync(FileUri(folderUri, name), cancellationToken).ConfigureAwait(false));
             }
             var folders = fetched.Select(f => Path.GetDirectoryName(f.Path)).Distinct().ToList();
             if (fetched.All(f => !f.IsTemporary) && folders.Count == 1

@@ -121,7 +121,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     {
         if (!TryParse(uri, out var bucket, out var key))
         {
-            return new LocalArtifact(ArtifactPaths.ToLocalPath(uri), temporary: false);
+            return LocalArtifact.OfFile(uri);
         }
         var temporary = TemporaryPath(key);
         try
