@@ -49,7 +49,7 @@ internal static class ReembedBenchmark
             BackfillBatchOutcome outcome;
             do
             {
-                outcome = await BackfillBatch.RunAsync(database.DataSource, source, 1, batchSize, CancellationToken.None);
+                outcome = await BackfillBatch.RunAsync(database.DataSource, source, 1, batchSize, recount: false, CancellationToken.None);
             }
             while (outcome is BackfillBatchOutcome.Progress);
             var service = clock.Elapsed;

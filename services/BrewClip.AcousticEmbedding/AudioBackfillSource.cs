@@ -15,8 +15,11 @@ internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artif
 {
     public string Kind => "audio";
 
-    public Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-        => SegmentStore.CountFeaturedAsync(connection, transaction, cancellationToken);
+    public async Task<BackfillCount> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, CancellationToken cancellationToken)
+    {
+        var (done, total) = await SegmentStore.CountFeaturedAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+        return new BackfillCount(done, total);
+    }
 
     public async Task<(int Items, BackfillCursor Last)> EmbedAfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version,
         BackfillCursor after, int limit, CancellationToken cancellationToken)
@@ -26,11 +29,17 @@ internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artif
         return (rows.Count, rows.Count == 0 ? after : new BackfillCursor(rows[^1].RecordingId, rows[^1].Index));
     }
 
-    public async Task<int> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, int limit, CancellationToken cancellationToken)
+    public async Task<(int Items, IReadOnlyList<string> Unwritten)> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        ModelVersion version, int limit, CancellationToken cancellationToken)
     {
         var rows = await SegmentStore.FeaturedWithoutVectorAsync(connection, transaction, version.Version, limit, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            return (0, []);
+        }
         await WriteAsync(connection, transaction, version, rows, cancellationToken).ConfigureAwait(false);
-        return rows.Count;
+        var unwritten = await SegmentStore.StillWithoutVectorAsync(connection, transaction, version.Version, rows, cancellationToken).ConfigureAwait(false);
+        return (rows.Count, unwritten.Select(s => $"recording {s.RecordingId} segment {s.Index}").ToList());
     }
 
     private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, List<SegmentRow> rows, CancellationToken cancellationToken)

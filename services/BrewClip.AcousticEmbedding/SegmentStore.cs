@@ -24,12 +24,15 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Segments with cached text features, in (recording, segment) order after a position, for re-embedding.</summary>
+    /// <summary>
+    /// Segments a backfill re-embeds (brewclip.backfill_segments: cached text features, of a recording that may hold
+    /// vectors), in (recording, segment) order after a position.
+    /// </summary>
     public static async Task<List<SegmentRow>> FeaturedAfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         long recordingId, int segmentIndex, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
-            select {Columns} from brewclip.featured_segments
+            select {Columns} from brewclip.backfill_segments
             where (recording_id, segment_index) > ($1, $2)
             order by recording_id, segment_index limit $3
             """, connection, transaction);
@@ -39,12 +42,12 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Segments with cached text features but no vector of a version, in order.</summary>
+    /// <summary>Segments a backfill re-embeds that have no vector of a version, in order.</summary>
     public static async Task<List<SegmentRow>> FeaturedWithoutVectorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         int version, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
-            select {Columns} from brewclip.featured_segments s
+            select {Columns} from brewclip.backfill_segments s
             where not exists (select 1 from brewclip.audio_vectors v
                               where v.model_version = $1 and v.recording_id = s.recording_id and v.segment_index = s.segment_index)
             order by recording_id, segment_index limit $2
@@ -54,10 +57,41 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task<long> CountFeaturedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>Of the given segments, those a backfill re-embeds that still have no vector of a version.</summary>
+    public static async Task<List<(long RecordingId, int Index)>> StillWithoutVectorAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        int version, IReadOnlyCollection<SegmentRow> rows, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("select count(*) from brewclip.featured_segments", connection, transaction);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using var command = new NpgsqlCommand("""
+            select s.recording_id, s.segment_index from unnest($2::bigint[], $3::integer[]) as k (recording_id, segment_index)
+            join brewclip.backfill_segments s using (recording_id, segment_index)
+            where not exists (select 1 from brewclip.audio_vectors v
+                              where v.model_version = $1 and v.recording_id = s.recording_id and v.segment_index = s.segment_index)
+            order by 1, 2
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = version });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.RecordingId).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Index).ToArray() });
+        var missing = new List<(long, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            missing.Add((reader.GetInt64(0), reader.GetInt32(1)));
+        }
+        return missing;
+    }
+
+    /// <summary>The segments a backfill re-embeds, and how many of them have a vector of a version.</summary>
+    public static async Task<(long Done, long Total)> CountFeaturedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            select count(v.recording_id), count(*) from brewclip.backfill_segments s
+            left join brewclip.audio_vectors v on v.model_version = $1 and v.recording_id = s.recording_id and v.segment_index = s.segment_index
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private const string Columns = "recording_id, segment_index, text, text_embeds, text_states_uri, encoder_states_uri";

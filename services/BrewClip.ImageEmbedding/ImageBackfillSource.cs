@@ -6,22 +6,31 @@ using Npgsql;
 
 namespace BrewClip.ImageEmbedding;
 
-/// <summary>Images re-embedded for a promoted version from their cached CLIP embeddings (the head only, no vision run), in id order.</summary>
+/// <summary>
+/// Images re-embedded for a promoted version from their cached CLIP embeddings (the head only, no vision run), in id
+/// order: those of brewclip.backfill_images, whose media is neither replaced nor rejected and which did not fail.
+/// </summary>
 internal sealed class ImageBackfillSource(ImageHeads heads) : IBackfillSource
 {
     public string Kind => "image";
 
-    public async Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public async Task<BackfillCount> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("select count(*) from brewclip.image_features", connection, transaction);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using var command = new NpgsqlCommand("""
+            select count(v.image_id), count(*) from brewclip.backfill_images f
+            left join brewclip.image_vectors v on v.model_version = $1 and v.image_id = f.image_id
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new BackfillCount(reader.GetInt64(0), reader.GetInt64(1));
     }
 
     public async Task<(int Items, BackfillCursor Last)> EmbedAfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version,
         BackfillCursor after, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "select image_id, image_embeds from brewclip.image_features where image_id > $1 order by image_id limit $2", connection, transaction);
+            "select image_id, image_embeds from brewclip.backfill_images where image_id > $1 order by image_id limit $2", connection, transaction);
         command.Parameters.Add(new() { Value = after.Id });
         command.Parameters.Add(new() { Value = limit });
         var rows = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
@@ -29,18 +38,37 @@ internal sealed class ImageBackfillSource(ImageHeads heads) : IBackfillSource
         return (rows.Count, rows.Count == 0 ? after : new BackfillCursor(rows[^1].Id, -1));
     }
 
-    public async Task<int> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, int limit, CancellationToken cancellationToken)
+    public async Task<(int Items, IReadOnlyList<string> Unwritten)> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        ModelVersion version, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            select f.image_id, f.image_embeds from brewclip.image_features f
+            select f.image_id, f.image_embeds from brewclip.backfill_images f
             where not exists (select 1 from brewclip.image_vectors v where v.model_version = $1 and v.image_id = f.image_id)
             order by f.image_id limit $2
             """, connection, transaction);
         command.Parameters.Add(new() { Value = version.Version });
         command.Parameters.Add(new() { Value = limit });
         var rows = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            return (0, []);
+        }
         await WriteAsync(connection, transaction, version, rows, cancellationToken).ConfigureAwait(false);
-        return rows.Count;
+        await using var check = new NpgsqlCommand("""
+            select f.image_id from brewclip.backfill_images f
+            where f.image_id = any ($2)
+              and not exists (select 1 from brewclip.image_vectors v where v.model_version = $1 and v.image_id = f.image_id)
+            order by 1
+            """, connection, transaction);
+        check.Parameters.Add(new() { Value = version.Version });
+        check.Parameters.Add(new() { Value = rows.Select(r => r.Id).ToArray() });
+        var unwritten = new List<string>();
+        await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            unwritten.Add($"image {reader.GetInt64(0)}");
+        }
+        return (rows.Count, unwritten);
     }
 
     private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version,

@@ -68,6 +68,50 @@ public sealed class VectorIndexWriterTests : IAsyncLifetime
         Assert.Equal(RandomVectors.RoundToHalf(vectors[2]), stored);
     }
 
+    [Fact]
+    public async Task Only_items_of_media_neither_replaced_nor_rejected_that_did_not_fail_get_vectors()
+    {
+        // Four images and four one-segment recordings: kept, of replaced media, of rejected media, failed.
+        var images = await IndexFixture.AddImagesAsync(_db, 4);
+        var recordings = await IndexFixture.AddRecordingsAsync(_db, [1, 1, 1, 1]);
+        await _db.ExecuteAsync($"""
+            update brewclip.media set status = 'replaced'
+            where id in (select media_id from brewclip.images where id = {images[1]} union select media_id from brewclip.recordings where id = {recordings[1]});
+            update brewclip.media set status = 'rejected', rejection_reason = 'not media'
+            where id in (select media_id from brewclip.images where id = {images[2]} union select media_id from brewclip.recordings where id = {recordings[2]});
+            update brewclip.images set stage = 'failed', failure_reason = 'not a readable image' where id = {images[3]};
+            update brewclip.recordings set stage = 'failed', failure_reason = 'no audio stream' where id = {recordings[3]};
+            """);
+        var vectors = RandomVectors.Unit(8, 512, seed: 5);
+        var writer = new VectorIndexWriter(_db.DataSource);
+
+        Assert.Equal(1, await writer.UpsertImageVectorsAsync(0, images.Select((id, i) => new ImageVector(id, vectors[i])).ToList()));
+        Assert.Equal(1, await writer.UpsertAudioVectorsAsync(0, recordings.Select((id, i) => new AudioSegmentVector(id, 0, vectors[4 + i])).ToList()));
+
+        Assert.Equal([images[0]], await _db.ColumnAsync<long>("select image_id from brewclip.image_vectors"));
+        Assert.Equal([recordings[0]], await _db.ColumnAsync<long>("select recording_id from brewclip.audio_vectors"));
+        // The views a backfill selects from name exactly these items.
+        Assert.Equal([images[0]], await _db.ColumnAsync<long>("select id from brewclip.vector_images"));
+        Assert.Equal([recordings[0]], await _db.ColumnAsync<long>("select id from brewclip.vector_recordings"));
+    }
+
+    [Fact]
+    public async Task Index_status_counts_a_replaced_files_recording_and_image_as_replaced_not_embedded()
+    {
+        var images = await IndexFixture.AddImagesAsync(_db, 2);
+        var recordings = await IndexFixture.AddRecordingsAsync(_db, [1, 1]);
+        await _db.ExecuteAsync($"""
+            update brewclip.images set stage = 'embedded';
+            update brewclip.recordings set stage = 'embedded';
+            update brewclip.media set status = 'replaced'
+            where id in (select media_id from brewclip.images where id = {images[1]} union select media_id from brewclip.recordings where id = {recordings[1]});
+            """);
+
+        Assert.Equal(["image embedded 1", "image replaced 1", "recording embedded 1", "recording replaced 1"], await _db.ColumnAsync<string>("""
+            select kind || ' ' || stage || ' ' || items from brewclip.index_status where kind in ('image', 'recording') order by 1
+            """));
+    }
+
     private async Task<T> ScalarAsync<T>(string sql)
     {
         await using var command = _db.DataSource.CreateCommand(sql);

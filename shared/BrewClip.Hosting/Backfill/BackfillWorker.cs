@@ -15,7 +15,9 @@ namespace BrewClip.Hosting.Backfill;
 /// and "done" counts each item once. After the cursor pass, items the pass could not see (cached after the
 /// cursor passed them) are swept up; then the backfill is finished and ModelBackfillCompleted published.
 /// A batch that keeps failing for a reason other than the database (a corrupt head, say) is reported with
-/// ModelBackfillFailed, and Training rejects the version.
+/// ModelBackfillFailed, and Training rejects the version; so is, at once, a pass that selected items and could write
+/// none of them (<see cref="BackfillStuckException"/>), which would otherwise repeat for ever. The counts are
+/// recounted every <see cref="RecountInterval"/>, so the progress shown is the real one however items come and go.
 /// </summary>
 public sealed class BackfillWorker(
     NpgsqlDataSource dataSource,
@@ -29,6 +31,9 @@ public sealed class BackfillWorker(
 {
     private readonly Dictionary<int, int> _failures = [];
     private readonly HashSet<int> _reported = [];
+
+    /// <summary>How often a running backfill counts its items and their vectors again.</summary>
+    public static readonly TimeSpan RecountInterval = TimeSpan.FromSeconds(5);
 
     private int BatchSize => options.Value.BatchSize > 0 ? options.Value.BatchSize : defaultBatchSize;
 
@@ -60,13 +65,27 @@ public sealed class BackfillWorker(
     private async Task BackfillAsync(ModelVersion version, CancellationToken cancellationToken)
     {
         logger.LogInformation("Backfilling {Kind} vectors for model version {Version}", source.Kind, version.Version);
+        var sinceCount = System.Diagnostics.Stopwatch.StartNew();
+        var recount = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             BackfillBatchOutcome outcome;
             try
             {
-                outcome = await BackfillBatch.RunAsync(dataSource, source, version.Version, BatchSize, cancellationToken).ConfigureAwait(false);
+                outcome = await BackfillBatch.RunAsync(dataSource, source, version.Version, BatchSize, recount, cancellationToken).ConfigureAwait(false);
                 _failures.Remove(version.Version);
+                if (recount)
+                {
+                    sinceCount.Restart();
+                }
+                recount = sinceCount.Elapsed >= RecountInterval;
+            }
+            catch (BackfillStuckException e)
+            {
+                logger.LogError("Backfill ({Kind}) of model version {Version} failed: {Reason}", source.Kind, version.Version, e.Message);
+                _reported.Add(version.Version);
+                await bus.Publish(new ModelBackfillFailed(version.Version, source.Kind, e.Message), cancellationToken).ConfigureAwait(false);
+                return;
             }
             catch (Exception e) when (!IsDatabaseUnavailable(e) && e is not OperationCanceledException)
             {

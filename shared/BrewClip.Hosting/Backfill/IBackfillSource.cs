@@ -4,20 +4,35 @@ using Npgsql;
 
 namespace BrewClip.Hosting.Backfill;
 
-/// <summary>What an embedding service re-embeds when a version is promoted: its items with cached features, in key order.</summary>
+/// <summary>
+/// What an embedding service re-embeds when a version is promoted: its items that may hold vectors and have cached
+/// features (brewclip.backfill_segments, brewclip.backfill_images), in key order. The vector index writer writes a
+/// vector for exactly these, so every item selected, counted or waited for can get one.
+/// </summary>
 public interface IBackfillSource
 {
     /// <summary>audio or image, as brewclip.backfills spells it.</summary>
     string Kind { get; }
 
-    /// <summary>Items with cached features now (the backfill's starting total).</summary>
-    Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+    /// <summary>The items to re-embed now, and how many of them have a vector of <paramref name="version"/> already.</summary>
+    Task<BackfillCount> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, CancellationToken cancellationToken);
 
     /// <summary>Re-embeds up to <paramref name="limit"/> items after <paramref name="after"/> with <paramref name="version"/>, inside the transaction.</summary>
     /// <returns>How many were re-embedded (0: none is left after the cursor) and the key of the last.</returns>
     Task<(int Items, BackfillCursor Last)> EmbedAfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version,
         BackfillCursor after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Re-embeds up to <paramref name="limit"/> items that have cached features but no vector of <paramref name="version"/>, whatever their key.</summary>
-    Task<int> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Re-embeds up to <paramref name="limit"/> items that have cached features but no vector of <paramref name="version"/>,
+    /// whatever their key.
+    /// </summary>
+    /// <returns>
+    /// How many were selected, and those of them that still may hold a vector but got none (named, as "recording 7
+    /// segment 0"): none, unless the head or the writer refused them, which another pass would only repeat.
+    /// </returns>
+    Task<(int Items, IReadOnlyList<string> Unwritten)> EmbedMissingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ModelVersion version,
+        int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>A backfill's real counts: the items it re-embeds, and how many of them have the version's vector.</summary>
+public readonly record struct BackfillCount(long Done, long Total);

@@ -36,12 +36,15 @@ public static class BackfillStore
             : null;
     }
 
-    /// <summary>Moves the cursor past the items just re-embedded; the total grows if items arrived since the start.</summary>
+    /// <summary>
+    /// Moves the cursor past the items just re-embedded and stores the counts: <paramref name="done"/> of
+    /// <paramref name="total"/> (the caller keeps done within total).
+    /// </summary>
     public static async Task AdvanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, string kind,
-        BackfillCursor cursor, long done, CancellationToken cancellationToken)
+        BackfillCursor cursor, long done, long total, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            update brewclip.backfills set cursor_id = $3, cursor_segment = $4, done = $5, total = greatest(total, $5), updated_at = now()
+            update brewclip.backfills set cursor_id = $3, cursor_segment = $4, done = $5, total = $6, updated_at = now()
             where model_version = $1 and kind = $2
             """, connection, transaction);
         command.Parameters.Add(new() { Value = version });
@@ -49,18 +52,20 @@ public static class BackfillStore
         command.Parameters.Add(new() { Value = cursor.Id });
         command.Parameters.Add(new() { Value = cursor.Segment });
         command.Parameters.Add(new() { Value = done });
+        command.Parameters.Add(new() { Value = total });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Marks a backfill complete: every item was re-embedded, so the total is what was done.</summary>
-    public static async Task FinishAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, string kind, CancellationToken cancellationToken)
+    /// <summary>Marks a backfill complete with its final counts: every item it re-embeds has the version's vector, so done is the total.</summary>
+    public static async Task FinishAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, string kind, long total, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            update brewclip.backfills set total = done, finished_at = now(), updated_at = now()
+            update brewclip.backfills set done = $3, total = $3, finished_at = now(), updated_at = now()
             where model_version = $1 and kind = $2
             """, connection, transaction);
         command.Parameters.Add(new() { Value = version });
         command.Parameters.Add(new() { Value = kind });
+        command.Parameters.Add(new() { Value = total });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -7,8 +7,10 @@ namespace BrewClip.Storage.Vectors;
 /// <summary>
 /// The one writer of brewclip.image_vectors and brewclip.audio_vectors. Bulk upserts into the vector index: rows stream in by binary COPY to a temporary table, then one
 /// statement upserts them keyed by item and model version. A row whose vector is unchanged is not
-/// rewritten, so a redelivered batch changes nothing. Items of media replaced at their place by new content
-/// get no vectors (Ingest deleted theirs under the exclusive model-version lock).
+/// rewritten, so a redelivered batch changes nothing. Only items that may hold vectors (brewclip.vector_recordings and
+/// brewclip.vector_images: media neither replaced nor rejected, the item not failed) get them: media replaced at its
+/// place by new content has none (Ingest deleted its vectors under the exclusive model-version lock). A backfill reads
+/// its items from the same views, so it never waits on a vector this will not write.
 /// </summary>
 public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
 {
@@ -58,8 +60,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             """
             insert into brewclip.image_vectors as t (model_version, image_id, embedding)
             select $1, l.image_id, l.embedding from image_vectors_load l
-            where not exists (select 1 from brewclip.images i join brewclip.media m on m.id = i.media_id
-                              where i.id = l.image_id and m.status = 'replaced')
+            where exists (select 1 from brewclip.vector_images i where i.id = l.image_id)
             on conflict (model_version, image_id) do update
                 set embedding = excluded.embedding, created_at = now()
                 where t.embedding is distinct from excluded.embedding
@@ -88,8 +89,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             """
             insert into brewclip.audio_vectors as t (model_version, recording_id, segment_index, embedding)
             select $1, l.recording_id, l.segment_index, l.embedding from audio_vectors_load l
-            where not exists (select 1 from brewclip.recordings r join brewclip.media m on m.id = r.media_id
-                              where r.id = l.recording_id and m.status = 'replaced')
+            where exists (select 1 from brewclip.vector_recordings r where r.id = l.recording_id)
             on conflict (model_version, recording_id, segment_index) do update
                 set embedding = excluded.embedding, created_at = now()
                 where t.embedding is distinct from excluded.embedding
