@@ -279,9 +279,11 @@ internal sealed class PromotionStack : IAsyncDisposable
     }
 
     /// <summary>A version's heads with both channels and the image adapter switched on (zero projections would change nothing).</summary>
-    public string WriteHeads(string name, int whisperWidth = FixtureWidth, int seed = 1)
+    public string WriteHeads(string name, int whisperWidth = FixtureWidth, int seed = 1) => WriteHeadsTo(Path.Combine(Folder, name), whisperWidth, seed);
+
+    /// <summary>Such heads, for the fixture models, written to <paramref name="folder"/>.</summary>
+    public static string WriteHeadsTo(string folder, int whisperWidth = FixtureWidth, int seed = 1)
     {
-        var folder = Path.Combine(Folder, name);
         var head = new AudioHead(new(TextWidth: FixtureWidth, WhisperWidth: whisperWidth, HeadWidth: 8, Prompts: 2, Heads: 2, EmbeddingSize: 512), new Random(seed));
         head.TextOut.Weight.Load(Tensor.RandomNormal(new Random(seed + 1), 0.3f, 512, FixtureWidth).ToArray());
         head.AudioOut.Weight.Load(Tensor.RandomNormal(new Random(seed + 2), 0.3f, 512, 8).ToArray());

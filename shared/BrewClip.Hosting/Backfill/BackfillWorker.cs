@@ -33,7 +33,7 @@ public sealed class BackfillWorker(
     private readonly HashSet<int> _reported = [];
 
     /// <summary>How often a running backfill counts its items and their vectors again.</summary>
-    public static readonly TimeSpan RecountInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RecountInterval = TimeSpan.FromSeconds(30);
 
     private int BatchSize => options.Value.BatchSize > 0 ? options.Value.BatchSize : defaultBatchSize;
 
