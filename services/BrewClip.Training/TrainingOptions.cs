@@ -64,9 +64,16 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(1, 64)]
     public int Heads { get; set; } = 8;
 
-    /// <summary>A candidate is promoted only when its mean validation recall beats the active version's by more than this.</summary>
+    /// <summary>
+    /// A candidate is promoted only when its audio->image validation recall (R@1, R@5 and R@10 averaged) beats the
+    /// active version's by more than this (see <see cref="BrewClip.Models.Training.PromotionGate"/>).
+    /// </summary>
     [Range(0.0, 1.0)]
     public double MinImprovement { get; set; } = 0.01;
+
+    /// <summary>... and its image->audio recall (averaged the same way) is not lower than the active version's by more than this.</summary>
+    [Range(0.0, 1.0)]
+    public double MaxRegression { get; set; } = 0.02;
 
     /// <summary>Also train and report pipeline-only and acoustic-only heads (three trainings instead of one).</summary>
     public bool Ablations { get; set; }

@@ -11,19 +11,20 @@ public sealed class RetrievalMetricsTests
     }
 
     [Fact]
-    public void Ranks_count_wrong_answers_scoring_at_least_the_best_right_one()
+    public void Wrong_answers_scoring_higher_rank_first_and_ties_are_scored_at_their_expected_recall()
     {
         // Three recordings, three images; recording i is paired with image i.
         float[][][] recordings = [[Unit(1, 0, 0)], [Unit(0, 1, 0)], [Unit(1, 0.1f, 0)]];
         float[][][] images = [[Unit(1, 0, 0)], [Unit(0, 1, 0)], [Unit(0, 0, 1)]];
         var report = RetrievalMetrics.Compute(recordings, images, [(0, 0), (1, 1), (2, 2)]);
 
-        // Audio -> image: recordings 0 and 1 find their image first; recording 2 ranks image 2 third.
+        // Audio -> image: recordings 0 and 1 find their image first; recording 2 scores images 0 and 1 above its own: third.
         Assert.Equal(new Recall(2 / 3.0, 1, 1), report.AudioToImage);
-        // Image -> audio: image 0 is nearest to recording 0 (1.0 vs 0.995); image 1 to recording 1; image 2
-        // scores 0 with every recording, so the two wrong ones tie with the right one and it ranks third.
-        Assert.Equal(new Recall(2 / 3.0, 1, 1), report.ImageToAudio);
-        Assert.Equal((2 / 3.0 * 2 + 4) / 6, report.MeanRecall, 10);
+        // Image -> audio: image 0 is nearest to recording 0 (1.0 vs 0.995); image 1 to recording 1; image 2 scores 0 with
+        // every recording, so its right one ties with two wrong ones: first, second or third, each with chance 1/3.
+        Assert.Equal(1, report.ImageToAudio.R5);
+        Assert.Equal((1 + 1 + 1 / 3.0) / 3, report.ImageToAudio.R1, 12);
+        Assert.Equal((2 / 3.0 + 1 + 1 + (1 + 1 + 1 / 3.0) / 3 + 1 + 1) / 6, report.MeanRecall, 12);
     }
 
     [Fact]
@@ -37,14 +38,95 @@ public sealed class RetrievalMetricsTests
     }
 
     [Fact]
-    public void Identical_vectors_everywhere_are_no_better_than_last()
+    public void Identical_vectors_everywhere_score_chance()
     {
         var same = Unit(1, 1, 1);
         var recordings = Enumerable.Range(0, 20).Select(_ => new[] { same }).ToList();
         var images = Enumerable.Range(0, 20).Select(_ => new[] { same }).ToList();
         var report = RetrievalMetrics.Compute(recordings, images, Enumerable.Range(0, 20).Select(i => (i, i)).ToList());
-        Assert.Equal(new Recall(0, 0, 0), report.AudioToImage);
-        Assert.Equal(0, report.MeanRecall);
+        // Twenty items that all tie: the right one is at each rank with chance 1/20.
+        AssertRecall(1 / 20.0, 5 / 20.0, 10 / 20.0, report.AudioToImage);
+        AssertRecall(1 / 20.0, 5 / 20.0, 10 / 20.0, report.ImageToAudio);
+    }
+
+    internal static void AssertRecall(double r1, double r5, double r10, Recall actual)
+    {
+        Assert.Equal(r1, actual.R1, 12);
+        Assert.Equal(r5, actual.R5, 12);
+        Assert.Equal(r10, actual.R10, 12);
+    }
+
+    [Fact]
+    public void A_NaN_score_never_ranks_an_answer_first()
+    {
+        // One recording against three images, paired with image 0.
+        Assert.Equal(new Recall(0, 1, 1), RetrievalMetrics.FromScores([float.NaN, 0.5f, 0.1f], 1, 3, [(0, 0)]).AudioToImage);
+        Assert.Equal(new Recall(1, 1, 1), RetrievalMetrics.FromScores([0.2f, float.NaN, float.NaN], 1, 3, [(0, 0)]).AudioToImage);
+    }
+}
+
+public sealed class PromotionGateTests
+{
+    private const int Pairs = 10;
+    private static readonly PromotionGate Gate = new(minImprovement: 0.01, maxRegression: 0.02);
+
+    /// <summary>Scores [recording, image] of ten pairs (i with i) from a rule.</summary>
+    private static RetrievalReport Report(Func<int, int, float> score)
+    {
+        var scores = new float[Pairs * Pairs];
+        for (var i = 0; i < Pairs; i++)
+        {
+            for (var j = 0; j < Pairs; j++)
+            {
+                scores[i * Pairs + j] = score(i, j);
+            }
+        }
+        return RetrievalMetrics.FromScores(scores, Pairs, Pairs, Enumerable.Range(0, Pairs).Select(i => (i, i)).ToList());
+    }
+
+    [Fact]
+    public void A_candidate_that_only_breaks_the_active_versions_ties_is_not_promoted()
+    {
+        // The active version's audio vectors are all the same (empty transcripts): a recording's scores depend on the
+        // image alone, so every image ties all recordings. The candidate adds noise too small to reorder any images.
+        var noise = new Random(3);
+        var active = Report((_, j) => 0.01f * j);
+        var candidate = Report((_, j) => 0.01f * j + (float)(noise.NextDouble() * 1e-4));
+        // Image -> audio of the tied version is chance, not zero; audio -> image did not move.
+        RetrievalMetricsTests.AssertRecall(0.1, 0.5, 1, active.ImageToAudio);
+        Assert.Equal(active.AudioToImage, candidate.AudioToImage);
+
+        var decision = Gate.Decide(active, candidate);
+
+        Assert.False(decision.Promote);
+        Assert.Equal(0, decision.AudioToImageGain);
+        Assert.StartsWith("audio->image did not improve enough: audio->image 0.533 against 0.533 (+0.000, needs more than +0.01)", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_candidate_that_finds_images_from_audio_better_without_losing_the_other_way_is_promoted()
+    {
+        var active = Report((_, j) => 0.01f * j);
+        var candidate = Report((i, j) => i == j ? 1f : 0.01f * j);
+        var decision = Gate.Decide(active, candidate);
+        Assert.True(decision.Promote, decision.Reason);
+        // Active: recording i ranks its image 10 - i (nine images score higher for recording 0): mean of R@1, R@5, R@10 = (0.1 + 0.5 + 1) / 3.
+        Assert.Equal(1 - 1.6 / 3, decision.AudioToImageGain, 12);
+        Assert.StartsWith("better: audio->image 1.000 against 0.533 (+0.467", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_candidate_that_loses_more_than_the_allowed_image_to_audio_recall_is_not_promoted()
+    {
+        // Active: every image finds its recording first; recording i ranks its image 10 - i.
+        var active = Report((i, j) => i == j ? j + 0.5f : j);
+        // Candidate: every recording finds its image first; image j ranks its recording 10 - j.
+        var candidate = Report((i, j) => i == j ? 10f + i : 10f + i - 0.5f);
+        var decision = Gate.Decide(active, candidate);
+        Assert.False(decision.Promote, decision.Reason);
+        Assert.Equal(1 - 1.6 / 3, decision.AudioToImageGain, 12);
+        Assert.Equal(1.6 / 3 - 1, decision.ImageToAudioChange, 12);
+        Assert.StartsWith("image->audio fell too far: ", decision.Reason, StringComparison.Ordinal);
     }
 }
 

@@ -116,7 +116,7 @@ internal sealed class RunExecutor(
         var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader);
         var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader);
         var improvement = candidateReport.MeanRecall - activeReport.MeanRecall;
-        var promote = improvement > settings.MinImprovement;
+        var decision = new PromotionGate(settings.MinImprovement, settings.MaxRegression).Decide(activeReport, candidateReport);
         var metrics = new JsonObject
         {
             ["active_version"] = activeVersion,
@@ -124,7 +124,11 @@ internal sealed class RunExecutor(
             ["candidate"] = Node(candidateReport),
             ["improvement"] = improvement,
             ["min_improvement"] = settings.MinImprovement,
-            ["decision"] = promote ? "promote" : "reject",
+            ["max_regression"] = settings.MaxRegression,
+            ["audio_to_image_gain"] = decision.AudioToImageGain,
+            ["image_to_audio_change"] = decision.ImageToAudioChange,
+            ["decision"] = decision.Promote ? "promote" : "reject",
+            ["decision_reason"] = decision.Reason,
             ["train_pairs"] = train.Groups.Count,
             ["validation_pairs"] = validation.Groups.Count,
             ["epochs"] = trainer.Epochs,
@@ -171,12 +175,12 @@ internal sealed class RunExecutor(
 
     private async Task<RunOutcome> DecideAsync(TrainingRun run, int version, string status, JsonObject metrics, CancellationToken cancellationToken)
     {
-        var settings = options.Value;
         var candidate = metrics["candidate"]?["mean_recall"]?.GetValue<double>() ?? double.NaN;
         var active = metrics["active"]?["mean_recall"]?.GetValue<double>() ?? double.NaN;
         var activeVersion = metrics["active_version"]?.GetValue<int>();
+        var gate = metrics["decision_reason"]?.GetValue<string>();
         var comparison = string.Create(CultureInfo.InvariantCulture,
-            $"mean validation recall {candidate:F3} against {active:F3} of version {activeVersion} (Training:MinImprovement {settings.MinImprovement})");
+            $"mean validation recall {candidate:F3} against {active:F3} of version {activeVersion}") + (gate is null ? "" : $"; {gate}");
         if (metrics["decision"]?.GetValue<string>() != "promote")
         {
             if (status == "candidate")

@@ -7,8 +7,9 @@ public static class RetrievalMetrics
     /// <summary>
     /// Recall of recordings against images. A recording is its segments' unit vectors, an image item its
     /// frames' (one for a still); their similarity is the best pair of the two, as the index's
-    /// images_for_recording and recordings_for_image score. A query's rank is 1 + the number of wrong
-    /// answers scoring at least as high as its best right one, so ties count against it.
+    /// images_for_recording and recordings_for_image score. A query's best right answer ranks after every wrong
+    /// answer scoring higher; wrong answers scoring the same tie with it, and a tie is scored as every order of it
+    /// is equally likely (the expected recall over the ranks it spans), so vectors that all tie score chance.
     /// </summary>
     public static RetrievalReport Compute(IReadOnlyList<float[][]> recordings, IReadOnlyList<float[][]> images, IReadOnlyCollection<(int Recording, int Image)> positives)
     {
@@ -36,7 +37,7 @@ public static class RetrievalMetrics
     public static RetrievalReport FromScores(float[] scores, int n, int m, IReadOnlyCollection<(int Recording, int Image)> positives)
     {
         var right = new HashSet<(int, int)>(positives);
-        var audioRanks = new List<int>();
+        var audioRanks = new List<TiedRank>();
         for (var i = 0; i < n; i++)
         {
             if (Rank(j => scores[i * m + j], m, j => right.Contains((i, j))) is { } rank)
@@ -44,7 +45,7 @@ public static class RetrievalMetrics
                 audioRanks.Add(rank);
             }
         }
-        var imageRanks = new List<int>();
+        var imageRanks = new List<TiedRank>();
         for (var j = 0; j < m; j++)
         {
             if (Rank(i => scores[i * m + j], n, i => right.Contains((i, j))) is { } rank)
@@ -55,15 +56,17 @@ public static class RetrievalMetrics
         return new RetrievalReport(RecallOf(audioRanks), RecallOf(imageRanks), audioRanks.Count, imageRanks.Count);
     }
 
-    private static int? Rank(Func<int, float> score, int count, Func<int, bool> isRight)
+    private static TiedRank? Rank(Func<int, float> score, int count, Func<int, bool> isRight)
     {
+        // A NaN score is no evidence: it counts as the lowest, so it never ranks an answer first.
+        float Score(int k) => float.IsNaN(score(k)) ? float.NegativeInfinity : score(k);
         var best = float.NegativeInfinity;
         var any = false;
         for (var k = 0; k < count; k++)
         {
             if (isRight(k))
             {
-                best = MathF.Max(best, score(k));
+                best = MathF.Max(best, Score(k));
                 any = true;
             }
         }
@@ -71,21 +74,33 @@ public static class RetrievalMetrics
         {
             return null;
         }
-        var rank = 1;
+        var (above, tied) = (0, 0);
         for (var k = 0; k < count; k++)
         {
-            if (!isRight(k) && score(k) >= best)
+            if (!isRight(k))
             {
-                rank++;
+                var s = Score(k);
+                above += s > best ? 1 : 0;
+                tied += s == best ? 1 : 0;
             }
         }
-        return rank;
+        return new TiedRank(above, tied);
     }
 
-    private static Recall RecallOf(List<int> ranks)
+    private static Recall RecallOf(List<TiedRank> ranks)
         => ranks.Count == 0
             ? new Recall(0, 0, 0)
-            : new Recall(Share(ranks, 1), Share(ranks, 5), Share(ranks, 10));
+            : new Recall(Expected(ranks, 1), Expected(ranks, 5), Expected(ranks, 10));
 
-    private static double Share(List<int> ranks, int k) => ranks.Count(r => r <= k) / (double)ranks.Count;
+    private static double Expected(List<TiedRank> ranks, int k) => ranks.Sum(r => r.RecallAt(k)) / ranks.Count;
+
+    /// <summary>
+    /// The right answer's place: after <paramref name="Above"/> wrong answers that score higher, tied with
+    /// <paramref name="Tied"/> that score the same, so it is at rank Above + 1 ... Above + Tied + 1, each as likely.
+    /// </summary>
+    private readonly record struct TiedRank(int Above, int Tied)
+    {
+        /// <summary>The chance it is within the first <paramref name="k"/>.</summary>
+        public double RecallAt(int k) => Math.Clamp(k - Above, 0, Tied + 1) / (double)(Tied + 1);
+    }
 }

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace BrewClip.Models.Training;
 
-/// <summary>Validation recall both ways over the same pairs; <see cref="MeanRecall"/> is what the promotion gate compares.</summary>
+/// <summary>Validation recall both ways over the same pairs (the promotion gate, <see cref="PromotionGate"/>, weighs each direction).</summary>
 public sealed record RetrievalReport(
     [property: JsonPropertyName("audio_to_image")] Recall AudioToImage,
     [property: JsonPropertyName("image_to_audio")] Recall ImageToAudio,
