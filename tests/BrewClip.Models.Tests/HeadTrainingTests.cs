@@ -92,6 +92,53 @@ public sealed class HeadTrainingTests
     }
 
     [Fact]
+    public void An_early_stopping_run_ends_when_validation_stops_improving_and_keeps_the_best_epochs_heads()
+    {
+        var (train, validation, reader) = Task();
+        var audio = new AudioHead(Config, new Random(5));
+        var image = new ImageAdapter(Size);
+        double Score() => PromotionGate.Mean(HeadEvaluator.Evaluate(validation, audio, image, reader).AudioToImage);
+        var epochReports = new List<TrainingProgress>();
+        var trainer = new HeadTrainer(Options(epochs: 80) with { StopEarly = true, Patience = 3, MinSteps = 20 }, reader);
+
+        trainer.Train(train, audio, image, null, p => { if (p.Validation is not null) { epochReports.Add(p); } }, CancellationToken.None, Score);
+
+        // It learned (the same task reaches R@1 0.9 in 15 fixed epochs), then stopped well before the ceiling.
+        var scores = trainer.ValidationScores;
+        Assert.InRange(scores.Count, 5, 79);
+        Assert.StartsWith("no better validation score for 3 epochs (Training:Patience)", trainer.StopReason, StringComparison.Ordinal);
+        // The heads it returned are the best epoch's, not the last's.
+        Assert.Equal(scores.Max(), scores[trainer.BestEpoch!.Value - 1]);
+        Assert.Equal(scores.Max(), Score(), 12);
+        Assert.Equal(scores.Count - 3, trainer.BestEpoch);
+        Assert.True(HeadEvaluator.Evaluate(validation, audio, image, reader).AudioToImage.R1 >= 0.9, string.Join(", ", scores));
+        // Progress told each epoch's validation score and the best so far.
+        Assert.Equal(scores, epochReports.Select(p => p.Validation!.Value));
+        Assert.Equal(scores.Max(), epochReports[^1].BestValidation);
+    }
+
+    [Fact]
+    public void An_early_stopping_run_stops_at_its_step_ceiling_and_a_fixed_length_run_trains_every_epoch()
+    {
+        var (train, validation, reader) = Task();
+        var audio = new AudioHead(Config, new Random(5));
+        var image = new ImageAdapter(Size);
+        double Score() => PromotionGate.Mean(HeadEvaluator.Evaluate(validation, audio, image, reader).AudioToImage);
+
+        var capped = new HeadTrainer(Options(epochs: 80) with { StopEarly = true, MaxSteps = 8, MinSteps = 4 }, reader);
+        capped.Train(train, audio, image, null, null, CancellationToken.None, Score);
+        Assert.Equal(2, capped.ValidationScores.Count); // 4 steps an epoch
+        Assert.Equal("reached 8 steps (Training:MaxSteps)", capped.StopReason);
+
+        var fixedLength = new HeadTrainer(Options(epochs: 3), reader);
+        fixedLength.Train(train, new AudioHead(Config, new Random(5)), new ImageAdapter(Size), null, null, CancellationToken.None, () => 0);
+        Assert.Equal([0.0, 0.0, 0.0], fixedLength.ValidationScores);
+        Assert.Null(fixedLength.BestEpoch);
+        Assert.Null(fixedLength.StopReason);
+        Assert.Equal(12, fixedLength.Steps);
+    }
+
+    [Fact]
     public void A_run_with_the_same_seed_repeats_exactly()
     {
         var first = TrainAndEvaluate(Options(epochs: 3));

@@ -26,9 +26,28 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     /// <summary>The loss of the last step <see cref="Train"/> took (or its checkpoint recorded).</summary>
     public float LastLoss { get; private set; } = float.NaN;
 
-    /// <summary>Trains <paramref name="audio"/> and <paramref name="image"/> in place; returns the final logit scale.</summary>
+    /// <summary>Each epoch's validation score, in order, when <see cref="Train"/> was given a validation.</summary>
+    public IReadOnlyList<double> ValidationScores => _scores;
+
+    /// <summary>The epoch (1-based) whose heads <see cref="Train"/> returned with when it stopped early; null when it trained a fixed length.</summary>
+    public int? BestEpoch { get; private set; }
+
+    /// <summary>Why an early-stopping run ended (patience, steps or time); null for a fixed length.</summary>
+    public string? StopReason { get; private set; }
+
+    /// <summary>Optimiser steps taken in all (a resumed run counts its checkpoint's).</summary>
+    public int Steps { get; private set; }
+
+    private readonly List<double> _scores = [];
+
+    /// <summary>
+    /// Trains <paramref name="audio"/> and <paramref name="image"/> in place; returns the final logit scale. With
+    /// <see cref="TrainerOptions.StopEarly"/> and a <paramref name="validate"/> (a score of the heads as they are, higher
+    /// better, called after each epoch with the heads out of training mode), the run ends when the score stops improving
+    /// and the heads are those of the best epoch.
+    /// </summary>
     public float Train(IReadOnlyList<PairGroup> train, AudioHead audio, ImageAdapter image, string? checkpointFolder,
-        Action<TrainingProgress>? progress, CancellationToken cancellationToken)
+        Action<TrainingProgress>? progress, CancellationToken cancellationToken, Func<double>? validate = null)
     {
         if (train.Count < 2)
         {
@@ -45,8 +64,14 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             rateScale: (_, p) => p.Value.Size == 1 ? options.ScalarRateScale : 1f);
         var batchSize = Math.Min(options.BatchSize, train.Count);
         var stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
-        var totalSteps = stepsPerEpoch * options.Epochs;
-        var schedule = new WarmupCosineSchedule(options.LearningRate, Math.Max(1, (int)(options.WarmupFraction * totalSteps)), totalSteps);
+        var stopEarly = options.StopEarly && validate is not null;
+        // An early-stopping run's length is not known: the cosine spans its ceiling, and the warm-up a share of its minimum.
+        var totalSteps = stopEarly ? Math.Min(options.MaxSteps, stepsPerEpoch * options.Epochs) : stepsPerEpoch * options.Epochs;
+        var warmup = Math.Max(1, (int)(options.WarmupFraction * (stopEarly ? Math.Min(options.MinSteps, totalSteps) : totalSteps)));
+        var schedule = new WarmupCosineSchedule(options.LearningRate, warmup, totalSteps);
+        var best = double.NegativeInfinity;
+        var sinceBest = 0;
+        (AudioHead Audio, ImageAdapter Image)? bestHeads = null;
 
         var firstEpoch = 0;
         var lastLoss = float.NaN;
@@ -98,11 +123,64 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss), audio, image, optimizer);
                 CheckpointSaved?.Invoke(epoch + 1);
             }
+            if (validate is not null)
+            {
+                audio.Training = false;
+                image.Training = false;
+                var score = validate();
+                audio.Training = true;
+                image.Training = true;
+                _scores.Add(score);
+                if (score > best)
+                {
+                    (best, sinceBest) = (score, 0);
+                    if (stopEarly)
+                    {
+                        bestHeads = Copy(audio, image, bestHeads);
+                        BestEpoch = epoch + 1;
+                    }
+                }
+                else
+                {
+                    sinceBest++;
+                }
+                var seconds = Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss, samples / seconds,
+                    seconds / Math.Max(1, stepsThisSession) * Math.Max(0, totalSteps - optimizer.Steps), score, best));
+                if (stopEarly)
+                {
+                    StopReason = sinceBest >= options.Patience && optimizer.Steps >= options.MinSteps
+                            ? $"no better validation score for {sinceBest} epochs (Training:Patience) after {optimizer.Steps} steps"
+                        : optimizer.Steps >= options.MaxSteps ? $"reached {options.MaxSteps} steps (Training:MaxSteps)"
+                        : clock.Elapsed >= options.MaxDuration ? $"ran {clock.Elapsed.TotalMinutes:F0} minutes (Training:MaxMinutes)"
+                        : epoch + 1 == options.Epochs ? $"reached {options.Epochs} epochs (Training:MaxEpochs)"
+                        : null;
+                    if (StopReason is not null)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        if (bestHeads is { } kept)
+        {
+            audio.LoadWeights(kept.Audio);
+            image.LoadWeights(kept.Image);
         }
         audio.Training = false;
         image.Training = false;
         LastLoss = lastLoss;
+        Steps = optimizer.Steps;
         return MathF.Exp(logScale.Value.Value.Item());
+    }
+
+    /// <summary>A copy of the heads' weights (into <paramref name="into"/> when given).</summary>
+    private static (AudioHead, ImageAdapter) Copy(AudioHead audio, ImageAdapter image, (AudioHead Audio, ImageAdapter Image)? into)
+    {
+        var (audioCopy, imageCopy) = into ?? (new AudioHead(audio.Config, new Random(0)), new ImageAdapter(image.Size));
+        audioCopy.LoadWeights(audio);
+        imageCopy.LoadWeights(image);
+        return (audioCopy, imageCopy);
     }
 
     /// <summary>The loss of one batch: InfoNCE of the audio vectors against the images, plus the inner term.</summary>

@@ -5,7 +5,27 @@ namespace BrewClip.Models.Training;
 /// <summary>How the heads are trained (the Training service fills it from its options and the request).</summary>
 public sealed record TrainerOptions
 {
+    /// <summary>Epochs to train; with <see cref="StopEarly"/>, the most a run may train.</summary>
     public int Epochs { get; init; } = 10;
+
+    /// <summary>
+    /// Train until the validation score (given to <see cref="HeadTrainer.Train"/>) stops improving: after
+    /// <see cref="Patience"/> epochs without a better score once <see cref="MinSteps"/> steps are done, or at
+    /// <see cref="MaxSteps"/> steps or <see cref="MaxDuration"/>; the heads of the best epoch are kept.
+    /// </summary>
+    public bool StopEarly { get; init; }
+
+    /// <summary>Epochs without a better validation score before an early-stopping run ends.</summary>
+    public int Patience { get; init; } = 5;
+
+    /// <summary>Optimiser steps an early-stopping run takes at least (the loss barely moves in the first few dozen).</summary>
+    public int MinSteps { get; init; } = 100;
+
+    /// <summary>Optimiser steps an early-stopping run takes at most.</summary>
+    public int MaxSteps { get; init; } = 3000;
+
+    /// <summary>Wall time an early-stopping run takes at most (checked after each epoch).</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(30);
 
     public int BatchSize { get; init; } = 32;
 
