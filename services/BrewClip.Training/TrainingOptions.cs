@@ -18,8 +18,33 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(2, int.MaxValue)]
     public int MinPairs { get; set; } = 16;
 
+    /// <summary>
+    /// A fixed number of epochs for every run; unset (the default), a run trains until its validation recall stops
+    /// improving (<see cref="Patience"/>, <see cref="MinSteps"/>, <see cref="MaxSteps"/>, <see cref="MaxEpochs"/>,
+    /// <see cref="MaxMinutes"/>) and keeps its best epoch. A request's own epochs win over both.
+    /// </summary>
     [Range(1, 10_000)]
-    public int Epochs { get; set; } = 10;
+    public int? Epochs { get; set; }
+
+    /// <summary>Epochs without a better validation audio->image recall before a run ends.</summary>
+    [Range(1, 1000)]
+    public int Patience { get; set; } = 10;
+
+    /// <summary>Optimiser steps a run takes at least before it may stop for want of improvement.</summary>
+    [Range(1, 1_000_000)]
+    public int MinSteps { get; set; } = 300;
+
+    /// <summary>Optimiser steps a run takes at most.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxSteps { get; set; } = 3000;
+
+    /// <summary>Epochs a run trains at most.</summary>
+    [Range(1, 10_000)]
+    public int MaxEpochs { get; set; } = 500;
+
+    /// <summary>Minutes a run trains at most (checked after each epoch).</summary>
+    [Range(0.1, 10_000)]
+    public double MaxMinutes { get; set; } = 30;
 
     [Range(2, 4096)]
     public int BatchSize { get; set; } = 32;

@@ -51,7 +51,6 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
         var training = new Dictionary<string, string>
         {
             ["BREWCLIP__Training__Schedule"] = "00:00:00",
-            ["BREWCLIP__Training__Epochs"] = "40",
             ["BREWCLIP__Training__BatchSize"] = "16",
             ["BREWCLIP__Training__LearningRate"] = "0.002",
             ["BREWCLIP__Training__HeadWidth"] = "64",
@@ -136,7 +135,8 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             output.WriteLine($"first run: {first.Metrics}");
 
             // Version 0 is at chance (1 in 8 for audio -> image: every transcript of the fixture Whisper is the same). The trained
-            // heads find the class from voices they never heard: measured R@1 0.54 and mean recall 0.89 against 0.125 and 0.29.
+            // heads find the class from voices they never heard. Measured with the default schedule (until validation stops improving:
+            // 48 epochs, best 38, 384 steps, 12 s): R@1 0.75 and mean recall 0.94 against 0.125 and 0.41; 40 fixed epochs gave 0.54 and 0.89.
             // The thresholds leave room for another CPU's rounding: R@1 at least 0.4 (over 3x chance), mean recall 0.4 above.
             Assert.True(first.ActiveR1 <= 0.25, $"version 0's held-out audio -> image R@1 is {first.ActiveR1}; it should be near chance.\n{first.Metrics}");
             Assert.True(first.CandidateR1 >= 0.4 && first.CandidateMean >= first.ActiveMean + 0.4,

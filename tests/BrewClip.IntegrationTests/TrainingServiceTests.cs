@@ -17,6 +17,8 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
         var settings = new Dictionary<string, string>
         {
             ["BREWCLIP__Training__Schedule"] = "00:00:00",
+            // These tests are about the run's life (requests, cancel, resume, schedule): a fixed length keeps them short.
+            ["BREWCLIP__Training__Epochs"] = "10",
             ["BREWCLIP__Training__HeadWidth"] = "32",
             ["BREWCLIP__Training__Heads"] = "2",
             ["BREWCLIP__Training__Prompts"] = "2",

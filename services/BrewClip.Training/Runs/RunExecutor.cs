@@ -72,7 +72,12 @@ internal sealed class RunExecutor(
         var frameMatch = Enum.Parse<FrameMatch>(run.FrameMatch ?? settings.FrameMatch, ignoreCase: true);
         var trainer = new TrainerOptions
         {
-            Epochs = run.Epochs ?? settings.Epochs,
+            Epochs = run.Epochs ?? settings.Epochs ?? settings.MaxEpochs,
+            StopEarly = (run.Epochs ?? settings.Epochs) is null,
+            Patience = settings.Patience,
+            MinSteps = settings.MinSteps,
+            MaxSteps = settings.MaxSteps,
+            MaxDuration = TimeSpan.FromMinutes(settings.MaxMinutes),
             BatchSize = settings.BatchSize,
             LearningRate = (float)settings.LearningRate,
             WeightDecay = (float)settings.WeightDecay,
@@ -99,8 +104,11 @@ internal sealed class RunExecutor(
             basis = $"fresh heads (version {activeVersion} is the zero-shot model they start as)";
         }
 
-        logger.LogInformation("Training run {Run}: {Train} train and {Validation} validation pairs, {Epochs} epochs, frame match {FrameMatch}, from {Basis}",
-            run.Id, train.Groups.Count, validation.Groups.Count, trainer.Epochs, frameMatch, basis);
+        var length = trainer.StopEarly
+            ? $"until validation stops improving (at most {trainer.Epochs} epochs, {trainer.MaxSteps} steps, {settings.MaxMinutes} minutes)"
+            : $"{trainer.Epochs} epochs";
+        logger.LogInformation("Training run {Run}: {Train} train and {Validation} validation pairs, {Length}, frame match {FrameMatch}, from {Basis}",
+            run.Id, train.Groups.Count, validation.Groups.Count, length, frameMatch, basis);
         var checkpoint = checkpoints.LocalFolder(run.Id);
         await checkpoints.RestoreAsync(run.Id, stoppingToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
@@ -109,7 +117,8 @@ internal sealed class RunExecutor(
         {
             CheckpointSaved = epochs => checkpoints.UploadAsync(run.Id, epochs, stoppingToken).GetAwaiter().GetResult(),
         };
-        var logitScale = await TrainAsync(run, headTrainer, train.Groups, audio, image, checkpoint, "training", stoppingToken).ConfigureAwait(false);
+        var logitScale = await TrainAsync(run, headTrainer, train.Groups, audio, image, checkpoint, "training",
+            () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, audio, image, reader).AudioToImage), stoppingToken).ConfigureAwait(false);
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
         await runs.SetMessageAsync(run.Id, "evaluating on the validation pairs", stoppingToken).ConfigureAwait(false);
@@ -131,7 +140,12 @@ internal sealed class RunExecutor(
             ["decision_reason"] = decision.Reason,
             ["train_pairs"] = train.Groups.Count,
             ["validation_pairs"] = validation.Groups.Count,
-            ["epochs"] = trainer.Epochs,
+            ["epochs"] = headTrainer.ValidationScores.Count > 0 ? headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count : trainer.Epochs,
+            ["steps"] = headTrainer.Steps,
+            ["stopped_early"] = trainer.StopEarly,
+            ["best_epoch"] = headTrainer.BestEpoch,
+            ["stop_reason"] = headTrainer.StopReason,
+            ["validation_by_epoch"] = new JsonArray(headTrainer.ValidationScores.Select(score => (JsonNode?)Math.Round(score, 4)).ToArray()),
             ["frame_match"] = frameMatch.ToString().ToLowerInvariant(),
             ["seed"] = trainer.Seed,
             ["inner_outer_weight"] = trainer.InnerOuterWeight,
@@ -160,7 +174,9 @@ internal sealed class RunExecutor(
                 var ablationAudio = new AudioHead(config, new Random(settings.Seed));
                 var ablationImage = new ImageAdapter(HeadFolder.IndexWidth);
                 await TrainAsync(run, new HeadTrainer(trainer with { Channels = channels }, reader), train.Groups, ablationAudio, ablationImage, null,
-                    $"ablation {name.Replace('_', '-')}", stoppingToken).ConfigureAwait(false);
+                    $"ablation {name.Replace('_', '-')}",
+                    () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels).AudioToImage),
+                    stoppingToken).ConfigureAwait(false);
                 ablations[name] = Node(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels));
             }
             metrics["ablations"] = ablations;
@@ -168,7 +184,7 @@ internal sealed class RunExecutor(
 
         var headsUri = await UploadHeadsAsync(run, audio, image, stoppingToken).ConfigureAwait(false);
         var description = string.Create(CultureInfo.InvariantCulture,
-            $"trained by run {run.Id} on {train.Groups.Count} pairs ({trainer.Epochs} epochs, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
+            $"trained by run {run.Id} on {train.Groups.Count} pairs ({metrics["epochs"]} epochs{(headTrainer.BestEpoch is { } bestEpoch ? $", best {bestEpoch}" : "")}, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
         var version = await registry.RegisterAsync(headsUri, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
         return await DecideAsync(run, version, "candidate", metrics, stoppingToken).ConfigureAwait(false);
     }
@@ -207,7 +223,7 @@ internal sealed class RunExecutor(
 
     /// <summary>Trains on a worker thread, writing progress every Training:ProgressSeconds and stopping within a step of a cancellation.</summary>
     private async Task<float> TrainAsync(TrainingRun run, HeadTrainer trainer, List<PairGroup> train, AudioHead audio, ImageAdapter image,
-        string? checkpoint, string what, CancellationToken stoppingToken)
+        string? checkpoint, string what, Func<double> validate, CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var interval = TimeSpan.FromSeconds(options.Value.ProgressSeconds);
@@ -215,13 +231,18 @@ internal sealed class RunExecutor(
         var cancelled = false;
         void Report(TrainingProgress progress)
         {
-            if (lastReport.Elapsed < interval && progress.Step < progress.TotalSteps)
+            // An epoch's validation is always written; steps every Training:ProgressSeconds.
+            if (progress.Validation is null && lastReport.Elapsed < interval && progress.Step < progress.TotalSteps)
             {
                 return;
             }
             lastReport.Restart();
+            var upTo = trainer.Options.StopEarly ? $"up to {progress.Epochs}" : $"{progress.Epochs}";
             var message = string.Create(CultureInfo.InvariantCulture,
-                $"{what}: epoch {progress.Epoch}/{progress.Epochs}, step {progress.Step}/{progress.TotalSteps}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s");
+                $"{what}: epoch {progress.Epoch}/{upTo}, step {progress.Step}/{progress.TotalSteps}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s")
+                + (progress.Validation is { } score
+                    ? string.Create(CultureInfo.InvariantCulture, $", validation audio->image recall {score:F3} (best {progress.BestValidation:F3})")
+                    : "");
             try
             {
                 if (runs.ReportAsync(run.Id, progress, message, stop.Token).GetAwaiter().GetResult())
@@ -238,7 +259,7 @@ internal sealed class RunExecutor(
         }
         try
         {
-            return await Task.Run(() => trainer.Train(train, audio, image, checkpoint, Report, stop.Token), stop.Token).ConfigureAwait(false);
+            return await Task.Run(() => trainer.Train(train, audio, image, checkpoint, Report, stop.Token, validate), stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancelled && !stoppingToken.IsCancellationRequested)
         {

@@ -16,10 +16,10 @@ public sealed record TrainerOptions
     public bool StopEarly { get; init; }
 
     /// <summary>Epochs without a better validation score before an early-stopping run ends.</summary>
-    public int Patience { get; init; } = 5;
+    public int Patience { get; init; } = 10;
 
     /// <summary>Optimiser steps an early-stopping run takes at least (the loss barely moves in the first few dozen).</summary>
-    public int MinSteps { get; init; } = 100;
+    public int MinSteps { get; init; } = 300;
 
     /// <summary>Optimiser steps an early-stopping run takes at most.</summary>
     public int MaxSteps { get; init; } = 3000;
