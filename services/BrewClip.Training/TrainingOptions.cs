@@ -100,6 +100,10 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double MaxRegression { get; set; } = 0.02;
 
+    /// <summary>With fewer validation recordings than this the gate cannot judge a candidate, and does not promote it.</summary>
+    [Range(1, 1_000_000)]
+    public int MinValidationPairs { get; set; } = 20;
+
     /// <summary>Also train and report pipeline-only and acoustic-only heads (three trainings instead of one).</summary>
     public bool Ablations { get; set; }
 

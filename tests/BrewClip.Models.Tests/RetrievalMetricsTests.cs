@@ -100,7 +100,8 @@ public sealed class PromotionGateTests
 
         Assert.False(decision.Promote);
         Assert.Equal(0, decision.AudioToImageGain);
-        Assert.StartsWith("audio->image did not improve enough: audio->image 0.533 against 0.533 (+0.000, needs more than +0.01)", decision.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("audio->image did not improve enough: audio->image 0.533 against 0.533 (+0.000, 95% interval +0.000 to +0.000, needs more than +0.01)",
+            decision.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,6 +114,50 @@ public sealed class PromotionGateTests
         // Active: recording i ranks its image 10 - i (nine images score higher for recording 0): mean of R@1, R@5, R@10 = (0.1 + 0.5 + 1) / 3.
         Assert.Equal(1 - 1.6 / 3, decision.AudioToImageGain, 12);
         Assert.StartsWith("better: audio->image 1.000 against 0.533 (+0.467", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gain_that_one_query_makes_is_within_noise_and_not_promoted()
+    {
+        // Twenty recordings, each finding its image tenth (mean of R@1, R@5, R@10: 1/3); the candidate moves one of them to first.
+        var byQuery = Enumerable.Repeat(1 / 3.0, 20).ToArray();
+        var active = new RetrievalReport(new Recall(0, 0, 1), new Recall(0, 0, 1), 20, 20) { AudioToImageByQuery = new QueryRecalls(byQuery) };
+        var improved = byQuery.ToArray();
+        improved[7] = 1;
+        var candidate = new RetrievalReport(new Recall(1 / 20.0, 1 / 20.0, 1), new Recall(0, 0, 1), 20, 20) { AudioToImageByQuery = new QueryRecalls(improved) };
+
+        var decision = Gate.Decide(active, candidate);
+
+        // The mean gain (2/3 / 20 = 0.033) clears +0.01, but a third of resamples leave that recording out.
+        Assert.Equal(2 / 3.0 / 20, decision.AudioToImageGain, 12);
+        Assert.Equal(0, decision.GainInterval!.Value.Low);
+        Assert.False(decision.Promote);
+        Assert.StartsWith("audio->image did not improve beyond noise: audio->image 0.367 against 0.333 (+0.033, 95% interval +0.000 to +0.100", decision.Reason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Too_few_validation_recordings_cannot_be_judged()
+    {
+        var active = Report((_, j) => 0.01f * j);
+        var candidate = Report((i, j) => i == j ? 1f : 0.01f * j);
+        var decision = new PromotionGate(minImprovement: 0.01, maxRegression: 0.02, minValidationRecordings: 20).Decide(active, candidate);
+        Assert.False(decision.Promote);
+        Assert.StartsWith("cannot judge with fewer than 20 validation recordings: ", decision.Reason, StringComparison.Ordinal);
+        Assert.EndsWith(", 10 validation recordings", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_bootstrap_interval_holds_the_mean_gain_and_repeats_for_the_same_queries()
+    {
+        var active = new[] { 0.1, 0.5, 0.2, 0.9, 0.3, 0.3, 0.6, 0.1 };
+        var candidate = new[] { 0.6, 0.5, 0.9, 1.0, 0.2, 0.8, 0.6, 0.7 };
+        var (low, high) = PromotionGate.GainInterval(active, candidate)!.Value;
+        var mean = candidate.Zip(active, (c, a) => c - a).Average();
+        Assert.True(low < mean && mean < high, $"{low} {mean} {high}");
+        Assert.True(low > 0, $"{low}");
+        Assert.Equal((low, high), PromotionGate.GainInterval(active, candidate));
+        Assert.Null(PromotionGate.GainInterval(active, candidate[..4]));
     }
 
     [Fact]

@@ -125,7 +125,7 @@ internal sealed class RunExecutor(
         var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader);
         var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader);
         var improvement = candidateReport.MeanRecall - activeReport.MeanRecall;
-        var decision = new PromotionGate(settings.MinImprovement, settings.MaxRegression).Decide(activeReport, candidateReport);
+        var decision = new PromotionGate(settings.MinImprovement, settings.MaxRegression, settings.MinValidationPairs).Decide(activeReport, candidateReport);
         var metrics = new JsonObject
         {
             ["active_version"] = activeVersion,
@@ -135,6 +135,8 @@ internal sealed class RunExecutor(
             ["min_improvement"] = settings.MinImprovement,
             ["max_regression"] = settings.MaxRegression,
             ["audio_to_image_gain"] = decision.AudioToImageGain,
+            ["audio_to_image_gain_interval"] = decision.GainInterval is { } interval ? new JsonArray(interval.Low, interval.High) : null,
+            ["min_validation_pairs"] = settings.MinValidationPairs,
             ["image_to_audio_change"] = decision.ImageToAudioChange,
             ["decision"] = decision.Promote ? "promote" : "reject",
             ["decision_reason"] = decision.Reason,

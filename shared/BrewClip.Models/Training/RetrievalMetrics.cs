@@ -53,7 +53,10 @@ public static class RetrievalMetrics
                 imageRanks.Add(rank);
             }
         }
-        return new RetrievalReport(RecallOf(audioRanks), RecallOf(imageRanks), audioRanks.Count, imageRanks.Count);
+        return new RetrievalReport(RecallOf(audioRanks), RecallOf(imageRanks), audioRanks.Count, imageRanks.Count)
+        {
+            AudioToImageByQuery = new QueryRecalls(audioRanks.Select(r => (r.RecallAt(1) + r.RecallAt(5) + r.RecallAt(10)) / 3).ToArray()),
+        };
     }
 
     private static TiedRank? Rank(Func<int, float> score, int count, Func<int, bool> isRight)

@@ -10,6 +10,10 @@ public sealed record RetrievalReport(
     [property: JsonPropertyName("images")] int Images)
 {
     /// <summary>R@1, R@5 and R@10 in both directions, averaged (R@10 alone saturates on a small validation set).</summary>
+    /// <summary>Audio->image recall of each recording queried, in order: what the promotion gate's bootstrap resamples.</summary>
+    [JsonIgnore]
+    public QueryRecalls AudioToImageByQuery { get; init; } = QueryRecalls.Empty;
+
     [JsonPropertyName("mean_recall")]
     public double MeanRecall => (AudioToImage.R1 + AudioToImage.R5 + AudioToImage.R10 + ImageToAudio.R1 + ImageToAudio.R5 + ImageToAudio.R10) / 6;
 }
