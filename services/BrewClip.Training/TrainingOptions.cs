@@ -100,6 +100,13 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double MaxRegression { get; set; } = 0.02;
 
+    /// <summary>
+    /// Images of the index (besides the validation pairs' own) that audio->image recall is measured against, as a search
+    /// over the index would rank them; 0 measures against the validation images alone.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int GalleryImages { get; set; } = 10_000;
+
     /// <summary>With fewer validation recordings than this the gate cannot judge a candidate, and does not promote it.</summary>
     [Range(1, 1_000_000)]
     public int MinValidationPairs { get; set; } = 20;

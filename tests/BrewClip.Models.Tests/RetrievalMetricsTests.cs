@@ -49,6 +49,25 @@ public sealed class RetrievalMetricsTests
         AssertRecall(1 / 20.0, 5 / 20.0, 10 / 20.0, report.ImageToAudio);
     }
 
+    [Fact]
+    public void Images_of_the_rest_of_the_index_compete_for_audio_queries_and_ask_none_of_their_own()
+    {
+        // Version 0 (no heads): a recording is its transcript's embedding, an image its CLIP embedding.
+        static PairGroup Pair(long recording, float[] said, long image, float[] looks)
+            => new(recording, image, [new SegmentFeatures(0, 0, 1, said, "t", "e")], [new FrameFeatures(image, looks)]);
+        PairGroup[] pairs = [Pair(1, Unit(1, 0.2f, 0), 10, Unit(1, 0, 0)), Pair(2, Unit(0, 1, 0), 20, Unit(0, 1, 0))];
+        // Another image of the index, nearer to recording 1 than its own; and image 10 again, which is not counted twice.
+        GalleryImage[] gallery = [new(30, [new FrameFeatures(31, Unit(1, 0.2f, 0))]), new(10, [new FrameFeatures(10, Unit(1, 0, 0))])];
+
+        var alone = HeadEvaluator.Evaluate(pairs, null, null, reader: null!);
+        var inIndex = HeadEvaluator.Evaluate(pairs, null, null, reader: null!, gallery: gallery);
+
+        AssertRecall(1, 1, 1, alone.AudioToImage);
+        AssertRecall(0.5, 1, 1, inIndex.AudioToImage);
+        Assert.Equal(2, inIndex.Images);
+        Assert.Equal(alone.ImageToAudio, inIndex.ImageToAudio);
+    }
+
     internal static void AssertRecall(double r1, double r5, double r10, Recall actual)
     {
         Assert.Equal(r1, actual.R1, 12);

@@ -91,4 +91,36 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
         }
         return new Loaded(groups, without);
     }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> images of the index that may hold vectors and have cached features (the lowest
+    /// ids: the same ones run after run), grouped by their media as a video's frames are one answer; none when 0.
+    /// </summary>
+    public async Task<List<GalleryImage>> LoadGalleryAsync(int limit, CancellationToken cancellationToken)
+    {
+        var gallery = new List<GalleryImage>();
+        if (limit == 0)
+        {
+            return gallery;
+        }
+        await using var command = dataSource.CreateCommand("""
+            select i.media_id, i.id, f.image_embeds
+            from (select image_id, image_embeds from brewclip.backfill_images order by image_id limit $1) f
+            join brewclip.images i on i.id = f.image_id
+            order by i.media_id, i.frame_index nulls first
+            """);
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        List<FrameFeatures>? frames = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var media = reader.GetInt64(0);
+            if (gallery.Count == 0 || gallery[^1].Key != media)
+            {
+                gallery.Add(new GalleryImage(media, frames = []));
+            }
+            frames!.Add(new FrameFeatures(reader.GetInt64(1), reader.GetFieldValue<Pgvector.Vector>(2).ToArray()));
+        }
+        return gallery;
+    }
 }

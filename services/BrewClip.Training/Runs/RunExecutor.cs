@@ -54,6 +54,7 @@ internal sealed class RunExecutor(
         await runs.SetMessageAsync(run.Id, "loading pairs", stoppingToken).ConfigureAwait(false);
         var train = await pairs.LoadAsync("train", run.StartedAt, stoppingToken).ConfigureAwait(false);
         var validation = await pairs.LoadAsync("validation", run.StartedAt, stoppingToken).ConfigureAwait(false);
+        var gallery = await pairs.LoadGalleryAsync(settings.GalleryImages, stoppingToken).ConfigureAwait(false);
         var waiting = train.WithoutFeatures + validation.WithoutFeatures;
         var waitingNote = waiting > 0 ? $" ({waiting} more wait for their cached features)" : "";
         if (train.Groups.Count < settings.MinPairs)
@@ -118,12 +119,12 @@ internal sealed class RunExecutor(
             CheckpointSaved = epochs => checkpoints.UploadAsync(run.Id, epochs, stoppingToken).GetAwaiter().GetResult(),
         };
         var logitScale = await TrainAsync(run, headTrainer, train.Groups, audio, image, checkpoint, "training",
-            () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, audio, image, reader).AudioToImage), stoppingToken).ConfigureAwait(false);
+            () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, audio, image, reader, gallery: gallery).AudioToImage), stoppingToken).ConfigureAwait(false);
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
         await runs.SetMessageAsync(run.Id, "evaluating on the validation pairs", stoppingToken).ConfigureAwait(false);
-        var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader);
-        var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader);
+        var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader, gallery: gallery);
+        var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader, gallery: gallery);
         var improvement = candidateReport.MeanRecall - activeReport.MeanRecall;
         var decision = new PromotionGate(settings.MinImprovement, settings.MaxRegression, settings.MinValidationPairs).Decide(activeReport, candidateReport);
         var metrics = new JsonObject
@@ -142,6 +143,7 @@ internal sealed class RunExecutor(
             ["decision_reason"] = decision.Reason,
             ["train_pairs"] = train.Groups.Count,
             ["validation_pairs"] = validation.Groups.Count,
+            ["gallery_images"] = gallery.Sum(g => g.Frames.Count),
             ["epochs"] = headTrainer.ValidationScores.Count > 0 ? headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count : trainer.Epochs,
             ["steps"] = headTrainer.Steps,
             ["stopped_early"] = trainer.StopEarly,
@@ -177,9 +179,9 @@ internal sealed class RunExecutor(
                 var ablationImage = new ImageAdapter(HeadFolder.IndexWidth);
                 await TrainAsync(run, new HeadTrainer(trainer with { Channels = channels }, reader), train.Groups, ablationAudio, ablationImage, null,
                     $"ablation {name.Replace('_', '-')}",
-                    () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels).AudioToImage),
+                    () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery).AudioToImage),
                     stoppingToken).ConfigureAwait(false);
-                ablations[name] = Node(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels));
+                ablations[name] = Node(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery));
             }
             metrics["ablations"] = ablations;
         }

@@ -7,12 +7,14 @@ namespace BrewClip.Models.Training;
 /// <summary>
 /// Validation recall of a model version on pairs: every segment of each recording through the audio head
 /// (or, for version 0, CLIP's normalised text embedding), every image through the image adapter (or CLIP's
-/// normalised image embedding), scored as <see cref="RetrievalMetrics"/> does.
+/// normalised image embedding), scored as <see cref="RetrievalMetrics"/> does. Images of a <c>gallery</c> (the rest of
+/// the index) join the pairs' images as wrong answers for the audio queries, so audio->image recall is what a search
+/// over the index would find; image->audio queries are the pairs' images alone.
 /// </summary>
 public static class HeadEvaluator
 {
     public static RetrievalReport Evaluate(IReadOnlyList<PairGroup> pairs, AudioHead? audio, ImageAdapter? image, ISegmentReader reader,
-        AudioChannels channels = AudioChannels.Both)
+        AudioChannels channels = AudioChannels.Both, IReadOnlyList<GalleryImage>? gallery = null)
     {
         using var _ = GradMode.Disable();
         var recordingIndex = new Dictionary<long, int>();
@@ -33,6 +35,13 @@ public static class HeadEvaluator
                 images.Add(ImageVectors(group.Frames, image));
             }
             positives.Add((r, i));
+        }
+        foreach (var other in gallery ?? [])
+        {
+            if (imageIndex.TryAdd(other.Key, images.Count))
+            {
+                images.Add(ImageVectors(other.Frames, image));
+            }
         }
         return RetrievalMetrics.Compute(recordings, images, positives);
     }
