@@ -5,6 +5,7 @@ using BrewClip.Contracts;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Heads;
+using BrewClip.Models.Training;
 using BrewClip.Storage;
 using BrewClip.Storage.Artifacts;
 using Npgsql;
@@ -214,15 +215,14 @@ internal static class ModelVersionsCommands
 
         private static string SummarizeMetrics(string json)
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            if (root.TryGetProperty("candidate", out var candidate) && candidate.TryGetProperty("mean_recall", out var mean)
-                && root.TryGetProperty("active", out var active) && active.TryGetProperty("mean_recall", out var activeMean))
+            if (TrainingMetrics.FromJson(json) is { } trained)
             {
                 // A trained version: its validation recall against the version it was measured with.
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"mean validation recall {mean.GetDouble():0.###} (version {root.GetProperty("active_version").GetInt32()}: {activeMean.GetDouble():0.###}), R@1 audio->image {candidate.GetProperty("audio_to_image").GetProperty("r1").GetDouble():0.###}");
+                    $"mean validation recall {trained.Candidate.MeanRecall:0.###} (version {trained.ActiveVersion}: {trained.Active.MeanRecall:0.###}), R@1 audio->image {trained.Candidate.AudioToImage.R1:0.###}");
             }
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
             return string.Join(", ", root.EnumerateObject()
                 .Where(p => p.Value.ValueKind == JsonValueKind.Number)
                 .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Value.GetDouble():0.###}")));

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using BrewClip.Contracts;
 using BrewClip.Hosting.Options;
+using BrewClip.Models.Training;
 using BrewClip.Storage;
 using Npgsql;
 
@@ -233,16 +233,14 @@ internal static class TrainingCommands
 
         private static string? Recall(string json)
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            if (!root.TryGetProperty("candidate", out var candidate) || !root.TryGetProperty("active", out var active))
+            if (TrainingMetrics.FromJson(json) is not { } metrics)
             {
                 return null;
             }
-            static string Of(JsonElement report) => string.Create(CultureInfo.InvariantCulture,
-                $"R@1/5/10 a->i {report.GetProperty("audio_to_image").GetProperty("r1").GetDouble():F2}/{report.GetProperty("audio_to_image").GetProperty("r5").GetDouble():F2}/{report.GetProperty("audio_to_image").GetProperty("r10").GetDouble():F2}"
-                + $" i->a {report.GetProperty("image_to_audio").GetProperty("r1").GetDouble():F2}/{report.GetProperty("image_to_audio").GetProperty("r5").GetDouble():F2}/{report.GetProperty("image_to_audio").GetProperty("r10").GetDouble():F2}");
-            return $"candidate {Of(candidate)} vs active v{root.GetProperty("active_version").GetInt32()} {Of(active)}";
+            static string Of(RetrievalReport report) => string.Create(CultureInfo.InvariantCulture,
+                $"R@1/5/10 a->i {report.AudioToImage.R1:F2}/{report.AudioToImage.R5:F2}/{report.AudioToImage.R10:F2}"
+                + $" i->a {report.ImageToAudio.R1:F2}/{report.ImageToAudio.R5:F2}/{report.ImageToAudio.R10:F2}");
+            return $"candidate {Of(metrics.Candidate)} vs active v{metrics.ActiveVersion} {Of(metrics.Active)}";
         }
     }
 }

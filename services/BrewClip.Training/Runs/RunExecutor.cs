@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using BrewClip.Models;
 using BrewClip.Models.Heads;
 using BrewClip.Models.Training;
 using BrewClip.Storage;
 using BrewClip.Storage.Artifacts;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Training.Data;
 using BrewClip.Training.ModelVersions;
 using Microsoft.Extensions.Options;
@@ -39,7 +38,7 @@ internal sealed class RunExecutor(
         if (await runs.CandidateOfAsync(run.Id, stoppingToken).ConfigureAwait(false) is { } registered)
         {
             // Killed after registering its candidate: only the decision is left.
-            return await DecideAsync(run, registered.Version, registered.Status, JsonNode.Parse(registered.MetricsJson)!.AsObject(), stoppingToken).ConfigureAwait(false);
+            return await DecideAsync(run, registered.Version, registered.Status, registered.Metrics, stoppingToken).ConfigureAwait(false);
         }
         if (!run.Force)
         {
@@ -127,52 +126,48 @@ internal sealed class RunExecutor(
         var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader, gallery: gallery);
         var improvement = candidateReport.MeanRecall - activeReport.MeanRecall;
         var decision = new PromotionGate(settings.MinImprovement, settings.MaxRegression, settings.MinValidationPairs).Decide(activeReport, candidateReport);
-        var metrics = new JsonObject
+        var metrics = new TrainingMetrics
         {
-            ["active_version"] = activeVersion,
-            ["active"] = Node(activeReport),
-            ["candidate"] = Node(candidateReport),
-            ["improvement"] = improvement,
-            ["min_improvement"] = settings.MinImprovement,
-            ["max_regression"] = settings.MaxRegression,
-            ["audio_to_image_gain"] = decision.AudioToImageGain,
-            ["audio_to_image_gain_interval"] = decision.GainInterval is { } interval ? new JsonArray(interval.Low, interval.High) : null,
-            ["min_validation_pairs"] = settings.MinValidationPairs,
-            ["image_to_audio_change"] = decision.ImageToAudioChange,
-            ["decision"] = decision.Promote ? "promote" : "reject",
-            ["decision_reason"] = decision.Reason,
-            ["train_pairs"] = train.Groups.Count,
-            ["validation_pairs"] = validation.Groups.Count,
-            ["gallery_images"] = gallery.Sum(g => g.Frames.Count),
-            ["epochs"] = headTrainer.ValidationScores.Count > 0 ? headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count : trainer.Epochs,
-            ["steps"] = headTrainer.Steps,
-            ["stopped_early"] = trainer.StopEarly,
-            ["best_epoch"] = headTrainer.BestEpoch,
-            ["stop_reason"] = headTrainer.StopReason,
-            ["validation_by_epoch"] = new JsonArray(headTrainer.ValidationScores.Select(score => (JsonNode?)Math.Round(score, 4)).ToArray()),
-            ["frame_match"] = frameMatch.ToString().ToLowerInvariant(),
-            ["seed"] = trainer.Seed,
-            ["inner_outer_weight"] = trainer.InnerOuterWeight,
-            ["acoustic_pool"] = config.FramePool,
-            ["started_from"] = basis,
-            ["logit_scale"] = logitScale,
-            ["acoustic_gate"] = audio.AcousticGate.Value.Item(),
-            ["train_seconds"] = Math.Round(trainSeconds, 1),
-            ["resumed_from_epoch"] = headTrainer.ResumedFromEpoch,
-            ["final_loss"] = float.IsFinite(headTrainer.LastLoss) ? headTrainer.LastLoss : null,
+            ActiveVersion = activeVersion,
+            Active = activeReport,
+            Candidate = candidateReport,
+            Improvement = candidateReport.MeanRecall - activeReport.MeanRecall,
+            MinImprovement = settings.MinImprovement,
+            MaxRegression = settings.MaxRegression,
+            MinValidationPairs = settings.MinValidationPairs,
+            AudioToImageGain = decision.AudioToImageGain,
+            AudioToImageGainInterval = decision.GainInterval is { } interval ? [interval.Low, interval.High] : null,
+            ImageToAudioChange = decision.ImageToAudioChange,
+            Decision = decision.Promote ? TrainingDecision.Promote : TrainingDecision.Reject,
+            DecisionReason = decision.Reason,
+            TrainPairs = train.Groups.Count,
+            ValidationPairs = validation.Groups.Count,
+            GalleryImages = gallery.Sum(g => g.Frames.Count),
+            Epochs = headTrainer.ValidationScores.Count > 0 ? headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count : trainer.Epochs,
+            Steps = headTrainer.Steps,
+            StoppedEarly = trainer.StopEarly,
+            BestEpoch = headTrainer.BestEpoch,
+            StopReason = headTrainer.StopReason,
+            ValidationByEpoch = headTrainer.ValidationScores.Select(score => Math.Round(score, 4)).ToArray(),
+            FrameMatch = frameMatch.ToString().ToLowerInvariant(),
+            Seed = trainer.Seed,
+            InnerOuterWeight = trainer.InnerOuterWeight,
+            AcousticPool = config.FramePool,
+            StartedFrom = basis,
+            LogitScale = logitScale,
+            AcousticGate = audio.AcousticGate.Value.Item(),
+            TrainSeconds = Math.Round(trainSeconds, 1),
+            ResumedFromEpoch = headTrainer.ResumedFromEpoch,
+            FinalLoss = float.IsFinite(headTrainer.LastLoss) ? headTrainer.LastLoss : null,
         };
         if (HeadEvaluator.EvaluateVideos(validation.Groups, activeAudio, activeImage, reader) is { } activeVideos)
         {
             // Videos' audio span by span against their frames in order: what the frame match is for.
-            metrics["video_temporal"] = new JsonObject
-            {
-                ["active"] = Node(activeVideos),
-                ["candidate"] = Node(HeadEvaluator.EvaluateVideos(validation.Groups, audio, image, reader)!),
-            };
+            metrics = metrics with { VideoTemporal = new VersionComparison(activeVideos, HeadEvaluator.EvaluateVideos(validation.Groups, audio, image, reader)!) };
         }
         if (settings.Ablations)
         {
-            var ablations = new JsonObject();
+            var ablations = new Dictionary<string, RetrievalReport>();
             foreach (var (name, channels) in new[] { ("pipeline_only", AudioChannels.Pipeline), ("acoustic_only", AudioChannels.Acoustic) })
             {
                 var ablationAudio = new AudioHead(config, new Random(settings.Seed));
@@ -181,47 +176,44 @@ internal sealed class RunExecutor(
                     $"ablation {name.Replace('_', '-')}",
                     () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery).AudioToImage),
                     stoppingToken).ConfigureAwait(false);
-                ablations[name] = Node(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery));
+                ablations[name] = HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery);
             }
-            metrics["ablations"] = ablations;
+            metrics = metrics with { Ablations = ablations };
         }
 
         var headsUri = await UploadHeadsAsync(run, audio, image, stoppingToken).ConfigureAwait(false);
         var description = string.Create(CultureInfo.InvariantCulture,
-            $"trained by run {run.Id} on {train.Groups.Count} pairs ({metrics["epochs"]} epochs{(headTrainer.BestEpoch is { } bestEpoch ? $", best {bestEpoch}" : "")}, {metrics["frame_match"]}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
-        var version = await registry.RegisterAsync(headsUri, description, run.Id, metrics.ToJsonString(), stoppingToken).ConfigureAwait(false);
-        return await DecideAsync(run, version, "candidate", metrics, stoppingToken).ConfigureAwait(false);
+            $"trained by run {run.Id} on {train.Groups.Count} pairs ({metrics.Epochs} epochs{(metrics.BestEpoch is { } bestEpoch ? $", best {bestEpoch}" : "")}, {metrics.FrameMatch}): mean validation recall {candidateReport.MeanRecall:F3} vs {activeReport.MeanRecall:F3} of version {activeVersion}");
+        var version = await registry.RegisterAsync(headsUri, description, run.Id, metrics.ToJson(), stoppingToken).ConfigureAwait(false);
+        return await DecideAsync(run, version, ModelVersionStatus.Candidate, metrics, stoppingToken).ConfigureAwait(false);
     }
 
-    private async Task<RunOutcome> DecideAsync(TrainingRun run, int version, string status, JsonObject metrics, CancellationToken cancellationToken)
+    private async Task<RunOutcome> DecideAsync(TrainingRun run, int version, ModelVersionStatus status, TrainingMetrics metrics, CancellationToken cancellationToken)
     {
-        var candidate = metrics["candidate"]?["mean_recall"]?.GetValue<double>() ?? double.NaN;
-        var active = metrics["active"]?["mean_recall"]?.GetValue<double>() ?? double.NaN;
-        var activeVersion = metrics["active_version"]?.GetValue<int>();
-        var gate = metrics["decision_reason"]?.GetValue<string>();
         var comparison = string.Create(CultureInfo.InvariantCulture,
-            $"mean validation recall {candidate:F3} against {active:F3} of version {activeVersion}") + (gate is null ? "" : $"; {gate}");
-        if (metrics["decision"]?.GetValue<string>() != "promote")
+            $"mean validation recall {metrics.Candidate.MeanRecall:F3} against {metrics.Active.MeanRecall:F3} of version {metrics.ActiveVersion}")
+            + (metrics.DecisionReason is { } gate ? $"; {gate}" : "");
+        if (metrics.Decision != TrainingDecision.Promote)
         {
-            if (status == "candidate")
+            if (status == ModelVersionStatus.Candidate)
             {
-                await registry.RejectAsync(version, $"not better than version {activeVersion}: {comparison}", cancellationToken).ConfigureAwait(false);
+                await registry.RejectAsync(version, $"not better than version {metrics.ActiveVersion}: {comparison}", cancellationToken).ConfigureAwait(false);
             }
-            return new RunOutcome("rejected", $"version {version} rejected: {comparison}", metrics.ToJsonString(), version);
+            return new RunOutcome(TrainingRunStatus.Rejected, $"version {version} rejected: {comparison}", metrics, version);
         }
-        if (status != "candidate")
+        if (status != ModelVersionStatus.Candidate)
         {
-            return new RunOutcome("succeeded", $"version {version} handed to promotion ({status}): {comparison}", metrics.ToJsonString(), version);
+            return new RunOutcome(TrainingRunStatus.Succeeded, $"version {version} handed to promotion ({status.ToDatabase()}): {comparison}", metrics, version);
         }
         try
         {
             await promotion.PromoteAsync(version, cancellationToken).ConfigureAwait(false);
-            return new RunOutcome("succeeded", $"version {version} promoted, backfilling: {comparison}", metrics.ToJsonString(), version);
+            return new RunOutcome(TrainingRunStatus.Succeeded, $"version {version} promoted, backfilling: {comparison}", metrics, version);
         }
         catch (ModelRequestRefusedException e)
         {
             logger.LogWarning("Training run {Run}: version {Version} stays a candidate: {Reason}", run.Id, version, e.Message);
-            return new RunOutcome("succeeded", $"version {version} is a candidate, not promoted ({e.Message}): {comparison}", metrics.ToJsonString(), version);
+            return new RunOutcome(TrainingRunStatus.Succeeded, $"version {version} is a candidate, not promoted ({e.Message}): {comparison}", metrics, version);
         }
     }
 
@@ -318,5 +310,4 @@ internal sealed class RunExecutor(
         }
     }
 
-    private static JsonNode Node(RetrievalReport report) => JsonSerializer.SerializeToNode(report)!;
 }

@@ -1,7 +1,9 @@
+using BrewClip.Models.Training;
+
 namespace BrewClip.Training.Runs;
 
-/// <summary>How a run ended: its status in brewclip.training_runs and the message a person reads.</summary>
-internal sealed record RunOutcome(string Status, string Message, string? MetricsJson = null, int? CandidateVersion = null)
+/// <summary>How a run ended: its status in brewclip.training_runs, the message a person reads, and what it measured.</summary>
+internal sealed record RunOutcome(TrainingRunStatus Status, string Message, TrainingMetrics? Metrics = null, int? CandidateVersion = null)
 {
-    public static RunOutcome Skipped(string message) => new("skipped", message);
+    public static RunOutcome Skipped(string message) => new(TrainingRunStatus.Skipped, message);
 }

@@ -1,5 +1,6 @@
 using BrewClip.Contracts;
 using BrewClip.Models.Training;
+using BrewClip.Storage.ModelVersions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -81,12 +82,18 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The version a run registered (by the version's training_run_id): a run resumed after registering only decides.</summary>
-    public async Task<(int Version, string Status, string MetricsJson)?> CandidateOfAsync(long id, CancellationToken cancellationToken)
+    public async Task<(int Version, ModelVersionStatus Status, TrainingMetrics Metrics)?> CandidateOfAsync(long id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("select version, status, metrics::text from brewclip.model_versions where training_run_id = $1 order by version desc limit 1");
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt32(0), reader.GetString(1), reader.GetString(2)) : null;
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var version = reader.GetInt32(0);
+        return (version, ModelVersionTransitions.Parse(reader.GetString(1)), TrainingMetrics.FromJson(reader.GetString(2))
+            ?? throw new InvalidDataException($"The metrics of model version {version}, registered by training run {id}, are not a training run's."));
     }
 
     public async Task FinishAsync(long id, RunOutcome outcome, CancellationToken cancellationToken)
@@ -99,9 +106,9 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
             where id = $1
             """);
         command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = outcome.Status });
+        command.Parameters.Add(new() { Value = outcome.Status.ToDatabase() });
         command.Parameters.Add(new() { Value = outcome.Message });
-        command.Parameters.Add(new() { Value = (object?)outcome.MetricsJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)outcome.Metrics?.ToJson() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)outcome.CandidateVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -105,17 +105,17 @@ internal sealed class TrainingWorker(
             }
             catch (RunCancelledException)
             {
-                outcome = new RunOutcome("cancelled", "cancelled on request; nothing was registered");
+                outcome = new RunOutcome(TrainingRunStatus.Cancelled, "cancelled on request; nothing was registered");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Training run {Run} failed", run.Id);
-                outcome = new RunOutcome("failed", $"{e.GetType().Name}: {e.Message}");
+                outcome = new RunOutcome(TrainingRunStatus.Failed, $"{e.GetType().Name}: {e.Message}");
             }
             // Gone before the run is seen ended (a process that dies in between resumes the run, from its start).
             await checkpoints.DeleteAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
             await runs.FinishAsync(run.Id, outcome, CancellationToken.None).ConfigureAwait(false);
-            logger.LogInformation("Training run {Run} ended {Status}: {Message}", run.Id, outcome.Status, outcome.Message);
+            logger.LogInformation("Training run {Run} ended {Status}: {Message}", run.Id, outcome.Status.ToDatabase(), outcome.Message);
         }
     }
 }
