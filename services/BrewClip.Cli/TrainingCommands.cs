@@ -19,7 +19,7 @@ internal static class TrainingCommands
 
     public static Command Retrain()
     {
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs for this run (default: Training:Epochs)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Train this many epochs (default: Training:Epochs, or until validation recall stops improving)." };
         var frameMatch = new Option<string?>("--frame-match") { Description = "How video audio meets its frames: random, nearest or multiframe (default: Training:FrameMatch)." };
         frameMatch.AcceptOnlyFromAmong(FrameMatches);
         var reason = new Option<string?>("--reason") { Description = "Why, kept with the run." };
