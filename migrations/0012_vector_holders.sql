@@ -1,14 +1,17 @@
 -- Which items may hold vectors: those of media that is neither replaced (its vectors were deleted when its place
--- got new content) nor rejected, and that did not fail. The vector index writer writes no vector for any other
--- item, and a backfill reads, counts and waits for exactly these, so what it selects is what gets written and
--- a promotion cannot wait on an item that will never get a vector.
+-- got new content) nor rejected. The vector index writer writes no vector for any other item, and a backfill reads,
+-- counts and waits for exactly these, so what it selects is what gets written and a promotion cannot wait on an
+-- item that will never get a vector. An item's stage is not part of it: an image marked failed may still be
+-- embedded by a later delivery (failed -> embedded), and an item that failed after it was embedded keeps the
+-- vectors it had, so a new version gives it one too (an item that failed before it was embedded has no cached
+-- features, so no backfill selects it).
 create view brewclip.vector_recordings as
     select r.id, r.media_id from brewclip.recordings r join brewclip.media m on m.id = r.media_id
-    where m.status not in ('replaced', 'rejected') and r.stage <> 'failed';
+    where m.status not in ('replaced', 'rejected');
 
 create view brewclip.vector_images as
     select i.id, i.media_id from brewclip.images i join brewclip.media m on m.id = i.media_id
-    where m.status not in ('replaced', 'rejected') and i.stage <> 'failed';
+    where m.status not in ('replaced', 'rejected');
 
 -- What a backfill re-embeds: featured segments (features of their current text cached) of recordings that may
 -- hold vectors, and images with a cached CLIP embedding that may hold vectors.

@@ -8,7 +8,7 @@ namespace BrewClip.ImageEmbedding;
 
 /// <summary>
 /// Images re-embedded for a promoted version from their cached CLIP embeddings (the head only, no vision run), in id
-/// order: those of brewclip.backfill_images, whose media is neither replaced nor rejected and which did not fail.
+/// order: those of brewclip.backfill_images, whose media is neither replaced nor rejected.
 /// </summary>
 internal sealed class ImageBackfillSource(ImageHeads heads) : IBackfillSource
 {

@@ -225,8 +225,6 @@ internal sealed class ModelVersionRegistry(
     private static async Task<CompletionCheck> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int version, CancellationToken cancellationToken)
     {
         // Cheap first: the vector counts scan both versions' rows, so they wait until both backfills say they are done.
-        // An active vector of an item that may no longer hold one (it failed since) is not waited for: no writer would
-        // give the new version its vector.
         await using (var finished = new NpgsqlCommand(
             "select count(*) = 2 from brewclip.backfills where model_version = $1 and finished_at is not null", connection, transaction))
         {
@@ -240,12 +238,10 @@ internal sealed class ModelVersionRegistry(
             with active as (select version from brewclip.model_versions where status = 'active')
             select
                 (select count(*) from brewclip.image_vectors a, active where a.model_version = active.version
-                    and exists (select 1 from brewclip.vector_images i where i.id = a.image_id)
                     and not exists (select 1 from brewclip.image_vectors b where b.model_version = $1 and b.image_id = a.image_id)),
                 (select count(*) from brewclip.image_vectors b, active where b.model_version = $1
                     and not exists (select 1 from brewclip.image_vectors a where a.model_version = active.version and a.image_id = b.image_id)),
                 (select count(*) from brewclip.audio_vectors a, active where a.model_version = active.version
-                    and exists (select 1 from brewclip.vector_recordings r where r.id = a.recording_id)
                     and not exists (select 1 from brewclip.audio_vectors b where b.model_version = $1
                                     and b.recording_id = a.recording_id and b.segment_index = a.segment_index)),
                 (select count(*) from brewclip.audio_vectors b, active where b.model_version = $1

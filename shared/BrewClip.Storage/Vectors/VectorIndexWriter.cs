@@ -8,7 +8,7 @@ namespace BrewClip.Storage.Vectors;
 /// The one writer of brewclip.image_vectors and brewclip.audio_vectors. Bulk upserts into the vector index: rows stream in by binary COPY to a temporary table, then one
 /// statement upserts them keyed by item and model version. A row whose vector is unchanged is not
 /// rewritten, so a redelivered batch changes nothing. Only items that may hold vectors (brewclip.vector_recordings and
-/// brewclip.vector_images: media neither replaced nor rejected, the item not failed) get them: media replaced at its
+/// brewclip.vector_images: media neither replaced nor rejected) get them: media replaced at its
 /// place by new content has none (Ingest deleted its vectors under the exclusive model-version lock). A backfill reads
 /// its items from the same views, so it never waits on a vector this will not write.
 /// </summary>
