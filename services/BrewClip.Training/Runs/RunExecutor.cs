@@ -143,7 +143,8 @@ internal sealed class RunExecutor(
             TrainPairs = train.Groups.Count,
             ValidationPairs = validation.Groups.Count,
             GalleryImages = gallery.Sum(g => g.Frames.Count),
-            Epochs = headTrainer.ValidationScores.Count > 0 ? headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count : trainer.Epochs,
+            // Every epoch is validated, so the scores count the epochs this session trained.
+            Epochs = headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count,
             Steps = headTrainer.Steps,
             StoppedEarly = trainer.StopEarly,
             BestEpoch = headTrainer.BestEpoch,
