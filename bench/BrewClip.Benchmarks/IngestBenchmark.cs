@@ -74,7 +74,7 @@ internal static class IngestBenchmark
                     var artifacts = Path.Combine(folder, "artifacts-" + Guid.NewGuid().ToString("N")[..6]);
                     var ingestor = new MediaIngestor(store, probe, tools, new FrameExporter(tools, pngMaxSide: options.StoredImageMaxSide),
                         new FileSystemArtifactStore(artifacts), bus, new IngestScratch(NullLogger<IngestScratch>.Instance), Microsoft.Extensions.Options.Options.Create(options),
-                        NullLogger<MediaIngestor>.Instance);
+                        Microsoft.Extensions.Options.Options.Create(new ImageLimitOptions()), NullLogger<MediaIngestor>.Instance);
                     var outcomes = new System.Collections.Concurrent.ConcurrentBag<IngestOutcome>();
                     var ingest = await TimeAsync(files, async (path, token) =>
                         outcomes.Add(await ingestor.IngestFileAsync(new ObjectRef("bench", Path.GetFileName(path), null, new FileInfo(path).Length), path, token)));

@@ -31,8 +31,8 @@ internal static class SearchCommands
         var mediaKind = new Option<string?>("--media-kind") { Description = "Only files of this kind: audio, image or video." };
         mediaKind.AcceptOnlyFromAmong("audio", "image", "video");
         var source = new Option<string?>("--source") { Description = "Only files seen in this source (a watched folder's or bucket's name)." };
-        var since = new Option<DateTimeOffset?>("--since") { Description = "Only files ingested at or after this time (ISO 8601)." };
-        var until = new Option<DateTimeOffset?>("--until") { Description = "Only files ingested before this time (ISO 8601)." };
+        var since = new Option<string?>("--since") { Description = $"Only files ingested at or after this time: {QueryTime.Accepted}." };
+        var until = new Option<string?>("--until") { Description = $"Only files ingested before this time: {QueryTime.Accepted}." };
         var textWeight = new Option<double>("--text-weight") { Description = "How much transcript words count against vectors in audio search (0 = not at all).", DefaultValueFactory = _ => 1 };
         var efSearch = new Option<int?>("--ef-search") { Description = "HNSW's candidate list size for this query (1-1000)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
@@ -40,21 +40,37 @@ internal static class SearchCommands
         {
             text, audio, image, like, kind, k, mediaKind, source, since, until, textWeight, efSearch, json,
         };
-        command.SetAction((result, cancellationToken) => SearchAsync(new SearchQuery
+        command.SetAction((result, cancellationToken) =>
         {
-            Text = result.GetValue(text),
-            AudioPath = result.GetValue(audio),
-            ImagePath = result.GetValue(image),
-            LikeMedia = result.GetValue(like),
-            Target = result.GetValue(kind) switch { "images" => SearchTarget.Images, "audio" => SearchTarget.Audio, _ => SearchTarget.All },
-            K = result.GetValue(k),
-            MediaKind = result.GetValue(mediaKind),
-            Source = result.GetValue(source),
-            IngestedAfter = result.GetValue(since),
-            IngestedBefore = result.GetValue(until),
-            TextWeight = result.GetValue(textWeight),
-            EfSearch = result.GetValue(efSearch),
-        }, result.GetValue(json), cancellationToken));
+            var now = DateTimeOffset.UtcNow;
+            string? problem = null;
+            DateTimeOffset? Time(Option<string?> option)
+            {
+                if (result.GetValue(option) is not { } text)
+                {
+                    return null;
+                }
+                var time = QueryTime.Parse(text, now);
+                problem ??= time is null ? $"{option.Name} must be {QueryTime.Accepted}; got '{text}'" : null;
+                return time;
+            }
+            var query = new SearchQuery
+            {
+                Text = result.GetValue(text),
+                AudioPath = result.GetValue(audio),
+                ImagePath = result.GetValue(image),
+                LikeMedia = result.GetValue(like),
+                Target = result.GetValue(kind) switch { "images" => SearchTarget.Images, "audio" => SearchTarget.Audio, _ => SearchTarget.All },
+                K = result.GetValue(k),
+                MediaKind = result.GetValue(mediaKind),
+                Source = result.GetValue(source),
+                IngestedAfter = Time(since),
+                IngestedBefore = Time(until),
+                TextWeight = result.GetValue(textWeight),
+                EfSearch = result.GetValue(efSearch),
+            };
+            return SearchAsync(query, problem, result.GetValue(json), cancellationToken);
+        });
         return command;
     }
 
@@ -73,8 +89,8 @@ internal static class SearchCommands
         return command;
     }
 
-    private static Task<int> SearchAsync(SearchQuery query, bool json, CancellationToken cancellationToken)
-        => RunAsync(query.Problem(), async (dataSource, embedder) =>
+    private static Task<int> SearchAsync(SearchQuery query, string? problem, bool json, CancellationToken cancellationToken)
+        => RunAsync(problem ?? query.Problem(), query.ImagePath is not null, async (dataSource, embedder) =>
         {
             var results = await new Searcher(dataSource, embedder).SearchAsync(query, cancellationToken);
             if (json)
@@ -96,7 +112,7 @@ internal static class SearchCommands
             > 1 => "give one query at a time: words, an audio clip, an image (--text, --audio or --image)",
             _ => new SearchQuery { Text = text, AudioPath = audio, ImagePath = image }.Problem(),
         };
-        return RunAsync(problem, async (dataSource, embedder) =>
+        return RunAsync(problem, image is not null, async (dataSource, embedder) =>
         {
             var version = await new ModelVersionStore(dataSource).ActiveAsync(cancellationToken);
             var vector = text is not null ? await embedder.EmbedTextAsync(text, version, cancellationToken)
@@ -109,9 +125,10 @@ internal static class SearchCommands
 
     /// <summary>
     /// Runs a query command: a problem with the query, or a query that cannot be answered, is exit 2 with the reason;
-    /// a bad setting or a missing model exit 78.
+    /// a bad setting or a missing model exit 78. A query file is held to the Search service's limits
+    /// (Search:MaxQuerySeconds, Ingest:MaxImagePixels); <paramref name="image"/> says it came as --image.
     /// </summary>
-    private static async Task<int> RunAsync(string? problem, Func<Npgsql.NpgsqlDataSource, QueryEmbedder, Task> run)
+    private static async Task<int> RunAsync(string? problem, bool image, Func<Npgsql.NpgsqlDataSource, QueryEmbedder, Task> run)
     {
         if (problem is not null)
         {
@@ -126,7 +143,7 @@ internal static class SearchCommands
         await using var dataSource = BrewClipDataSource.Create(context.Value.Postgres.ConnectionString);
         var artifacts = context.Value.Artifacts.CreateStore();
         using var disposeArtifacts = artifacts as IDisposable;
-        using var embedder = new QueryEmbedder(context.Value.Models, artifacts, new MediaToolOptions(), context.Value.Language);
+        using var embedder = new QueryEmbedder(context.Value.Models, artifacts, new MediaToolOptions(), context.Value.Language, limits: context.Value.Limits);
         try
         {
             await run(dataSource, embedder);
@@ -134,7 +151,15 @@ internal static class SearchCommands
         }
         catch (QueryException e)
         {
-            Console.Error.WriteLine($"brewclip: {e.Message}");
+            // A file of the other kind: say which option takes it.
+            var hint = (e.Problem, e.FileKind) switch
+            {
+                (QueryProblem.NotMedia, MediaKind.Image) when !image => "; search with it with --image",
+                (QueryProblem.NotMedia, MediaKind.Audio) when image => "; search with it with --audio",
+                (QueryProblem.NotMedia, MediaKind.Video) when image => "; search with its sound with --audio",
+                _ => "",
+            };
+            Console.Error.WriteLine($"brewclip: {e.Message}{hint}");
             return ExitCodes.BadQuery;
         }
         catch (ModelMissingException e)
@@ -144,15 +169,20 @@ internal static class SearchCommands
         }
     }
 
-    private static (PostgresOptions Postgres, ModelOptions Models, ArtifactOptions Artifacts, string? Language)? Context()
+    private static (PostgresOptions Postgres, ModelOptions Models, ArtifactOptions Artifacts, string? Language, MediaLimits Limits)? Context()
     {
         var configuration = CliSettings.Load();
         var postgres = CliSettings.TryBind<PostgresOptions>(configuration, PostgresOptions.Section);
         var models = CliSettings.TryBind<ModelOptions>(configuration, ModelOptions.Section);
         // Trained versions' heads are read from the artifact store, as the services read them.
         var artifacts = CliSettings.TryBind<ArtifactOptions>(configuration, ArtifactOptions.Section);
+        // A query file gets the limits it would get from the Search service.
+        var queryLimits = CliSettings.TryBind<QueryLimitOptions>(configuration, QueryLimitOptions.Section);
+        var imageLimits = CliSettings.TryBind<ImageLimitOptions>(configuration, ImageLimitOptions.Section);
         // Audio queries are transcribed as the Transcription service transcribes recordings.
-        return postgres is null || models is null || artifacts is null ? null : (postgres, models, artifacts, configuration["Transcription:Language"]);
+        return postgres is null || models is null || artifacts is null || queryLimits is null || imageLimits is null
+            ? null
+            : (postgres, models, artifacts, configuration["Transcription:Language"], queryLimits.Limits(imageLimits));
     }
 
     private static void Print(SearchResults results)

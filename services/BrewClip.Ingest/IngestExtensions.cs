@@ -11,6 +11,7 @@ public static class IngestExtensions
     {
         var services = builder.Services;
         services.AddValidatedOptions<IngestOptions>(builder.Configuration, IngestOptions.Section);
+        services.AddValidatedOptions<ImageLimitOptions>(builder.Configuration, ImageLimitOptions.Section);
         services.AddArtifactStore(builder.Configuration);
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
         services.AddSingleton(sp => new FrameExporter(sp.GetRequiredService<ToolRunner>(),

@@ -35,12 +35,7 @@ public sealed partial class IngestOptions : IValidatableObject
     [Range(1L, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 4L << 30;
 
-    /// <summary>
-    /// Images (and videos) with more pixels a frame than this are rejected from the probe, before anything decodes
-    /// them: ffmpeg holds a whole frame in memory (a 16000x16000 PNG took ~0.9 GB). 100 megapixels by default.
-    /// </summary>
-    [Range(1L, long.MaxValue)]
-    public long MaxImagePixels { get; set; } = 100_000_000;
+    // Ingest:MaxImagePixels is BrewClip.Media.ImageLimitOptions: Search refuses query images over the same limit.
 
     /// <summary>Audio and video longer than this are rejected.</summary>
     [Range(1.0, 604_800.0)]

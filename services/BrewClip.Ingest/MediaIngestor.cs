@@ -21,9 +21,11 @@ public sealed class MediaIngestor(
     IBus publisher,
     IngestScratch scratch,
     IOptions<IngestOptions> options,
+    IOptions<ImageLimitOptions> imageLimits,
     ILogger<MediaIngestor> logger)
 {
     private readonly IngestOptions _options = options.Value;
+    private readonly MediaLimits _limits = new(imageLimits.Value.MaxImagePixels, options.Value.MaxDurationSeconds, "Ingest:MaxDurationSeconds");
 
     public async Task<IngestOutcome> IngestFileAsync(ObjectRef seen, string path, CancellationToken cancellationToken)
     {
@@ -272,20 +274,9 @@ public sealed class MediaIngestor(
 
     /// <summary>The rejection of content over Ingest:MaxImagePixels or (audio, video) Ingest:MaxDurationSeconds, or null.</summary>
     private NewMedia? OverLimit(byte[] hash, long size, MediaKind kind, string format, int? width, int? height, double? durationSeconds)
-    {
-        var kindName = kind.ToString().ToLowerInvariant();
-        if (width is { } wide && height is { } high && (long)wide * high > _options.MaxImagePixels)
-        {
-            return Rejected(hash, size, kindName, format, FormattableString.Invariant(
-                $"the {kindName} is {wide}x{high} = {(long)wide * high:N0} pixels, over the limit of {_options.MaxImagePixels:N0} (Ingest:MaxImagePixels)"));
-        }
-        if (kind != MediaKind.Image && durationSeconds > _options.MaxDurationSeconds)
-        {
-            return Rejected(hash, size, kindName, format,
-                $"the {kindName} lasts {durationSeconds:F0} s, over the limit of {_options.MaxDurationSeconds:F0} s (Ingest:MaxDurationSeconds)");
-        }
-        return null;
-    }
+        => _limits.Problem(kind, width, height, durationSeconds) is { } problem
+            ? Rejected(hash, size, kind.ToString().ToLowerInvariant(), format, problem)
+            : null;
 
     /// <summary>A still image stored upright as PNG (with CLIP's crop); null when no frame decodes.</summary>
     private async Task<NewMedia?> DecodeImageAsync(string path, byte[] hash, long size, string format, int? width, int? height, CancellationToken cancellationToken)

@@ -26,34 +26,46 @@ public static class SearchApi
 
     public static void MapSearch(this WebApplication app)
     {
+        // Every error is a problem document (RFC 7807): an exception a 500 with one, and a status with no body (an
+        // unknown route, a wrong method, a route value that is not a number) gets one saying what the status means.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapGet("/", () => Results.Stream(typeof(SearchApi).Assembly.GetManifestResourceStream("index.html")!, "text/html; charset=utf-8"))
             .ExcludeFromDescription();
         app.MapGet("/api/search", SearchByQueryAsync)
             .WithSummary("Search with words (q) or more like an indexed item (like)")
             .WithDescription("Parameters: q or like; kind = images | audio | all (default all); k = 1-1000 (default 10); media_kind = audio | image | video; " +
-                "source; since and until (ISO 8601 ingestion times); text_weight (default 1); ef_search (1-1000).")
-            .Produces<Response>().ProducesProblem(400).ProducesProblem(404);
+                "source; since and until (ingestion times: " + QueryTime.Accepted + "); text_weight (default 1); ef_search (1-1000).")
+            .Produces<Response>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(503);
         app.MapPost("/api/search", SearchByFileAsync)
             .WithSummary("Search with a file: an audio clip (or a video's sound) or an image, sent as multipart/form-data field 'file'")
             .WithDescription("Takes the same parameters as GET /api/search (except q and like), in the query string or the form.")
-            .Produces<Response>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415)
+            .Produces<Response>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503)
             .DisableAntiforgery();
-        app.MapGet("/api/media/{id:long}", async (long id, MediaCatalog catalog, CancellationToken cancellationToken)
-                => await catalog.FindAsync(id, cancellationToken) is { } media ? Results.Ok(media) : NotFound($"media {id} does not exist"))
+        app.MapGet("/api/media/{id}", async (string id, MediaCatalog catalog, CancellationToken cancellationToken)
+                => ParseId(id) is not { } mediaId ? BadRequest($"a media id is a whole number; got '{id}'")
+                    : await catalog.FindAsync(mediaId, cancellationToken) is { } media ? Results.Ok(media) : NotFound($"media {mediaId} does not exist"))
             .WithSummary("A media item: its places, recording (transcript and segments) and images")
-            .Produces<MediaCatalog.Media>().ProducesProblem(404);
-        app.MapGet("/api/media/{id:long}/content", async (long id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
-                => await catalog.MediaContentAsync(id, cancellationToken) is { } content
+            .Produces<MediaCatalog.Media>().ProducesProblem(400).ProducesProblem(404);
+        app.MapGet("/api/media/{id}/content", async (string id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
+                => ParseId(id) is not { } mediaId ? BadRequest($"a media id is a whole number; got '{id}'")
+                    : await catalog.MediaContentAsync(mediaId, cancellationToken) is { } content
                     ? FileResult(context, content)
-                    : NotFound($"media {id} has no stored image or audio"))
-            .WithSummary("A media item's stored content: a still's image (PNG), else its audio (16 kHz WAV); Range requests are served");
-        app.MapGet("/api/images/{id:long}/content", async (long id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
-                => await catalog.ImageContentAsync(id, cancellationToken) is { } content
+                    : NotFound($"media {mediaId} has no stored image or audio"))
+            .WithSummary("A media item's stored content: a still's image (PNG), else its audio (16 kHz WAV); Range requests are served")
+            .ProducesProblem(400).ProducesProblem(404);
+        app.MapGet("/api/images/{id}/content", async (string id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
+                => ParseId(id) is not { } imageId ? BadRequest($"an image id is a whole number; got '{id}'")
+                    : await catalog.ImageContentAsync(imageId, cancellationToken) is { } content
                     ? FileResult(context, content)
-                    : NotFound($"image {id} does not exist or has no stored file"))
-            .WithSummary("A still image or video frame as stored (PNG)");
+                    : NotFound($"image {imageId} does not exist or has no stored file"))
+            .WithSummary("A still image or video frame as stored (PNG)")
+            .ProducesProblem(400).ProducesProblem(404);
     }
+
+    /// <summary>An id in a route, or null when it is not a whole number (said as a 400, not a bare 404).</summary>
+    private static long? ParseId(string id) => long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>A stored file as the response, Range requests served; a downloaded copy is deleted once the response is sent.</summary>
     private static IResult FileResult(HttpContext context, (LocalArtifact File, string ContentType) content)
@@ -62,7 +74,7 @@ public static class SearchApi
         return Results.File(content.File.Path, content.ContentType, enableRangeProcessing: true);
     }
 
-    private static async Task<IResult> SearchByQueryAsync(HttpRequest request, Searcher searcher, CancellationToken cancellationToken)
+    private static async Task<IResult> SearchByQueryAsync(HttpRequest request, Searcher searcher, QueryGate gate, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var fields = request.Query.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         if (!fields.ContainsKey("q") && !fields.ContainsKey("like"))
@@ -81,10 +93,11 @@ public static class SearchApi
         {
             return BadRequest(error!);
         }
-        return await RunAsync(searcher, query, query.Text ?? $"like media {query.LikeMedia}", cancellationToken);
+        return await RunAsync(searcher, gate, Logger(loggers), query, query.Text ?? $"like media {query.LikeMedia}", cancellationToken);
     }
 
-    private static async Task<IResult> SearchByFileAsync(HttpRequest request, Searcher searcher, MediaProbe probe, IOptions<SearchOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> SearchByFileAsync(HttpRequest request, Searcher searcher, QueryGate gate, IOptions<SearchOptions> options, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadMegabytes * 1024L * 1024;
         if (request.ContentLength > limit + 64 * 1024)
@@ -130,6 +143,7 @@ public static class SearchApi
         {
             return BadRequest("a file is the query here; send words (q) or like with GET /api/search");
         }
+        // The content decides what the file is (the probe, in the searcher); the name only gives ffprobe a hint.
         var path = Path.Combine(Path.GetTempPath(), $"brewclip-upload-{Guid.NewGuid():N}{SafeExtension(file.FileName)}");
         try
         {
@@ -137,24 +151,8 @@ public static class SearchApi
             {
                 await file.CopyToAsync(output, cancellationToken);
             }
-            MediaKind? kind;
-            string? reason;
-            try
-            {
-                kind = (await probe.ProbeAsync(path, cancellationToken)).Classify(out reason);
-            }
-            catch (MediaException e)
-            {
-                (kind, reason) = (null, e.Message);
-            }
-            if (kind is null)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported file",
-                    detail: $"{file.FileName} is not an audio clip, image or video that can be read: {reason}");
-            }
-            var seed = kind == MediaKind.Image ? new SearchQuery { ImagePath = path } : new SearchQuery { AudioPath = path };
-            return Parse(fields, seed, out var error) is { } query
-                ? await RunAsync(searcher, query, file.FileName, cancellationToken)
+            return Parse(fields, new SearchQuery { FilePath = path, FileName = file.FileName }, out var error) is { } query
+                ? await RunAsync(searcher, gate, Logger(loggers), query, file.FileName, cancellationToken)
                 : BadRequest(error!);
         }
         finally
@@ -163,27 +161,61 @@ public static class SearchApi
         }
     }
 
-    private static async Task<IResult> RunAsync(Searcher searcher, SearchQuery query, string described, CancellationToken cancellationToken)
+    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger("BrewClip.Search.Queries");
+
+    /// <summary>
+    /// Runs a query within the process's query slots (more-like-this needs none: it embeds nothing) and logs where its time
+    /// went, also when it fails or the client goes (the request's token then stops ffmpeg and the models).
+    /// </summary>
+    private static async Task<IResult> RunAsync(Searcher searcher, QueryGate gate, ILogger logger, SearchQuery query, string described, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        SearchResults results;
+        var timings = new QueryTimings();
+        var outcome = "failed";
         try
         {
-            results = await searcher.SearchAsync(query, cancellationToken);
+            using var slot = query.LikeMedia is null ? await gate.EnterAsync(cancellationToken) : null;
+            if (slot is null && query.LikeMedia is null)
+            {
+                outcome = "refused: every query slot is busy (Search:MaxConcurrentQueries)";
+                return Busy();
+            }
+            var results = await searcher.SearchAsync(query, timings, cancellationToken);
+            outcome = $"{results.Hits.Count} hits";
+            var hits = results.Hits.Select(h => new Hit(h.Type, h.MediaId, h.ItemId, h.MediaKind, h.Source, h.Key, h.Start, h.End, h.FrameTime, h.Score, h.Similarity, h.Snippet,
+                h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId), $"/api/media/{h.MediaId}")).ToList();
+            return Results.Ok(new Response(results.ModelVersion, described, results.Transcript, hits,
+                new Timings(Math.Round(results.EmbedMilliseconds, 1), Math.Round(results.SqlMilliseconds, 1), Math.Round(timings.TotalMilliseconds, 1))));
         }
         catch (QueryException e)
         {
-            return e.NotFound ? NotFound(e.Message) : BadRequest(e.Message);
+            outcome = $"refused: {e.Message}";
+            return e.Problem switch
+            {
+                QueryProblem.NotFound => NotFound(e.Message),
+                QueryProblem.TooLarge => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Over a limit", detail: e.Message),
+                QueryProblem.NotMedia => Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported file", detail: e.Message),
+                QueryProblem.NothingToSearch => Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Nothing to search with", detail: e.Message),
+                _ => BadRequest(e.Message),
+            };
         }
         catch (ModelMissingException e)
         {
             // Only with Search:LoadModelsAtStart off: the model this kind of query needs is not in the store.
+            outcome = $"failed: {e.Message}";
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Model missing", detail: e.Message);
         }
-        var hits = results.Hits.Select(h => new Hit(h.Type, h.MediaId, h.ItemId, h.MediaKind, h.Source, h.Key, h.Start, h.End, h.FrameTime, h.Score, h.Similarity, h.Snippet,
-            h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId), $"/api/media/{h.MediaId}")).ToList();
-        return Results.Ok(new Response(results.ModelVersion, described, results.Transcript, hits,
-            new Timings(Math.Round(results.EmbedMilliseconds, 1), Math.Round(results.SqlMilliseconds, 1), Math.Round(clock.Elapsed.TotalMilliseconds, 1))));
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away: nobody reads an answer, so none is written.
+            outcome = $"cancelled: the client went away during {timings.Stage ?? "the wait for a slot"}";
+            return Results.Empty;
+        }
+        finally
+        {
+            timings.End();
+            logger.LogInformation("Query {Query}: {Outcome} after {TotalMs:F0} ms ({Stages})", described, outcome, timings.TotalMilliseconds,
+                timings.ToString() is { Length: > 0 } stages ? stages : "no stage ran");
+        }
     }
 
     /// <summary>The query the fields give to <paramref name="seed"/> (what to look for), or null and what is wrong with them.</summary>
@@ -193,7 +225,7 @@ public static class SearchApi
         string? Field(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
         var query = seed;
         // Each field: what it must be, and the query with it applied (null when the value is not that).
-        const string Time = "a time such as 2026-11-01 or 2026-11-01T12:00:00Z";
+        var now = DateTimeOffset.UtcNow;
         var parsers = new (string Name, string Expected, Func<string, SearchQuery?> Apply)[]
         {
             ("kind", "images, audio or all", v => v switch
@@ -207,8 +239,8 @@ public static class SearchApi
             ("like", "a media id (a whole number)", v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { LikeMedia = n } : null),
             ("text_weight", "a number 0 or more", v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var w) ? query with { TextWeight = w } : null),
             ("ef_search", "a whole number between 1 and 1000", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { EfSearch = n } : null),
-            ("since", Time, v => DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? query with { IngestedAfter = t } : null),
-            ("until", Time, v => DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? query with { IngestedBefore = t } : null),
+            ("since", QueryTime.Accepted, v => QueryTime.Parse(v, now) is { } t ? query with { IngestedAfter = t } : null),
+            ("until", QueryTime.Accepted, v => QueryTime.Parse(v, now) is { } t ? query with { IngestedBefore = t } : null),
         };
         foreach (var (name, expected, apply) in parsers)
         {
@@ -236,6 +268,23 @@ public static class SearchApi
     private static IResult BadRequest(string detail) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
 
     private static IResult NotFound(string detail) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
+
+    private static IResult Busy()
+    {
+        var problem = Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy",
+            detail: "every query slot is busy (Search:MaxConcurrentQueries); try again in a few seconds");
+        return new RetryAfter(problem, 2);
+    }
+
+    /// <summary>A result with a Retry-After header (seconds).</summary>
+    private sealed class RetryAfter(IResult inner, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 
     private static IResult TooLarge(int megabytes) => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large",
         detail: $"the file is larger than {megabytes} MB (Search:MaxUploadMegabytes)");

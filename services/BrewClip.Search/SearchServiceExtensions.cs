@@ -18,14 +18,17 @@ public static class SearchServiceExtensions
     {
         var services = builder.Services;
         services.AddValidatedOptions<SearchOptions>(builder.Configuration, SearchOptions.Section);
+        services.AddValidatedOptions<QueryLimitOptions>(builder.Configuration, QueryLimitOptions.Section);
+        services.AddValidatedOptions<ImageLimitOptions>(builder.Configuration, ImageLimitOptions.Section);
         services.AddValidatedOptions<ModelOptions>(builder.Configuration, ModelOptions.Section);
         services.AddArtifactStore(builder.Configuration);
         // Audio queries are transcribed as the Transcription service transcribes recordings.
         var language = builder.Configuration["Transcription:Language"];
         services.AddSingleton(sp => new QueryEmbedder(sp.GetRequiredService<IOptions<ModelOptions>>().Value, sp.GetRequiredService<IArtifactStore>(), new MediaToolOptions(), language,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<IOptions<QueryLimitOptions>>().Value.Limits(sp.GetRequiredService<IOptions<ImageLimitOptions>>().Value)));
         services.AddSingleton<Searcher>();
-        services.AddSingleton(new MediaProbe(new ToolRunner(new MediaToolOptions())));
+        services.AddSingleton<QueryGate>();
         services.AddSingleton<MediaCatalog>();
         services.AddSingleton<ModelVersionStore>();
         services.AddOpenApi();

@@ -23,7 +23,9 @@ public sealed class ToolRunner(MediaToolOptions options)
         {
             result = await command
                 .WithLogLevel(FFMpegLogLevel.Error)
-                .CancellableThrough(timeout.Token, TimeSpan.FromSeconds(2))
+                // Stopped at once, not asked to finish: a cancelled run's output is never used (a query whose client went away,
+                // a service stopping, the timeout).
+                .CancellableThrough(timeout.Token, TimeSpan.Zero)
                 .ProcessAsynchronously(throwOnError: false, ffOptions, CancellationToken.None)
                 .ConfigureAwait(false);
         }

@@ -29,13 +29,17 @@ public sealed class QueryEmbedder : IDisposable
     private readonly PcmDecoder _decoder;
     private readonly VersionHeads<AudioHead> _audioHeads;
     private readonly VersionHeads<ImageHead> _imageHeads;
+    private readonly MediaProbe _probe;
+    private readonly MediaLimits _limits;
     private readonly string? _language;
 
     /// <param name="models">Where the models are and how ONNX Runtime runs them.</param>
     /// <param name="artifacts">The artifact store holding trained versions' heads.</param>
     /// <param name="tools">ffmpeg, which decodes audio and image queries.</param>
     /// <param name="language">Whisper's language for audio queries; null detects it.</param>
-    public QueryEmbedder(ModelOptions models, IArtifactStore artifacts, MediaToolOptions tools, string? language = null, ILoggerFactory? loggers = null)
+    /// <param name="limits">The pixels and seconds a query file may have; null for the defaults.</param>
+    public QueryEmbedder(ModelOptions models, IArtifactStore artifacts, MediaToolOptions tools, string? language = null, ILoggerFactory? loggers = null,
+        MediaLimits? limits = null)
     {
         loggers ??= NullLoggerFactory.Instance;
         _audioHeads = new(artifacts, HeadFolder.AudioFiles, AudioHead.Load);
@@ -53,6 +57,8 @@ public sealed class QueryEmbedder : IDisposable
         var runner = new ToolRunner(tools);
         _preprocessor = new ClipImagePreprocessor(new CenterCropDecoder(runner));
         _decoder = new PcmDecoder(runner);
+        _probe = new MediaProbe(runner);
+        _limits = limits ?? new QueryLimitOptions().Limits(new ImageLimitOptions());
         _language = string.IsNullOrWhiteSpace(language) ? null : language;
     }
 
@@ -93,10 +99,93 @@ public sealed class QueryEmbedder : IDisposable
     }
 
     /// <summary>An audio clip (any file ffmpeg decodes, a video's sound track too) through the whole audio path.</summary>
-    public async Task<QueryVector> EmbedAudioAsync(string path, ModelVersion version, CancellationToken cancellationToken = default)
+    public Task<QueryVector> EmbedAudioAsync(string path, ModelVersion version, CancellationToken cancellationToken = default)
+        => EmbedFileAsync(path, null, MediaKind.Audio, version, null, cancellationToken);
+
+    /// <summary>An image file (any still ffmpeg decodes) through CLIP's preprocessing, the vision tower and the version's image head.</summary>
+    public Task<QueryVector> EmbedImageAsync(string path, ModelVersion version, CancellationToken cancellationToken = default)
+        => EmbedFileAsync(path, null, MediaKind.Image, version, null, cancellationToken);
+
+    /// <summary>
+    /// A query file: what it holds is read from its header or probe first, and it is refused there (a
+    /// <see cref="QueryException"/> saying why) when it is not media, is over a limit, is not the
+    /// <paramref name="expected"/> kind, or is a video without sound; only then is it decoded and embedded. An image
+    /// is searched with as an image, audio and a video by their sound. <paramref name="timings"/> gets each stage's
+    /// time; <paramref name="cancellationToken"/> stops ffmpeg and the models between Whisper windows.
+    /// </summary>
+    /// <param name="name">What the file is called in messages; null uses the path's file name.</param>
+    /// <param name="expected">Image, or Audio for audio or a video's sound; null takes what the content is.</param>
+    public async Task<QueryVector> EmbedFileAsync(string path, string? name, MediaKind? expected, ModelVersion version, QueryTimings? timings = null,
+        CancellationToken cancellationToken = default)
+    {
+        name ??= Path.GetFileName(path);
+        timings ??= new QueryTimings();
+        timings.Begin("probe");
+        var content = await InspectAsync(path, name, cancellationToken).ConfigureAwait(false);
+        var kind = content.Kind;
+        if (expected == MediaKind.Image && kind != MediaKind.Image)
+        {
+            throw new QueryException($"{name} is {Describe(content)}, not an image", QueryProblem.NotMedia, kind);
+        }
+        if (expected is MediaKind.Audio or MediaKind.Video && kind == MediaKind.Image)
+        {
+            throw new QueryException($"{name} is an image, not an audio clip or a video with sound", QueryProblem.NotMedia, kind);
+        }
+        if (kind == MediaKind.Video && !content.HasAudio)
+        {
+            throw new QueryException($"{name}: the video has no sound to search with", QueryProblem.NothingToSearch, kind);
+        }
+        // A video is searched with by its sound: its frames' pixels are never decoded, so only its length counts.
+        if (_limits.Problem(kind, kind == MediaKind.Image ? content.Width : null, kind == MediaKind.Image ? content.Height : null, content.DurationSeconds) is { } problem)
+        {
+            throw new QueryException($"{name}: {problem}", QueryProblem.TooLarge, kind);
+        }
+        return kind == MediaKind.Image
+            ? await ImageAsync(path, name, version, timings, cancellationToken).ConfigureAwait(false)
+            : await AudioAsync(path, name, version, timings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a query file holds: from its header when that says it all, else from ffprobe.</summary>
+    private async Task<(MediaKind Kind, bool HasAudio, int? Width, int? Height, double? DurationSeconds)> InspectAsync(string path, string name, CancellationToken cancellationToken)
+    {
+        if (MediaSniffer.Sniff(path) is { } sniffed)
+        {
+            return (sniffed.Kind, sniffed.Kind == MediaKind.Audio, sniffed.Width, sniffed.Height, sniffed.DurationSeconds);
+        }
+        ProbeResult probed;
+        try
+        {
+            probed = await _probe.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MediaException e)
+        {
+            throw new QueryException($"{name} is not an audio clip, image or video that can be read: {e.Message}", QueryProblem.NotMedia);
+        }
+        if (probed.IsWeakGuess)
+        {
+            throw new QueryException($"{name} is not an audio clip, image or video that can be read: ffprobe could only guess that it might be {probed.Format}",
+                QueryProblem.NotMedia);
+        }
+        if (probed.Classify(out var reason) is not { } kind)
+        {
+            throw new QueryException($"{name} is not an audio clip, image or video that can be read: {reason}", QueryProblem.NotMedia);
+        }
+        return (kind, probed.HasAudio, probed.Width, probed.Height, probed.DurationSeconds);
+    }
+
+    private static string Describe((MediaKind Kind, bool HasAudio, int? Width, int? Height, double? DurationSeconds) content) => content.Kind switch
+    {
+        MediaKind.Audio => "an audio clip",
+        MediaKind.Video => content.HasAudio ? "a video (search with its sound as audio)" : "a video without sound",
+        _ => "an image",
+    };
+
+    private async Task<QueryVector> AudioAsync(string path, string name, ModelVersion version, QueryTimings timings, CancellationToken cancellationToken)
     {
         var head = await _audioHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
-        var samples = await DecodeAsync(path, cancellationToken).ConfigureAwait(false);
+        timings.Begin("decode");
+        var samples = await DecodeAsync(path, name, cancellationToken).ConfigureAwait(false);
+        timings.Begin("embed");
         var (whisper, logMel) = (_whisper.Value, _logMel.Value);
         var windows = new List<(float[] States, int Frames)>();
         for (var start = 0; start < samples.Length; start += WhisperLogMel.WindowSamples)
@@ -109,25 +198,35 @@ public sealed class QueryEmbedder : IDisposable
             windows.Add((states, frames));
         }
         var language = _language ?? whisper.DetectLanguage(windows[0].States, windows[0].States.Length / whisper.Width);
-        var texts = windows.Select(w => whisper.Decode(w.States, new WhisperDecodeOptions { Language = language }).Text).ToList();
+        var texts = new List<string>(windows.Count);
+        foreach (var window in windows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            texts.Add(whisper.Decode(window.States, new WhisperDecodeOptions { Language = language }).Text);
+        }
         var features = _text.Value.Encode(texts);
         var encoder = windows.Select(w => Tensor.FromArray(ThroughHalf(w.States.AsSpan(0, w.Frames * whisper.Width)), w.Frames, whisper.Width)).ToList();
         var transcript = string.Join(' ', texts.Select(t => t.Trim()).Where(t => t.Length > 0));
-        return new QueryVector(AudioVectors(head, features, encoder), version.Version, transcript);
+        var vector = new QueryVector(AudioVectors(head, features, encoder), version.Version, transcript);
+        timings.End();
+        return vector;
     }
 
-    /// <summary>An image file (any still ffmpeg decodes) through CLIP's preprocessing, the vision tower and the version's image head.</summary>
-    public async Task<QueryVector> EmbedImageAsync(string path, ModelVersion version, CancellationToken cancellationToken = default)
+    private async Task<QueryVector> ImageAsync(string path, string name, ModelVersion version, QueryTimings timings, CancellationToken cancellationToken)
     {
         var vision = _vision.Value;
+        var head = await _imageHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
+        timings.Begin("decode");
         var batch = await _preprocessor.PreprocessAsync([new ImageInput(path, null)], cancellationToken).ConfigureAwait(false);
         if (batch.Failures.Count > 0)
         {
-            throw new QueryException($"the image cannot be read: {batch.Failures[0].Reason}");
+            throw new QueryException($"{name} is not an image that can be read: {batch.Failures[0].Reason}", QueryProblem.NotMedia, MediaKind.Image);
         }
+        timings.Begin("embed");
         var embeddings = vision.Embed(batch.PixelValues, 1);
-        var head = await _imageHeads.GetAsync(version, cancellationToken).ConfigureAwait(false) ?? ImageHead.Identity(embeddings.Size);
-        return new QueryVector(head.Apply(embeddings.ProjectedRow(0).Span), version.Version);
+        var vector = new QueryVector((head ?? ImageHead.Identity(embeddings.Size)).Apply(embeddings.ProjectedRow(0).Span), version.Version);
+        timings.End();
+        return vector;
     }
 
     /// <summary>
@@ -166,7 +265,11 @@ public sealed class QueryEmbedder : IDisposable
         return ClipEmbeddings.NormalizeRows(mean, size);
     }
 
-    private async Task<float[]> DecodeAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// The clip's samples at 16 kHz. ffmpeg stops a second past the duration limit, so a file whose container did not
+    /// say how long it is costs no more than one that did, and is refused the same way.
+    /// </summary>
+    private async Task<float[]> DecodeAsync(string path, string name, CancellationToken cancellationToken)
     {
         var wav = Path.Combine(Path.GetTempPath(), $"brewclip-query-{Guid.NewGuid():N}.wav");
         try
@@ -174,18 +277,24 @@ public sealed class QueryEmbedder : IDisposable
             long length;
             try
             {
-                length = await _decoder.DecodeAsync(path, wav, cancellationToken).ConfigureAwait(false);
+                length = await _decoder.DecodeAsync(path, wav, TimeSpan.FromSeconds(_limits.MaxDurationSeconds + 1), cancellationToken).ConfigureAwait(false);
             }
             catch (MediaException e)
             {
-                throw new QueryException(e.Message);
+                throw new QueryException($"{name} is not audio that can be read: {e.Message}", QueryProblem.NotMedia);
             }
             const int header = 44;
             if (length <= header)
             {
-                throw new QueryException("the file has no audio to search with");
+                throw new QueryException($"{name}: the file has no audio to search with", QueryProblem.NothingToSearch);
             }
-            return PcmAudio.ReadWav(wav);
+            var samples = PcmAudio.ReadWav(wav);
+            if (samples.Length > _limits.MaxDurationSeconds * PcmAudio.SampleRate)
+            {
+                throw new QueryException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{name}: the audio lasts more than {_limits.MaxDurationSeconds:F0} s, over the limit ({_limits.DurationSetting})"), QueryProblem.TooLarge);
+            }
+            return samples;
         }
         finally
         {

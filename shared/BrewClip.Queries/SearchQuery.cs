@@ -1,8 +1,8 @@
 namespace BrewClip.Queries;
 
 /// <summary>
-/// One search: exactly one of <see cref="Text"/>, <see cref="AudioPath"/>, <see cref="ImagePath"/> and
-/// <see cref="LikeMedia"/> says what to look for.
+/// One search: exactly one of <see cref="Text"/>, <see cref="AudioPath"/>, <see cref="ImagePath"/>,
+/// <see cref="FilePath"/> and <see cref="LikeMedia"/> says what to look for.
 /// </summary>
 public sealed record SearchQuery
 {
@@ -13,6 +13,12 @@ public sealed record SearchQuery
     public string? AudioPath { get; init; }
 
     public string? ImagePath { get; init; }
+
+    /// <summary>A file whose content decides how it is searched with: an image as an image, audio or a video by its sound.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>What the query file is called in messages (an upload's own name); null uses the path's file name.</summary>
+    public string? FileName { get; init; }
 
     /// <summary>More like this media item: its own stored vector, the item itself left out.</summary>
     public long? LikeMedia { get; init; }
@@ -40,7 +46,7 @@ public sealed record SearchQuery
     /// <summary>The first thing wrong with the query, said for a person; null when it can be run.</summary>
     public string? Problem()
     {
-        var given = new[] { Text is not null, AudioPath is not null, ImagePath is not null, LikeMedia is not null }.Count(g => g);
+        var given = new[] { Text is not null, AudioPath is not null, ImagePath is not null, FilePath is not null, LikeMedia is not null }.Count(g => g);
         if (given != 1)
         {
             return given == 0 ? "say what to look for: words, an audio clip, an image, or a media id to find more like" : "give one query at a time: words, an audio clip, an image, or a media id";

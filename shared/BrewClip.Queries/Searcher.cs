@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BrewClip.Media;
 using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using Npgsql;
@@ -16,7 +17,11 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
 {
     private readonly ModelVersionStore _versions = new(dataSource);
 
-    public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
+    public Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
+        => SearchAsync(query, new QueryTimings(), cancellationToken);
+
+    /// <summary>Runs the query; <paramref name="timings"/> gets each stage's time as it goes (also when it fails or is cancelled).</summary>
+    public async Task<SearchResults> SearchAsync(SearchQuery query, QueryTimings timings, CancellationToken cancellationToken = default)
     {
         if (query.Problem() is { } problem)
         {
@@ -26,21 +31,32 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
         var version = await _versions.ActiveAsync(cancellationToken).ConfigureAwait(false);
         var vector = query switch
         {
-            { Text: { } text } => await embedder.EmbedTextAsync(text, version, cancellationToken).ConfigureAwait(false),
-            { AudioPath: { } clip } => await embedder.EmbedAudioAsync(clip, version, cancellationToken).ConfigureAwait(false),
-            { ImagePath: { } photo } => await embedder.EmbedImageAsync(photo, version, cancellationToken).ConfigureAwait(false),
+            { Text: { } text } => await TimedAsync(timings, () => embedder.EmbedTextAsync(text, version, cancellationToken)).ConfigureAwait(false),
+            { AudioPath: { } clip } => await embedder.EmbedFileAsync(clip, query.FileName, MediaKind.Audio, version, timings, cancellationToken).ConfigureAwait(false),
+            { ImagePath: { } photo } => await embedder.EmbedFileAsync(photo, query.FileName, MediaKind.Image, version, timings, cancellationToken).ConfigureAwait(false),
+            { FilePath: { } file } => await embedder.EmbedFileAsync(file, query.FileName, null, version, timings, cancellationToken).ConfigureAwait(false),
             _ => await StoredVectorAsync(query.LikeMedia!.Value, version.Version, cancellationToken).ConfigureAwait(false),
         };
         var embedded = clock.Elapsed.TotalMilliseconds;
 
+        timings.Begin("search");
         var images = query.Target != SearchTarget.Audio && query.MediaKind != "audio"
             ? await ImagesAsync(query, vector, cancellationToken).ConfigureAwait(false) : [];
         var audio = query.Target != SearchTarget.Images && query.MediaKind != "image"
             ? await AudioAsync(query, vector, cancellationToken).ConfigureAwait(false) : [];
+        timings.End();
         var hits = images.Select((hit, rank) => (hit, rank)).Concat(audio.Select((hit, rank) => (hit, rank)))
             .OrderBy(h => h.rank).ThenByDescending(h => h.hit.Similarity ?? double.NegativeInfinity)
             .Select(h => h.hit).Take(query.K).ToList();
         return new SearchResults(vector.ModelVersion, hits, vector.Transcript, embedded, clock.Elapsed.TotalMilliseconds - embedded);
+    }
+
+    private static async Task<QueryVector> TimedAsync(QueryTimings timings, Func<Task<QueryVector>> embed)
+    {
+        timings.Begin("embed");
+        var vector = await embed().ConfigureAwait(false);
+        timings.End();
+        return vector;
     }
 
     private async Task<QueryVector> StoredVectorAsync(long mediaId, int version, CancellationToken cancellationToken)
@@ -54,7 +70,7 @@ public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.NoDataFound)
         {
-            throw new QueryException(e.MessageText, notFound: true);
+            throw new QueryException(e.MessageText, QueryProblem.NotFound);
         }
     }
 

@@ -76,7 +76,7 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
             (() => new(HttpMethod.Get, "/api/search?q=dog&k=0"), HttpStatusCode.BadRequest, "k must be between 1 and 1000; got 0"),
             (() => new(HttpMethod.Get, "/api/search?q=dog&k=ten"), HttpStatusCode.BadRequest, "k must be a whole number between 1 and 1000; got 'ten'"),
             (() => new(HttpMethod.Get, "/api/search?q=dog&kind=video"), HttpStatusCode.BadRequest, "kind must be images, audio or all; got 'video'"),
-            (() => new(HttpMethod.Get, "/api/search?q=dog&since=yesterday"), HttpStatusCode.BadRequest, "since must be a time such as 2026-11-01"),
+            (() => new(HttpMethod.Get, "/api/search?q=dog&since=someday"), HttpStatusCode.BadRequest, "since must be a date (2026-11-01)"),
             (() => new(HttpMethod.Get, "/api/search?q=dog&like=3"), HttpStatusCode.BadRequest, "give q or like, not both"),
             (() => new(HttpMethod.Get, "/api/search?like=987654"), HttpStatusCode.NotFound, "media 987654 does not exist"),
             (() => new(HttpMethod.Get, "/api/media/987654"), HttpStatusCode.NotFound, "media 987654 does not exist"),
