@@ -17,6 +17,7 @@ public static class BrewClipCommand
             TrainingCommands.Training(),
             SearchCommands.Search(),
             SearchCommands.Embed(),
+            KeysCommand.Create(),
         };
         return root;
     }

@@ -30,9 +30,14 @@ public static class SearchApi
         // unknown route, a wrong method, a route value that is not a number) gets one saying what the status means.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebGuards();
         app.MapOpenApi();
-        app.MapGet("/", () => Results.Stream(typeof(SearchApi).Assembly.GetManifestResourceStream("index.html")!, "text/html; charset=utf-8"))
-            .ExcludeFromDescription();
+        string page;
+        using (var reader = new StreamReader(typeof(SearchApi).Assembly.GetManifestResourceStream("index.html")!))
+        {
+            page = reader.ReadToEnd();
+        }
+        app.MapGet("/", (HttpContext context) => WebGuards.Page(context, page)).ExcludeFromDescription();
         app.MapGet("/api/search", SearchByQueryAsync)
             .WithSummary("Search with words (q) or more like an indexed item (like)")
             .WithDescription("Parameters: q or like; kind = images | audio | all (default all); k = 1-1000 (default 10); media_kind = audio | image | video; " +
@@ -93,7 +98,7 @@ public static class SearchApi
         {
             return BadRequest(error!);
         }
-        return await RunAsync(searcher, gate, Logger(loggers), query, query.Text ?? $"like media {query.LikeMedia}", cancellationToken);
+        return await RunAsync(request.HttpContext, searcher, gate, Logger(loggers), query, query.Text ?? $"like media {query.LikeMedia}", cancellationToken);
     }
 
     private static async Task<IResult> SearchByFileAsync(HttpRequest request, Searcher searcher, QueryGate gate, IOptions<SearchOptions> options, ILoggerFactory loggers,
@@ -152,7 +157,7 @@ public static class SearchApi
                 await file.CopyToAsync(output, cancellationToken);
             }
             return Parse(fields, new SearchQuery { FilePath = path, FileName = file.FileName }, out var error) is { } query
-                ? await RunAsync(searcher, gate, Logger(loggers), query, file.FileName, cancellationToken)
+                ? await RunAsync(request.HttpContext, searcher, gate, Logger(loggers), query, file.FileName, cancellationToken)
                 : BadRequest(error!);
         }
         finally
@@ -167,7 +172,8 @@ public static class SearchApi
     /// Runs a query within the process's query slots (more-like-this needs none: it embeds nothing) and logs where its time
     /// went, also when it fails or the client goes (the request's token then stops ffmpeg and the models).
     /// </summary>
-    private static async Task<IResult> RunAsync(Searcher searcher, QueryGate gate, ILogger logger, SearchQuery query, string described, CancellationToken cancellationToken)
+    private static async Task<IResult> RunAsync(HttpContext http, Searcher searcher, QueryGate gate, ILogger logger, SearchQuery query, string described,
+        CancellationToken cancellationToken)
     {
         var timings = new QueryTimings();
         var outcome = "failed";
@@ -181,8 +187,12 @@ public static class SearchApi
             }
             var results = await searcher.SearchAsync(query, timings, cancellationToken);
             outcome = $"{results.Hits.Count} hits";
+            // With a key, content URLs are signed for it, so the page's players and images fetch them without a header.
+            var caller = http.Features.Get<Caller>();
+            var lifetime = TimeSpan.FromMinutes(http.RequestServices.GetRequiredService<IOptions<SearchOptions>>().Value.SignedUrlMinutes);
+            string Content(string path) => caller is null ? path : ContentSignature.Sign(path, caller, lifetime);
             var hits = results.Hits.Select(h => new Hit(h.Type, h.MediaId, h.ItemId, h.MediaKind, h.Source, h.Key, h.Start, h.End, h.FrameTime, h.Score, h.Similarity, h.Snippet,
-                h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId), $"/api/media/{h.MediaId}")).ToList();
+                Content(h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId)), $"/api/media/{h.MediaId}")).ToList();
             return Results.Ok(new Response(results.ModelVersion, described, results.Transcript, hits,
                 new Timings(Math.Round(results.EmbedMilliseconds, 1), Math.Round(results.SqlMilliseconds, 1), Math.Round(timings.TotalMilliseconds, 1))));
         }

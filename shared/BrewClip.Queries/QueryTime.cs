@@ -14,8 +14,12 @@ public static partial class QueryTime
     /// <summary>What is accepted, in one line, for error messages.</summary>
     public const string Accepted = "a date (2026-11-01), an ISO 8601 time (2026-11-01T12:00:00Z), now, today, yesterday, or a span back from now (30m, 12h, 7d, 2w)";
 
-    /// <summary>The time <paramref name="text"/> names, relative ones counted back from <paramref name="now"/>; null when it names none.</summary>
-    public static DateTimeOffset? Parse(string text, DateTimeOffset now)
+    /// <summary>The same forms for a time to come (a key's expiry): spans count ahead from now, and there is no yesterday.</summary>
+    public const string AcceptedAhead = "a date (2027-01-31), an ISO 8601 time (2027-01-31T12:00:00Z), or a span from now (12h, 30d, 8w)";
+
+    /// <summary>The time <paramref name="text"/> names, relative ones counted back from <paramref name="now"/> (ahead with
+    /// <paramref name="ahead"/>); null when it names none.</summary>
+    public static DateTimeOffset? Parse(string text, DateTimeOffset now, bool ahead = false)
     {
         var value = text.Trim();
         var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
@@ -38,6 +42,10 @@ public static partial class QueryTime
                 "d" => TimeSpan.FromDays(n),
                 _ => TimeSpan.FromDays(7.0 * n),
             };
+            if (ahead)
+            {
+                return back < DateTimeOffset.MaxValue - now ? now + back : null;
+            }
             return back < now - DateTimeOffset.MinValue ? now - back : null;
         }
         // ISO 8601 only: a date, or a date and time with an optional zone (never a culture's own order of day and month).

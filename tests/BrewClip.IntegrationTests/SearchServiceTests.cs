@@ -23,6 +23,8 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         File.WriteAllText(Path.Combine(Made, "notes.txt"), "plain text, not media");
         var (search, port) = await StartAsync("BrewClip.Search", new() { ["BREWCLIP__Search__MaxUploadMegabytes"] = "1" });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+        // On loopback alone, keys are off unless asked for, and the service says so.
+        Assert.Contains("API keys are not required: listening on loopback only", search.Stdout, StringComparison.Ordinal);
 
         // Words: the recording that says them, at its moment, the words marked; the version and the time taken.
         var words = await JsonAsync(await http.GetAsync("/api/search?q=red%20train%20station&kind=audio"));
