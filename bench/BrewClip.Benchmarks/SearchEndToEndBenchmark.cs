@@ -52,6 +52,8 @@ internal static class SearchEndToEndBenchmark
                 $"--RabbitMq:QueuePrefix=bench{Guid.NewGuid():N}"[..40] + "-",
                 $"--Service:HealthUrl=http://127.0.0.1:{port}", $"--Models:Root={store}", "--Search:LoadModelsAtStart=false",
                 "--Logging:LogLevel:Default=Warning",
+                // Queries back to back as fast as they are answered: what is measured is the latency, not the rate limit.
+                "--Search:RateLimit:PermitsPerMinute=0",
             ];
             await using var app = BrewClipService.Build(args, "brewclip-search", builder => builder.AddSearchServices(), bus => bus.AddSearchConsumers(), app => app.MapSearch());
             await app.StartAsync();

@@ -132,30 +132,47 @@ internal static class ModelVersionsCommands
         return await FollowAsync(dataSource, version.Value, cancellationToken);
     }
 
-    /// <summary>One line redrawn while the version backfills; returns when it is active (0) or rejected (1).</summary>
-    private static async Task<int> FollowAsync(NpgsqlDataSource dataSource, int version, CancellationToken cancellationToken)
+    /// <summary>
+    /// One line redrawn while the version backfills (a line per change when the output is not a terminal); returns when it
+    /// is active (0) or anything else (rejected, retired, or still a candidate that was not promoted: <see cref="ExitCodes.NotPromoted"/>).
+    /// </summary>
+    internal static async Task<int> FollowAsync(NpgsqlDataSource dataSource, int version, CancellationToken cancellationToken, bool waitForCandidate = true)
     {
         var interactive = !Console.IsOutputRedirected;
+        var last = "";
         while (true)
         {
             var row = (await ReadAsync(dataSource, version, cancellationToken)).Single();
-            if (row.Status is "backfilling" or "candidate")
+            var line = row.State();
+            if (row.Status == "backfilling" || (row.Status == "candidate" && waitForCandidate))
             {
                 if (interactive)
                 {
-                    Console.Write($"\r{row.Line()}");
+                    Console.Write($"\r{line}".PadRight(Math.Max(last.Length + 1, line.Length + 1)));
                 }
+                else if (line != last)
+                {
+                    Console.WriteLine(line);
+                }
+                last = line;
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 continue;
             }
-            if (interactive)
+            if (interactive && last.Length > 0)
             {
                 Console.WriteLine();
             }
-            Console.WriteLine(row.Line());
-            return row.Status == "active" ? ExitCodes.Ok : ExitCodes.Failed;
+            Console.WriteLine(line);
+            return row.Status == "active" ? ExitCodes.Ok : ExitCodes.NotPromoted;
         }
     }
+
+    /// <summary>
+    /// Where a version stands now, in one line: "version 3 backfilling: audio [###...] 40% 4/10, images ...", "version 3 active
+    /// since ...", "version 3 rejected: why"; null when there is no such version.
+    /// </summary>
+    internal static async Task<string?> StateAsync(NpgsqlDataSource dataSource, int version, CancellationToken cancellationToken)
+        => (await ReadAsync(dataSource, version, cancellationToken)).SingleOrDefault()?.State();
 
     private static async Task<List<VersionRow>> ReadAsync(NpgsqlDataSource dataSource, int? version, CancellationToken cancellationToken)
     {
@@ -193,6 +210,20 @@ internal static class ModelVersionsCommands
     private sealed record VersionRow(int Version, string Status, string Reason, string Description, string Metrics,
         DateTimeOffset? ActivatedAt, bool Dropped, Progress? Audio, Progress? Image)
     {
+        /// <summary>The version's present state, with backfill progress and the reason it is where it is.</summary>
+        public string State()
+        {
+            var state = Status switch
+            {
+                "active" => $"version {Version} active since {ActivatedAt?.ToString("u", CultureInfo.InvariantCulture)}",
+                "backfilling" => $"version {Version} backfilling: audio {Audio?.ToString() ?? "(not started)"}, images {Image?.ToString() ?? "(not started)"}",
+                "candidate" => $"version {Version} a candidate, not promoted",
+                "retired" => $"version {Version} retired{(Dropped ? " (vectors dropped)" : "")}",
+                _ => $"version {Version} {Status}",
+            };
+            return Reason.Length > 0 && Status is not ("active" or "backfilling") ? $"{state}: {Reason}" : state;
+        }
+
         public string Line()
         {
             var activated = ActivatedAt is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "";

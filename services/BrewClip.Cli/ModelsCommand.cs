@@ -75,6 +75,10 @@ internal static class ModelsCommand
                     Console.Error.WriteLine($"  {Path.Combine(store.Root, name, file.LocalName)}  from {manifest.BaseUrl}{file.RemotePath} ({file.Size:N0} bytes{check})");
                 }
             }
+            foreach (var name in failed)
+            {
+                Console.Error.WriteLine($"brewclip: {name}: {ModelStore.OfflineRecipe(name, Path.Combine(store.Root, name))}");
+            }
             return ExitCodes.Failed;
         }
         return ExitCodes.Ok;

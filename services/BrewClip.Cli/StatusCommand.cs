@@ -11,6 +11,9 @@ namespace BrewClip.Cli;
 /// <summary><c>brewclip status</c>: can the pipeline reach its database and broker, is every service ready, and how far is the index.</summary>
 internal static class StatusCommand
 {
+    /// <summary>Ingest's reason for a dot-file (see ObjectNames in the Ingest service).</summary>
+    private const string HiddenFile = "a hidden file";
+
     /// <summary>Where each service answers /health/ready when none are configured: scripts/stack.sh's ports.</summary>
     private static readonly KeyValuePair<string, string>[] DefaultServices =
     [
@@ -156,9 +159,11 @@ internal static class StatusCommand
         {
             Console.WriteLine($"training  {training}");
         }
-        // Files the sources hold that Ingest does not read, by why (the part of the reason before its details).
-        await using (var skipped = dataSource.CreateCommand("""
-            select split_part(reason, ' (', 1), count(*) from brewclip.skipped_objects group by 1 order by 2 desc, 1
+        // Files the sources hold that Ingest does not read, by why (the part of the reason before its details). Hidden files
+        // (.gitkeep, .DS_Store) are passed over as Ingest passes over them: listed in the table, not worth a word here.
+        await using (var skipped = dataSource.CreateCommand($"""
+            select split_part(reason, ' (', 1), count(*) from brewclip.skipped_objects
+            where reason <> '{HiddenFile}' group by 1 order by 2 desc, 1
             """))
         await using (var reader = await skipped.ExecuteReaderAsync(cancellationToken))
         {
@@ -176,12 +181,19 @@ internal static class StatusCommand
         await using var command = dataSource.CreateCommand(
             "select kind, stage, items, lag from brewclip.index_status order by kind, stage");
         await using var rows = await command.ExecuteReaderAsync(cancellationToken);
-        Console.WriteLine($"{"kind",-10} {"stage",-12} {"items",8}  lag");
+        var table = new List<string>();
         while (await rows.ReadAsync(cancellationToken))
         {
             var lag = rows.IsDBNull(3) ? "" : rows.GetFieldValue<TimeSpan>(3).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture);
-            Console.WriteLine($"{rows.GetString(0),-10} {rows.GetString(1),-12} {rows.GetInt64(2),8}  {lag}");
+            table.Add($"{rows.GetString(0),-10} {rows.GetString(1),-12} {rows.GetInt64(2),8}  {lag}");
         }
+        if (table.Count == 0)
+        {
+            Console.WriteLine("index     empty: nothing is indexed yet; drop audio, images or videos into a watched folder or bucket (Ingest:Folders, Ingest:Buckets)");
+            return;
+        }
+        Console.WriteLine($"{"kind",-10} {"stage",-12} {"items",8}  lag");
+        table.ForEach(Console.WriteLine);
     }
 
     private static async Task<bool> CheckRabbitMqAsync(RabbitMqOptions options, CancellationToken cancellationToken)

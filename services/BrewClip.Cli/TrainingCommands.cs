@@ -24,11 +24,13 @@ internal static class TrainingCommands
         frameMatch.AcceptOnlyFromAmong(FrameMatches);
         var reason = new Option<string?>("--reason") { Description = "Why, kept with the run." };
         var ifNew = new Option<bool>("--if-new-pairs") { Description = "Train only when Training:MinNewPairs train pairs arrived since the last run (as the schedule does)." };
-        var wait = new Option<bool>("--wait") { Description = "Follow the run with a progress bar until it ends." };
+        var wait = new Option<bool>("--wait") { Description = "Follow the run with a progress bar, then its version's backfill, until the version is active " +
+            "(exit 0) or not (rejected or left a candidate: exit 4); a failed or cancelled run exits 1, a skipped one 5." };
+        var noWaitActivation = new Option<bool>("--no-wait-activation") { Description = "With --wait, return when the run ends, before its version is backfilled and active." };
         var cancel = new Option<bool>("--cancel") { Description = "Cancel the queued run and stop the running one instead." };
         var command = new Command("retrain", "Ask the Training service to fine-tune the heads on the pairs the index has collected; a candidate that beats the active version is promoted.")
         {
-            epochs, frameMatch, reason, ifNew, wait, cancel,
+            epochs, frameMatch, reason, ifNew, wait, noWaitActivation, cancel,
         };
         command.Validators.Add(result =>
         {
@@ -40,23 +42,28 @@ internal static class TrainingCommands
             {
                 result.AddError("--cancel takes no other option.");
             }
+            if (result.GetValue(noWaitActivation) && !result.GetValue(wait))
+            {
+                result.AddError("--no-wait-activation goes with --wait.");
+            }
         });
         command.SetAction((result, cancellationToken) => result.GetValue(cancel)
             ? CancelAsync(cancellationToken)
             : RetrainAsync(new RetrainRequested(Guid.NewGuid(), $"brewclip retrain ({Environment.UserName}@{Environment.MachineName})", !result.GetValue(ifNew),
-                result.GetValue(epochs), result.GetValue(frameMatch), result.GetValue(reason)), result.GetValue(wait), cancellationToken));
+                result.GetValue(epochs), result.GetValue(frameMatch), result.GetValue(reason)), result.GetValue(wait), !result.GetValue(noWaitActivation), cancellationToken));
         return command;
     }
 
     public static Command Training()
     {
-        var follow = new Option<bool>("--follow") { Description = "Redraw until no run is queued or running." };
+        var follow = new Option<bool>("--follow") { Description = "Redraw until no run is queued or running and no version is backfilling; started when " +
+            "nothing is, it first waits for the next run." };
         var status = new Command("status", "The latest training runs: status, progress, loss, speed, and each candidate's validation recall.") { follow };
         status.SetAction((result, cancellationToken) => StatusAsync(result.GetValue(follow), cancellationToken));
         return new Command("training", "Training runs.") { status };
     }
 
-    private static async Task<int> RetrainAsync(RetrainRequested request, bool wait, CancellationToken cancellationToken)
+    private static async Task<int> RetrainAsync(RetrainRequested request, bool wait, bool waitActivation, CancellationToken cancellationToken)
     {
         var configuration = CliSettings.Load();
         var postgres = CliSettings.TryBind<PostgresOptions>(configuration, PostgresOptions.Section);
@@ -93,11 +100,25 @@ internal static class TrainingCommands
             }
         }
         Console.WriteLine($"run {id}");
-        return await FollowAsync(dataSource, id.Value, cancellationToken);
+        var run = await FollowAsync(dataSource, id.Value, cancellationToken);
+        switch (run.Status)
+        {
+            case "succeeded" when run.Candidate is { } version && waitActivation:
+                // The run is over; its version becomes active only when both backfills are done.
+                return await ModelVersionsCommands.FollowAsync(dataSource, version, cancellationToken, waitForCandidate: false);
+            case "succeeded":
+                return ExitCodes.Ok;
+            case "rejected":
+                return ExitCodes.NotPromoted;
+            case "skipped":
+                return ExitCodes.Skipped;
+            default:
+                return ExitCodes.Failed;
+        }
     }
 
-    /// <summary>A progress bar redrawn (or, when the output is not a terminal, a line when the run moves) until the run ends.</summary>
-    private static async Task<int> FollowAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken)
+    /// <summary>A progress bar redrawn (or, when the output is not a terminal, a line when the run moves) until the run ends; returns the ended run.</summary>
+    private static async Task<RunRow> FollowAsync(NpgsqlDataSource dataSource, long id, CancellationToken cancellationToken)
     {
         var interactive = !Console.IsOutputRedirected;
         var last = "";
@@ -112,7 +133,7 @@ internal static class TrainingCommands
                     Console.WriteLine();
                 }
                 Console.WriteLine(line);
-                return run.Status is "succeeded" or "rejected" ? ExitCodes.Ok : ExitCodes.Failed;
+                return run;
             }
             if (line != last)
             {
@@ -152,6 +173,17 @@ internal static class TrainingCommands
             return ExitCodes.Configuration;
         }
         await using var dataSource = BrewClipDataSource.Create(postgres.ConnectionString);
+        // Followed from a moment when nothing moves, the next run is what to follow: wait for it to be queued.
+        var waiting = follow && !await InMotionAsync(dataSource, cancellationToken);
+        if (waiting)
+        {
+            var newest = (await ReadAsync(dataSource, null, 1, cancellationToken)).SingleOrDefault()?.Id ?? 0;
+            Console.WriteLine("no run is queued or running and no version is backfilling; waiting for the next run (`brewclip retrain` asks for one)");
+            while ((await ReadAsync(dataSource, null, 1, cancellationToken)).SingleOrDefault()?.Id is not { } id || id <= newest)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
         while (true)
         {
             var runs = await ReadAsync(dataSource, null, 10, cancellationToken);
@@ -163,13 +195,23 @@ internal static class TrainingCommands
             {
                 Console.WriteLine(run.Line());
             }
-            if (!follow || runs.All(r => Final.Contains(r.Status)))
+            if (!follow || !await InMotionAsync(dataSource, cancellationToken))
             {
                 return ExitCodes.Ok;
             }
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
             Console.WriteLine();
         }
+    }
+
+    /// <summary>Whether a run is queued or running, or a version is backfilling.</summary>
+    private static async Task<bool> InMotionAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select exists (select 1 from brewclip.training_runs where status in ('queued', 'running'))
+                or exists (select 1 from brewclip.model_versions where status = 'backfilling')
+            """);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>One line about the newest run, for `brewclip status`; null when there is none.</summary>
@@ -193,11 +235,20 @@ internal static class TrainingCommands
                 reader.GetInt32(6), reader.GetDouble(7), reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.IsDBNull(9) ? null : reader.GetDouble(9),
                 reader.IsDBNull(10) ? null : reader.GetDouble(10), reader.GetString(11), reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetInt32(13)));
         }
+        await reader.CloseAsync();
+        // Each candidate's present state, read from the model versions (not the text its run wrote when it ended).
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Candidate is { } version)
+            {
+                rows[i] = rows[i] with { VersionState = await ModelVersionsCommands.StateAsync(dataSource, version, cancellationToken) };
+            }
+        }
         return rows;
     }
 
     private sealed record RunRow(long Id, string Trigger, string Status, int Epoch, int Epochs, int Step, int TotalSteps, double Progress,
-        double? Loss, double? SamplesPerSecond, double? EtaSeconds, string Message, string Metrics, int? Candidate)
+        double? Loss, double? SamplesPerSecond, double? EtaSeconds, string Message, string Metrics, int? Candidate, string? VersionState = null)
     {
         public string Line()
         {
@@ -224,9 +275,20 @@ internal static class TrainingCommands
             {
                 parts.Add(recall);
             }
-            if (Message.Length > 0 && !(Status == "running" && TotalSteps > 0 && Message.StartsWith("training:", StringComparison.Ordinal)))
+            var message = Message;
+            if (VersionState is not null && Final.Contains(Status))
             {
-                parts.Add(Message);
+                // The run's own words about its version ("version 3 promoted, backfilling: ...") were true when it ended;
+                // the version's state now replaces them, and the comparison after the colon stays.
+                parts.Add(VersionState);
+                message = message.StartsWith($"version {Candidate} ", StringComparison.Ordinal) && message.IndexOf(": ", StringComparison.Ordinal) is > 0 and var colon
+                    ? message[(colon + 2)..]
+                    : message;
+            }
+            if (message.Length > 0 && VersionState?.Contains(message, StringComparison.Ordinal) != true
+                && !(Status == "running" && TotalSteps > 0 && message.StartsWith("training:", StringComparison.Ordinal)))
+            {
+                parts.Add(message);
             }
             return string.Join("  ", parts);
         }

@@ -206,6 +206,8 @@ public sealed class FolderWatcher(
         var ready = new List<ReadyFile>();
         var present = new HashSet<string>(StringComparer.Ordinal);
         skipped.Clear();
+        var sidecars = new List<string>();
+        var mediaStems = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, file, why) in Enumerate(root))
         {
             if (file is null)
@@ -217,6 +219,14 @@ public sealed class FolderWatcher(
             {
                 skipped[key] = reason;
                 continue;
+            }
+            if (ObjectNames.IsSidecar(file.Name))
+            {
+                sidecars.Add(key);
+            }
+            else if (!ObjectNames.IsPairList(file.Name))
+            {
+                mediaStems.Add(Stem(key));
             }
             long length;
             DateTime modified;
@@ -257,8 +267,15 @@ public sealed class FolderWatcher(
         {
             pending.Remove(gone);
         }
+        // A transcript is read (and kept for audio of its name that may come), but with no such file beside it nothing is indexed from it.
+        foreach (var sidecar in sidecars.Where(key => !mediaStems.Contains(Stem(key))))
+        {
+            skipped[sidecar] = "a transcript with no audio or video of its name beside it (kept, and used when one arrives)";
+        }
         return ready;
     }
+
+    private static string Stem(string key) => key[..^Path.GetExtension(key).Length];
 
     /// <summary>
     /// Every regular file under the root, keyed by its path relative to the root with '/' separators; links that are

@@ -21,6 +21,17 @@ public sealed class ModelStore(string root)
     /// </summary>
     public string VersionsFolder => Path.Combine(Root, "brewclip");
 
+    /// <summary>
+    /// Where no model host can be reached: the checkout's fixture script writes a full-size stand-in with random weights
+    /// (the published export's files, shapes and names: every service runs, but vectors and transcripts mean nothing).
+    /// </summary>
+    public static string OfflineRecipe(string name, string folder)
+    {
+        var script = name == WhisperName ? "make_whisper_fixtures.py" : "make_clip_fixtures.py";
+        return $"Offline, a stand-in with random weights (every service runs; its vectors and transcripts mean nothing): " +
+            $"`/usr/bin/python3 tests/fixtures/{script} --full {folder}` in the checkout (README, \"Offline, with stand-in models\"; needs python3-torch).";
+    }
+
     public static ModelStore FromEnvironment(string? configuredRoot = null) => new(
         !string.IsNullOrWhiteSpace(configuredRoot) ? configuredRoot
         : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
@@ -47,7 +58,8 @@ public sealed class ModelStore(string root)
                 throw new ModelMissingException(
                     $"The model file {file} is missing. Put the ONNX export of openai/{ClipName} (vision_model.onnx and text_model.onnx, " +
                     $"as published by transformers.js/Optimum, with vocab.json and merges.txt) into {folder} " +
-                    $"(`brewclip models pull {ClipName}` downloads them), or point Models:Root or {EnvironmentVariable} at a model store that has them.");
+                    $"(`brewclip models pull {ClipName}` downloads them), or point Models:Root or {EnvironmentVariable} at a model store that has them. " +
+                    OfflineRecipe(ClipName, folder));
             }
         }
         return files;
@@ -65,9 +77,9 @@ public sealed class ModelStore(string root)
             {
                 throw new ModelMissingException(
                     $"The model file {file} is missing. Put the ONNX export of openai/{WhisperName} (encoder_model.onnx, decoder_model_merged.onnx, " +
-                    $"as published by transformers.js/Optimum, with tokenizer.json and generation_config.json) into {folder} " +
-                    $"(`brewclip models pull {WhisperName}` downloads them), " +
-                    $"or point Models:Root or {EnvironmentVariable} at a model store that has them.");
+                    $"as published by transformers.js/Optimum, with generation_config.json and its tokenizer: tokenizer.json, or vocab.json and merges.txt) " +
+                    $"into {folder} (`brewclip models pull {WhisperName}` downloads them), " +
+                    $"or point Models:Root or {EnvironmentVariable} at a model store that has them. " + OfflineRecipe(WhisperName, folder));
             }
         }
         return folder;

@@ -61,6 +61,9 @@ public sealed class CliTests
         Assert.Contains("postgres  ok", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("rabbitmq  ok", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("model     version 0", status.Stdout, StringComparison.Ordinal);
+        // Nothing indexed: said in a line, not as an empty table.
+        Assert.Contains("index     empty: nothing is indexed yet", status.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("kind       stage", status.Stdout, StringComparison.Ordinal);
         Assert.Contains($"service   Training           ready      http://127.0.0.1:{port}/", status.Stdout, StringComparison.Ordinal);
 
         // A service that does not answer makes the stack unhealthy, and is named.
@@ -111,6 +114,10 @@ public sealed class CliTests
             Assert.Contains("2 of 2 models were not pulled (whisper-base, clip-vit-base-patch32)", unreachable.Stderr, StringComparison.Ordinal);
             Assert.Contains($"{Path.Combine(store, "clip-vit-base-patch32", "vision_model.onnx")}  from http", unreachable.Stderr, StringComparison.Ordinal);
             Assert.Contains($"{Path.Combine(store, "whisper-base", "encoder_model.onnx")}  from http", unreachable.Stderr, StringComparison.Ordinal);
+            // And the way to run with no model host at all: the stand-in recipe, for each model.
+            Assert.Contains($"brewclip: whisper-base: Offline, a stand-in with random weights", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_whisper_fixtures.py --full {Path.Combine(store, "whisper-base")}`", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_clip_fixtures.py --full {Path.Combine(store, "clip-vit-base-patch32")}`", unreachable.Stderr, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFiles(store, "*.onnx", SearchOption.AllDirectories));
         }
         finally

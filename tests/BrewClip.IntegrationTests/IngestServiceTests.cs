@@ -611,6 +611,8 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         File.Copy(Made + "/green.png", Path.Combine(Inbox, ".hidden.png"));
         File.Copy(Made + "/green.png", Path.Combine(Inbox, "upload.png.part"));
         File.WriteAllText(Path.Combine(Inbox, "table.csv"), "a,b\n");
+        // A transcript with no audio of its name: kept for one that may come, but nothing is indexed from it now.
+        File.WriteAllText(Path.Combine(Inbox, "notes.txt"), "a note, not a transcript of anything here\n");
         File.CreateSymbolicLink(Path.Combine(Inbox, "outside.png"), Made + "/green.png");
         File.CreateSymbolicLink(Path.Combine(Inbox, "elsewhere"), Made);
         File.CreateSymbolicLink(Path.Combine(Inbox, "dangling.png"), Made + "/no-such-file.png");
@@ -618,7 +620,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         var port = ServiceProcess.FreePort();
         await using var service = ServiceProcess.Start("BrewClip.Ingest", IngestSettings(port));
         Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
-        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects") == 6, "the skipped files", service);
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects") == 7, "the skipped files", service);
         var reasons = (await Db.ColumnAsync<string>("select object_key || '=' || reason from brewclip.skipped_objects order by object_key"))
             .ToDictionary(row => row[..row.IndexOf('=')], row => row[(row.IndexOf('=') + 1)..]);
         Assert.Equal("a hidden file", reasons[".hidden.png"]);
@@ -627,6 +629,7 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
         Assert.Equal($"a symbolic link leading outside the watched folder (to {Made}/green.png)", reasons["outside.png"]);
         Assert.Equal("a symbolic link to a folder (links to folders are not followed)", reasons["elsewhere"]);
         Assert.Equal($"a broken symbolic link (to {Made}/no-such-file.png)", reasons["dangling.png"]);
+        Assert.Equal("a transcript with no audio or video of its name beside it (kept, and used when one arrives)", reasons["notes.txt"]);
 
         // Later scans (a file that arrives afterwards is read) log none of them again.
         File.Copy(Made + "/green.png", Path.Combine(Inbox, "green.png"));
@@ -638,10 +641,17 @@ public sealed class IngestServiceTests() : WatchedFolderTests("ingest")
 
         // The partial download renamed into place is read, and no longer counted as skipped.
         File.Move(Path.Combine(Inbox, "upload.png.part"), Path.Combine(Inbox, "upload.png"));
-        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects") == 5, "the renamed file to leave the list", service);
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects") == 6, "the renamed file to leave the list", service);
+        // Status passes over hidden files as Ingest does (.gitkeep, .DS_Store are not worth a word) and names the rest by why.
         await using var status = await ServiceProcess.RunAsync("BrewClip.Cli", IngestSettings(ServiceProcess.FreePort()), "status");
-        Assert.Contains("skipped   5 files not read: 1 a broken symbolic link, 1 a hidden file, 1 a symbolic link leading outside the watched folder, " +
-            "1 a symbolic link to a folder, 1 not media by its name", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("skipped   5 files not read: 1 a broken symbolic link, 1 a symbolic link leading outside the watched folder, " +
+            "1 a symbolic link to a folder, 1 a transcript with no audio or video of its name beside it, 1 not media by its name", status.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("hidden", status.Stdout, StringComparison.Ordinal);
+        // A transcript whose audio arrives is no longer skipped.
+        TestMedia.Ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-ar", "16000", Path.Combine(Made, "notes.wav"));
+        File.Copy(Path.Combine(Made, "notes.wav"), Path.Combine(Inbox, "notes.wav"));
+        await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.skipped_objects where object_key = 'notes.txt'") == 0,
+            "the transcript to leave the list once its audio is there", service);
     }
 
     [Fact]

@@ -297,7 +297,9 @@ public sealed class PromotionTests
         // Heads that read, but whose acoustic channel expects 24-wide Whisper states where the cache holds 16: the audio backfill fails.
         var mismatched = stack.WriteHeads("mismatched", whisperWidth: 24);
         var promote = await stack.CliAsync("models", "promote", mismatched, "--wait");
-        Assert.Equal(1, promote.ExitCode);
+        // Exit 4: the version did not become active; the last line says where it is and why.
+        Assert.True(promote.ExitCode == 4, promote.ToString());
+        Assert.Contains("version 1 rejected: ", promote.Stdout, StringComparison.Ordinal);
         Assert.Equal("rejected", await stack.StatusAsync(1));
         Assert.Contains("the audio backfill failed", await stack.Db.ScalarAsync<string>("select status_reason from brewclip.model_versions where version = 1"), StringComparison.Ordinal);
         Assert.Contains("rejected", promote.Stdout, StringComparison.Ordinal);

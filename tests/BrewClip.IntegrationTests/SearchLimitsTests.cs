@@ -95,6 +95,7 @@ public sealed class SearchLimitsTests(Xunit.Abstractions.ITestOutputHelper outpu
             (["embed", "--image", Path.Combine(Made, "noise.jpg")], "noise.jpg is not an "),
             (["search", "dog", "--since", "someday"], "--since must be a date (2026-11-01), an ISO 8601 time"),
             (["search", "dog", "--until", "12/01/2026"], "--until must be a date (2026-11-01)"),
+            (["search", "dog", "--k", "ten"], "Cannot parse argument 'ten' for option '--k' as a whole number (`brewclip search --help` lists what it takes)"),
         })
         {
             var cli = await ServiceProcess.RunAsync("BrewClip.Cli", Settings(ServiceProcess.FreePort(), new()

@@ -36,7 +36,8 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
     private static readonly string[][] HeldOutVoices = [["-v", "en-029", "-s", "165"], ["-v", "en-gb-x-gbcwmd+f4", "-s", "150"], ["-v", "en-us+m4", "-s", "155"]];
 
     /// <summary>What one retrain reported: mean recall and audio -> image R@1 of the candidate and version 0, and the ablations.</summary>
-    private sealed record Report(string Status, double CandidateMean, double CandidateR1, double ActiveMean, double ActiveR1, double PipelineOnlyMean, string Learned, string Metrics);
+    private sealed record Report(string Status, double CandidateMean, double CandidateR1, double ActiveMean, double ActiveR1, double PipelineOnlyMean, string Learned, string Metrics,
+        long Run, int Version, string Output);
 
     [Fact]
     public async Task Retraining_learns_the_pairing_from_the_audio_repeats_with_its_seed_and_promotes_a_better_model()
@@ -87,11 +88,12 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             Assert.True(await service.WaitForReadyAsync(port) is not null, service.ToString());
             return service;
         }
-        async Task<Report> RetrainAsync()
+        // retrain --wait follows the run and then its version until that is active (exit 0) or not (4).
+        async Task<Report> RetrainAsync(int exitCode)
         {
             var cli = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "retrain", "--wait");
             Assert.True(await cli.WaitForExitAsync(TimeSpan.FromMinutes(8)), $"brewclip retrain --wait did not end.\n{cli}\n{string.Join('\n', services)}");
-            Assert.True(cli.ExitCode == 0, $"brewclip retrain --wait failed.\n{cli}\n{services[^1]}");
+            Assert.True(cli.ExitCode == exitCode, $"brewclip retrain --wait exited {cli.ExitCode}, not {exitCode}.\n{cli}\n{services[^1]}");
             var run = await Db.ScalarAsync<long>("select max(id) from brewclip.training_runs");
             var metrics = await Db.ScalarAsync<string>($"select metrics::text from brewclip.training_runs where id = {run}");
             using var json = JsonDocument.Parse(metrics);
@@ -103,7 +105,7 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
                 root.GetProperty("active").GetProperty("audio_to_image").GetProperty("r1").GetDouble(),
                 root.GetProperty("ablations").GetProperty("pipeline_only").GetProperty("mean_recall").GetDouble(),
                 string.Join(" ", new[] { "candidate", "ablations", "logit_scale", "acoustic_gate" }.Select(p => root.GetProperty(p).GetRawText())),
-                metrics);
+                metrics, run, await Db.ScalarAsync<int>($"select coalesce(candidate_version, -1) from brewclip.training_runs where id = {run}"), cli.Stdout);
         }
 
         try
@@ -130,8 +132,8 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
                     """)) + $" (expected {recordings} recordings)");
             Assert.Equal(validation, await Db.ScalarAsync<long>("select count(*) from brewclip.pairs where split = 'validation'"));
 
-            var first = await RetrainAsync();
-            var second = await RetrainAsync();
+            var first = await RetrainAsync(4);
+            var second = await RetrainAsync(4);
             output.WriteLine($"first run: {first.Metrics}");
 
             // Version 0 is at chance (1 in 8 for audio -> image: every transcript of the fixture Whisper is the same). The trained
@@ -144,6 +146,7 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             Assert.True(first.CandidateMean >= first.PipelineOnlyMean, $"the full head ({first.CandidateMean}) is worse than pipeline-only ({first.PipelineOnlyMean}).\n{first.Metrics}");
             // The gate was out of reach: rejected, nothing changed; and the same seed gave the same metrics.
             Assert.Equal("rejected", first.Status);
+            Assert.Contains($"version {first.Version} rejected: not better than version 0", first.Output, StringComparison.Ordinal);
             Assert.Equal(first.Learned, second.Learned);
             Assert.Equal(0, await Db.ScalarAsync<int>("select brewclip.active_model_version()"));
 
@@ -152,11 +155,33 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             Assert.True(await trainingService.WaitForExitAsync(TimeSpan.FromSeconds(30)), trainingService.ToString());
             training["BREWCLIP__Training__MinImprovement"] = "0.05";
             await StartAsync("BrewClip.Training", training);
-            var third = await RetrainAsync();
-            output.WriteLine($"third run: {third.Metrics}");
+            // `training status --follow` started while nothing moves waits for the next run and follows it to the end.
+            var follow = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "training", "status", "--follow");
+            await WaitUntilAsync(() => Task.FromResult(follow.Stdout.Contains("waiting for the next run", StringComparison.Ordinal) || follow.HasExited),
+                "training status --follow to wait", services);
+            Assert.False(follow.HasExited, follow.ToString());
+            var third = await RetrainAsync(0);
+            output.WriteLine($"third run: {third.Metrics}\n{third.Output}");
             Assert.Equal("succeeded", third.Status);
-            var version = await Db.ScalarAsync<int>("select candidate_version from brewclip.training_runs order by id desc limit 1");
-            await WaitUntilAsync(async () => await Db.ScalarAsync<int>("select brewclip.active_model_version()") == version, $"version {version} to become active", services);
+            var version = third.Version;
+            // retrain --wait returned once the version was active: no waiting here.
+            Assert.Equal(version, await Db.ScalarAsync<int>("select brewclip.active_model_version()"));
+            Assert.Contains($"version {version} active since ", third.Output, StringComparison.Ordinal);
+            Assert.True(await follow.WaitForExitAsync(TimeSpan.FromMinutes(1)), follow.ToString());
+            Assert.True(follow.ExitCode == 0, follow.ToString());
+            Assert.Contains($"run {third.Run,4} succeeded", follow.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"version {version} active since ", follow.Stdout, StringComparison.Ordinal);
+            // What the run wrote when it ended ("promoted, backfilling") gives way to the version's state now, here and in `brewclip status`.
+            var status = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "training", "status");
+            Assert.True(await status.WaitForExitAsync(TimeSpan.FromMinutes(1)), status.ToString());
+            var line = Assert.Single(status.Stdout.Split('\n'), l => l.Contains($"run {third.Run,4} ", StringComparison.Ordinal));
+            Assert.Contains($"version {version} active since ", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("backfilling", line, StringComparison.Ordinal);
+            Assert.Contains($"version {first.Version} rejected: not better than version 0", status.Stdout, StringComparison.Ordinal);
+            var overall = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "status");
+            Assert.True(await overall.WaitForExitAsync(TimeSpan.FromMinutes(1)), overall.ToString());
+            Assert.Contains($"training  run {third.Run,4} succeeded", overall.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"version {version} active since ", overall.Stdout, StringComparison.Ordinal);
             Assert.Equal(recordings, await Db.ScalarAsync<long>($"select count(*) from brewclip.audio_vectors where model_version = {version}"));
             Assert.Equal((long)Words.Length, await Db.ScalarAsync<long>($"select count(*) from brewclip.image_vectors where model_version = {version}"));
             var list = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "models", "list");
