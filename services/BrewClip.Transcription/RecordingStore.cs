@@ -115,7 +115,8 @@ internal sealed class RecordingStore(NpgsqlDataSource dataSource)
         await using (var transcript = new NpgsqlCommand("""
             insert into brewclip.transcripts (recording_id, source, language, text, segments) values ($1, $2, $3, $4, $5::jsonb)
             on conflict (recording_id) do update set
-                source = excluded.source, language = excluded.language, text = excluded.text, segments = excluded.segments, created_at = now()
+                source = excluded.source, language = coalesce(excluded.language, brewclip.transcripts.language), text = excluded.text,
+                segments = excluded.segments, created_at = now()
             """, connection, transaction))
         {
             transcript.Parameters.Add(new() { Value = recordingId });

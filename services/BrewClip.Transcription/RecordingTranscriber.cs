@@ -69,7 +69,8 @@ internal sealed partial class RecordingTranscriber(
         if (sidecarTexts is not null && await ReusableWindowsAsync(recordingId, windowCount, cancellationToken).ConfigureAwait(false) is { } cached)
         {
             var reused = cached.Select((w, k) => w with { Text = sidecarTexts[k] }).ToList();
-            if (!await store.SaveAsync(recordingId, reused, sidecar, null, null, cancellationToken).ConfigureAwait(false))
+            // The language stays the one detected when the audio was first transcribed (or the one configured).
+            if (!await store.SaveAsync(recordingId, reused, sidecar, requested, null, cancellationToken).ConfigureAwait(false))
             {
                 logger.LogInformation("The sidecar transcript of recording {RecordingId} changed while it was transcribed; it is transcribed again from the new one", recordingId);
                 return false;
@@ -97,7 +98,9 @@ internal sealed partial class RecordingTranscriber(
             windowStates.Add(states);
         }
 
-        string? language = null;
+        // A sidecar is in the language that is spoken, so its language is detected too: full-text search stems and drops
+        // stop words by it.
+        var language = requested ?? (windowStates.Count > 0 ? whisper.DetectLanguage(windowStates[0], windowStates[0].Length / whisper.Width) : null);
         IReadOnlyList<TimedText>? timed = null;
         string[] texts;
         if (sidecarTexts is not null)
@@ -106,7 +109,6 @@ internal sealed partial class RecordingTranscriber(
         }
         else
         {
-            language = requested ?? whisper.DetectLanguage(windowStates[0], windowStates[0].Length / whisper.Width);
             if (options.Value.Timestamps)
             {
                 // The same fixed windows, decoded with timestamps: segments in recording time, each window's own text.
