@@ -17,8 +17,12 @@ namespace BrewClip.Search;
 public static class SearchApi
 {
     /// <summary>A hit as the API returns it: the search's hit, with where to fetch its content and its item.</summary>
+    /// <summary>
+    /// A hit as the API returns it: the search's hit, with where to fetch its content and its item. <c>AudioUrl</c> is the
+    /// sound of the hit's media (an audio hit's, or a video frame's video: play it from <c>Start</c> or <c>FrameTime</c>).
+    /// </summary>
     public sealed record Hit(string Type, long MediaId, long ItemId, string MediaKind, string? Source, string? Key, double? Start, double? End,
-        double? FrameTime, double Score, double? Similarity, string? Snippet, string ContentUrl, string MediaUrl);
+        double? FrameTime, double Score, double? Similarity, string? Snippet, string ContentUrl, string MediaUrl, string? AudioUrl);
 
     public sealed record Timings(double EmbedMs, double SqlMs, double TotalMs);
 
@@ -48,9 +52,9 @@ public static class SearchApi
             .WithDescription("Takes the same parameters as GET /api/search (except q and like), in the query string or the form.")
             .Produces<Response>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503)
             .DisableAntiforgery();
-        app.MapGet("/api/media/{id}", async (string id, MediaCatalog catalog, CancellationToken cancellationToken)
+        app.MapGet("/api/media/{id}", async (string id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
                 => ParseId(id) is not { } mediaId ? BadRequest($"a media id is a whole number; got '{id}'")
-                    : await catalog.FindAsync(mediaId, cancellationToken) is { } media ? Results.Ok(media) : NotFound($"media {mediaId} does not exist"))
+                    : await catalog.FindAsync(mediaId, cancellationToken) is { } media ? Results.Ok(Signed(context, media)) : NotFound($"media {mediaId} does not exist"))
             .WithSummary("A media item: its places, recording (transcript and segments) and images")
             .Produces<MediaCatalog.Media>().ProducesProblem(400).ProducesProblem(404);
         app.MapGet("/api/media/{id}/content", async (string id, MediaCatalog catalog, HttpContext context, CancellationToken cancellationToken)
@@ -68,6 +72,18 @@ public static class SearchApi
             .WithSummary("A still image or video frame as stored (PNG)")
             .ProducesProblem(400).ProducesProblem(404);
     }
+
+    /// <summary>A content URL as the caller can use it: signed for its key when it came with one, so players and images need no header.</summary>
+    private static string Content(HttpContext http, string path)
+        => http.Features.Get<Caller>() is { } caller
+            ? ContentSignature.Sign(path, caller, TimeSpan.FromMinutes(http.RequestServices.GetRequiredService<IOptions<SearchOptions>>().Value.SignedUrlMinutes))
+            : path;
+
+    private static MediaCatalog.Media Signed(HttpContext http, MediaCatalog.Media media) => media with
+    {
+        ContentUrl = media.ContentUrl is { } url ? Content(http, url) : null,
+        Images = media.Images.Select(i => i with { ContentUrl = Content(http, i.ContentUrl) }).ToList(),
+    };
 
     /// <summary>An id in a route, or null when it is not a whole number (said as a 400, not a bare 404).</summary>
     private static long? ParseId(string id) => long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
@@ -187,12 +203,9 @@ public static class SearchApi
             }
             var results = await searcher.SearchAsync(query, timings, cancellationToken);
             outcome = $"{results.Hits.Count} hits";
-            // With a key, content URLs are signed for it, so the page's players and images fetch them without a header.
-            var caller = http.Features.Get<Caller>();
-            var lifetime = TimeSpan.FromMinutes(http.RequestServices.GetRequiredService<IOptions<SearchOptions>>().Value.SignedUrlMinutes);
-            string Content(string path) => caller is null ? path : ContentSignature.Sign(path, caller, lifetime);
             var hits = results.Hits.Select(h => new Hit(h.Type, h.MediaId, h.ItemId, h.MediaKind, h.Source, h.Key, h.Start, h.End, h.FrameTime, h.Score, h.Similarity, h.Snippet,
-                Content(h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId)), $"/api/media/{h.MediaId}")).ToList();
+                Content(http, h.Type == "audio" ? MediaCatalog.MediaContentUrl(h.MediaId) : MediaCatalog.ImageContentUrl(h.ItemId)), $"/api/media/{h.MediaId}",
+                h.Type is "audio" or "frame" ? Content(http, MediaCatalog.MediaContentUrl(h.MediaId)) : null)).ToList();
             return Results.Ok(new Response(results.ModelVersion, described, results.Transcript, hits,
                 new Timings(Math.Round(results.EmbedMilliseconds, 1), Math.Round(results.SqlMilliseconds, 1), Math.Round(timings.TotalMilliseconds, 1))));
         }

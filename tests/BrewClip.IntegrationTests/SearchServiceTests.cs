@@ -121,6 +121,45 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         output.WriteLine($"screenshot: {shot}");
         Assert.True(new FileInfo(shot).Length > 10_000);
 
+        // Every hit offers "more like this" and "details".
+        Assert.All(driver.FindElements(By.CssSelector(".hit")), hit =>
+            Assert.Equal(["more like this", "details"], hit.FindElements(By.CssSelector(".actions button")).Select(b => b.Text)));
+        // Details: where the file was seen and what was said, with times.
+        first.FindElement(By.CssSelector("button.details")).Click();
+        wait.Until(d => d.FindElement(By.Id("details")).Displayed);
+        Assert.Equal("inbox:train.wav", driver.FindElement(By.Id("details-title")).Text);
+        Assert.StartsWith("inbox:train.wav (seen ", driver.FindElement(By.CssSelector("#details-places li")).Text, StringComparison.Ordinal);
+        var segment = driver.FindElement(By.CssSelector("#details-segments li.segment"));
+        Assert.StartsWith("0:00.0–", segment.Text, StringComparison.Ordinal);
+        Assert.Contains(Said["train"], segment.Text, StringComparison.Ordinal);
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(screenshots, "search-details.png"));
+        driver.FindElement(By.Id("details-close")).Click();
+        wait.Until(d => !d.FindElement(By.Id("details")).Displayed);
+
+        // A video's frames: shown at the frame's time with the video's sound from that moment; its details list the frames.
+        driver.Navigate().GoToUrl($"http://127.0.0.1:{port}/?q=test%20pattern&kind=images");
+        wait.Until(d => d.FindElements(By.CssSelector(".frame-hit")).Count > 0);
+        var frame = driver.FindElements(By.CssSelector(".frame-hit"))[0];
+        var frameTime = double.Parse(frame.FindElement(By.TagName("audio")).GetAttribute("data-start")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(frameTime > 0, frame.Text);
+        Assert.Contains("inbox:clip.mp4", frame.Text, StringComparison.Ordinal);
+        Assert.Contains("frame at 0:0", frame.Text, StringComparison.Ordinal);
+        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript(
+            "const a = document.querySelector('.frame-hit audio'); return a.readyState >= 1 && Math.abs(a.currentTime - Number(a.dataset.start)) < 0.05")));
+        frame.FindElement(By.CssSelector("button.details")).Click();
+        wait.Until(d => d.FindElement(By.Id("details")).Displayed);
+        Assert.Equal(4, driver.FindElements(By.CssSelector("#details-frames img")).Count);
+        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript("return [...document.querySelectorAll('#details-frames img')].every(i => i.complete && i.naturalWidth > 0)")));
+        driver.FindElement(By.Id("details-close")).Click();
+
+        // More like this: the item's own vector, the item itself left out, the version and time said.
+        var redHit = driver.FindElements(By.CssSelector(".image-hit")).First(h => h.Text.Contains("inbox:red.png", StringComparison.Ordinal));
+        redHit.FindElement(By.CssSelector("button.more")).Click();
+        wait.Until(d => d.FindElement(By.Id("status")).Text.Contains("for “like media ", StringComparison.Ordinal));
+        Assert.Contains(" · model version 0 · ", driver.FindElement(By.Id("status")).Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(driver.FindElements(By.CssSelector(".image-hit")), h => h.Text.Contains("inbox:red.png", StringComparison.Ordinal));
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(screenshots, "search-more-like-this.png"));
+
         driver.FindElement(By.Id("file")).SendKeys(Path.Combine(Made, "red.png"));
         wait.Until(d => d.FindElement(By.Id("status")).Text.Contains("“red.png”", StringComparison.Ordinal));
         Assert.Contains("inbox:red.png", driver.FindElements(By.CssSelector(".image-hit"))[0].Text, StringComparison.Ordinal);
