@@ -1,3 +1,4 @@
+using BrewClip.Hosting;
 using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -20,11 +21,7 @@ public sealed class CropReleaser(IngestStore store, IArtifactStore artifacts, IO
         {
             return;
         }
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
-        }
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.CropReleaseIntervalSeconds));
         do
         {

@@ -1,3 +1,4 @@
+using BrewClip.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -35,9 +36,7 @@ public sealed class FolderWatcher(
 
     private async Task WaitForStartAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
     }
 
     private async Task WatchAsync(FolderSourceOptions folder, CancellationToken stoppingToken)

@@ -1,4 +1,5 @@
 using BrewClip.Contracts;
+using BrewClip.Hosting;
 using BrewClip.Hosting.Bus;
 using BrewClip.Hosting.Options;
 using MassTransit;
@@ -29,11 +30,7 @@ public sealed class Reconciler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
-        }
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         var after = TimeSpan.FromSeconds(options.Value.ReconcileAfterSeconds);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds));
         do

@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using BrewClip.Hosting;
 using BrewClip.Media;
 using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
@@ -28,11 +29,7 @@ public sealed class S3Watcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
-        }
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         await Task.WhenAll(_options.Buckets.Select(bucket => leases.ReadWhileHeldAsync(bucket.Name, token => WatchAsync(bucket, token), stoppingToken)))
             .ConfigureAwait(false);
     }

@@ -13,7 +13,7 @@ namespace BrewClip.Queries;
 
 /// <summary>
 /// Turns a person's query into a vector of a model version, in process, the way the services index (see
-/// ARCHITECTURE.md, Search): text through CLIP's text tower and the version's pipeline channel; an audio clip
+/// docs/ARCHITECTURE.md, "Search"): text through CLIP's text tower and the version's pipeline channel; an audio clip
 /// through the whole audio path (16 kHz PCM, Whisper's encoder and greedy decoding per 30 s window, CLIP's text
 /// tower, the audio head with both channels; windows averaged); an image through CLIP's preprocessing, vision
 /// tower and the image head. Each model is loaded once, on first use or by <see cref="Load"/>; features go

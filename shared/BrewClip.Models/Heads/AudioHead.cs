@@ -6,7 +6,7 @@ using BrewClip.Autograd.Safetensors;
 namespace BrewClip.Models.Heads;
 
 /// <summary>
-/// BrewCLIP's trainable audio head over cached features (see "The model, as built here"):
+/// BrewCLIP's trainable audio head over cached features (docs/ARCHITECTURE.md, "The model, as built here"):
 /// the pipeline channel prepends the shared prompts (mapped to CLIP's text width) to CLIP's token states
 /// of the transcript, runs one transformer layer and adds its end-of-text output, through a projection
 /// that starts at zero, to CLIP's <c>text_embeds</c>; the acoustic channel maps Whisper's encoder states

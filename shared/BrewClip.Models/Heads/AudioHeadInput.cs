@@ -7,8 +7,4 @@ namespace BrewClip.Models.Heads;
 /// transcript [≥ Length, TextWidth] with the end token at Length - 1, CLIP's projected text embedding
 /// [EmbeddingSize], and Whisper's encoder states [frames, WhisperWidth] (50 frames a second).
 /// </summary>
-public sealed record AudioHeadInput(Tensor TokenStates, int Length, float[] TextEmbeds, Tensor WhisperStates)
-{
-    /// <summary>The same transcript over frames [start, start + count) of the Whisper states only.</summary>
-    public AudioHeadInput WithFrames(int start, int count) => this with { WhisperStates = Ops.Slice(WhisperStates, 0, start, count) };
-}
+public sealed record AudioHeadInput(Tensor TokenStates, int Length, float[] TextEmbeds, Tensor WhisperStates);
