@@ -206,6 +206,29 @@ public sealed class FrameSelectionTests
     }
 
     [Fact]
+    public void Nearest_never_picks_a_frame_whose_cosine_is_nan()
+    {
+        float[][] frames = [[float.NaN, 0, 0], [0.6f, 0.8f, 0], [0, 0, 1]];
+        Assert.Equal(1, FrameSelection.Nearest([0.5f, 0.9f, 0.1f], frames));
+        Assert.Equal(2, FrameSelection.Nearest([0, 0, 1], [[0, 0, float.NaN], [1, 0, 0], [0, 0.1f, 1]]));
+    }
+
+    [Fact]
+    public void A_window_of_audio_meets_only_the_frames_of_its_time()
+    {
+        // A 90 s video's 6 frames, 15 s each; the second 30 s window is [30, 60): frames 2 and 3.
+        var frames = Enumerable.Range(0, 6).Select(i => new FrameFeatures(i, [1], 15.0 * i, 15.0 * (i + 1))).ToList();
+        Assert.Equal([2, 3], FrameSelection.Overlapping(frames, 30, 60));
+        Assert.Equal([0, 1], FrameSelection.Overlapping(frames, 0, 30));
+        // The last window, 74 s to the end: frames 4 and 5; a window that only touches a span's edge does not take it.
+        Assert.Equal([4, 5], FrameSelection.Overlapping(frames, 74, 90));
+        Assert.Equal([4], FrameSelection.Overlapping(frames, 60, 75));
+        // A still (no span) always may; spans on another clock than the windows fall back to every frame.
+        Assert.Equal([0], FrameSelection.Overlapping([new FrameFeatures(9, [1])], 30, 60));
+        Assert.Equal([0, 1, 2, 3, 4, 5], FrameSelection.Overlapping(frames, 200, 230));
+    }
+
+    [Fact]
     public void Spans_map_each_frames_time_span_to_whisper_frames()
     {
         // A 6 s video's 3 frames cover [0, 2), [2, 4), [4, 6) s = Whisper frames [0, 100), [100, 200), [200, 300).

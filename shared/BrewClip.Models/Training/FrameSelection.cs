@@ -4,7 +4,10 @@ namespace BrewClip.Models.Training;
 
 public static class FrameSelection
 {
-    /// <summary>The index of the frame whose unit vector has the highest cosine with the audio's; the first on a tie.</summary>
+    /// <summary>
+    /// The index of the frame whose unit vector has the highest cosine with the audio's; the first on a tie. A NaN
+    /// cosine (a broken vector) never wins over a number.
+    /// </summary>
     public static int Nearest(ReadOnlySpan<float> audio, IReadOnlyList<float[]> frames)
     {
         if (frames.Count == 0)
@@ -22,6 +25,24 @@ public static class FrameSelection
             }
         }
         return best;
+    }
+
+    /// <summary>
+    /// The frames a step that trains on the audio of [<paramref name="startSeconds"/>, <paramref name="endSeconds"/>)
+    /// may pair it with: those whose span overlaps that window (a frame without a span stands for the whole video and
+    /// always may). When no frame's span overlaps (spans and windows from different clocks), every frame may.
+    /// </summary>
+    public static IReadOnlyList<int> Overlapping(IReadOnlyList<FrameFeatures> frames, double startSeconds, double endSeconds)
+    {
+        var overlapping = new List<int>(frames.Count);
+        for (var i = 0; i < frames.Count; i++)
+        {
+            if (frames[i].SpanStartSeconds is not { } start || frames[i].SpanEndSeconds is not { } end || (start < endSeconds && end > startSeconds))
+            {
+                overlapping.Add(i);
+            }
+        }
+        return overlapping.Count > 0 ? overlapping : Enumerable.Range(0, frames.Count).ToList();
     }
 
     /// <summary>

@@ -201,30 +201,33 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
 
     private (Tensor Audio, Tensor? Acoustic, Tensor Image) OneFrame(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, int epoch, Random random)
     {
-        var inputs = batch.Select(g => reader.Read(g.Segments[random.Next(g.Segments.Count)])).ToList();
+        var segments = batch.Select(g => g.Segments[random.Next(g.Segments.Count)]).ToList();
+        var inputs = segments.Select(reader.Read).ToList();
         var output = audio.Forward(inputs, options.Channels);
         var size = image.Size;
         var chosen = new float[batch.Count * size];
         float[]? audioRows = null;
         for (var b = 0; b < batch.Count; b++)
         {
+            // Only frames of the time the audio window covers: a frame from minute 3 says nothing about second 10.
             var frames = batch[b].Frames;
+            var eligible = FrameSelection.Overlapping(frames, segments[b].StartSeconds, segments[b].EndSeconds);
             int frame;
-            if (frames.Count == 1)
+            if (eligible.Count == 1)
             {
-                frame = 0;
+                frame = eligible[0];
             }
             else if (options.FrameMatch == FrameMatch.Nearest && epoch >= options.NearestMatchFromEpoch)
             {
                 audioRows ??= output.Fused.ToArray();
                 using var _ = GradMode.Disable();
-                var candidates = image.Forward(Tensor.FromArray(frames.SelectMany(f => f.ImageEmbeds).ToArray(), frames.Count, size)).ToArray();
-                frame = FrameSelection.Nearest(audioRows.AsSpan(b * output.Fused.Shape[1], output.Fused.Shape[1]),
-                    Enumerable.Range(0, frames.Count).Select(f => candidates.AsSpan(f * size, size).ToArray()).ToList());
+                var candidates = image.Forward(Tensor.FromArray(eligible.SelectMany(f => frames[f].ImageEmbeds).ToArray(), eligible.Count, size)).ToArray();
+                frame = eligible[FrameSelection.Nearest(audioRows.AsSpan(b * output.Fused.Shape[1], output.Fused.Shape[1]),
+                    Enumerable.Range(0, eligible.Count).Select(f => candidates.AsSpan(f * size, size).ToArray()).ToList())];
             }
             else
             {
-                frame = random.Next(frames.Count);
+                frame = eligible[random.Next(eligible.Count)];
             }
             frames[frame].ImageEmbeds.CopyTo(chosen, b * size);
         }
