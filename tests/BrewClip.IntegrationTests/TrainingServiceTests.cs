@@ -48,7 +48,8 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
 
         var cli = await stack.CliAsync("retrain", "--wait");
 
-        Assert.Equal(1, cli.ExitCode);
+        // Exit 5: the run was skipped (not failed, not rejected).
+        Assert.Equal(5, cli.ExitCode);
         Assert.Contains($"too few pairs to train: {train} train pairs have cached features; Training:MinPairs needs 16", cli.Stdout, StringComparison.Ordinal);
         Assert.Equal("skipped", await stack.Db.ScalarAsync<string>("select status from brewclip.training_runs"));
         Assert.Equal(0L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.model_versions where version > 0"));

@@ -118,6 +118,41 @@ public sealed class HeadTrainingTests
     }
 
     [Fact]
+    public void An_early_stopping_run_resumed_after_a_crash_keeps_its_best_epoch_and_stops_where_it_would_have()
+    {
+        var (train, validation, reader) = Task();
+        var options = Options(epochs: 80) with { StopEarly = true, Patience = 3, MinSteps = 20 };
+        (HeadTrainer Trainer, AudioHead Audio, ImageAdapter Image) Run(string? folder, Action<TrainingProgress>? progress, CancellationToken token)
+        {
+            var audio = new AudioHead(Config, new Random(5));
+            var image = new ImageAdapter(Size);
+            var trainer = new HeadTrainer(options, reader);
+            trainer.Train(train, audio, image, folder, progress, token,
+                () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation, audio, image, reader).AudioToImage));
+            return (trainer, audio, image);
+        }
+        var straight = Run(null, null, CancellationToken.None);
+        var stopAt = straight.Trainer.BestEpoch!.Value + 1; // after the best epoch, before the run ends
+
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("brewclip-checkpoint-").FullName, "checkpoint");
+        using var crash = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => Run(folder, p => { if (p.Epoch == stopAt + 1) { crash.Cancel(); } }, crash.Token));
+        var resumed = Run(folder, null, CancellationToken.None);
+
+        Assert.Equal(stopAt, resumed.Trainer.ResumedFromEpoch);
+        Assert.Equal(straight.Trainer.ValidationScores, resumed.Trainer.ValidationScores);
+        Assert.Equal(straight.Trainer.BestEpoch, resumed.Trainer.BestEpoch);
+        Assert.Equal(straight.Trainer.StopReason, resumed.Trainer.StopReason);
+        Assert.Equal(straight.Trainer.EpochsDone, resumed.Trainer.EpochsDone);
+        // The heads returned are the best epoch's, which the resumed run never trained itself: they came from the checkpoint.
+        foreach (var ((name, expected), (_, actual)) in straight.Audio.NamedParameters().Zip(resumed.Audio.NamedParameters())
+            .Concat(straight.Image.NamedParameters().Zip(resumed.Image.NamedParameters())))
+        {
+            Assert.True(expected.Value.ToArray().SequenceEqual(actual.Value.ToArray()), $"{name} differs after resuming");
+        }
+    }
+
+    [Fact]
     public void An_early_stopping_run_stops_at_its_step_ceiling_and_a_fixed_length_run_trains_every_epoch()
     {
         var (train, validation, reader) = Task();

@@ -143,8 +143,7 @@ internal sealed class RunExecutor(
             TrainPairs = train.Groups.Count,
             ValidationPairs = validation.Groups.Count,
             GalleryImages = gallery.Sum(g => g.Frames.Count),
-            // Every epoch is validated, so the scores count the epochs this session trained.
-            Epochs = headTrainer.ResumedFromEpoch + headTrainer.ValidationScores.Count,
+            Epochs = headTrainer.EpochsDone,
             Steps = headTrainer.Steps,
             StoppedEarly = trainer.StopEarly,
             BestEpoch = headTrainer.BestEpoch,

@@ -26,8 +26,14 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     /// <summary>The loss of the last step <see cref="Train"/> took (or its checkpoint recorded).</summary>
     public float LastLoss { get; private set; } = float.NaN;
 
-    /// <summary>Each epoch's validation score, in order, when <see cref="Train"/> was given a validation.</summary>
+    /// <summary>
+    /// Each epoch's validation score, in order, when <see cref="Train"/> was given a validation (a resumed run's earlier
+    /// epochs included, as its checkpoint kept them).
+    /// </summary>
     public IReadOnlyList<double> ValidationScores => _scores;
+
+    /// <summary>The epochs the heads have trained in all when <see cref="Train"/> returned (a resumed run counts its checkpoint's).</summary>
+    public int EpochsDone { get; private set; }
 
     /// <summary>The epoch (1-based) whose heads <see cref="Train"/> returned with when it stopped early; null when it trained a fixed length.</summary>
     public int? BestEpoch { get; private set; }
@@ -77,9 +83,19 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         var lastLoss = float.NaN;
         if (checkpointFolder is not null && TrainingCheckpoint.TryLoad(checkpointFolder, audio, image, optimizer) is { } resumed)
         {
-            firstEpoch = ResumedFromEpoch = resumed.EpochsDone;
+            firstEpoch = ResumedFromEpoch = EpochsDone = resumed.EpochsDone;
             logScale.Value.Load([resumed.LogScale]);
             lastLoss = resumed.LastLoss;
+            // The validation so far: the search for the best epoch goes on where it stopped.
+            if (validate is not null && resumed.Scores is { } scores)
+            {
+                _scores.AddRange(scores);
+                (best, sinceBest) = (resumed.BestScore ?? double.NegativeInfinity, resumed.SinceBest);
+                if (stopEarly && resumed.BestEpoch is { } bestEpoch && TrainingCheckpoint.TryLoadBest(checkpointFolder) is { } keptBefore)
+                {
+                    (bestHeads, BestEpoch) = (keptBefore, bestEpoch);
+                }
+            }
         }
         audio.Training = true;
         image.Training = true;
@@ -118,22 +134,19 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss,
                     samples / seconds, seconds / stepsThisSession * Math.Max(0, totalSteps - optimizer.Steps)));
             }
-            if (checkpointFolder is not null)
-            {
-                TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss), audio, image, optimizer);
-                CheckpointSaved?.Invoke(epoch + 1);
-            }
+            EpochsDone = epoch + 1;
+            double? score = null;
             if (validate is not null)
             {
                 audio.Training = false;
                 image.Training = false;
-                var score = validate();
+                score = validate();
                 audio.Training = true;
                 image.Training = true;
-                _scores.Add(score);
+                _scores.Add(score.Value);
                 if (score > best)
                 {
-                    (best, sinceBest) = (score, 0);
+                    (best, sinceBest) = (score.Value, 0);
                     if (stopEarly)
                     {
                         bestHeads = Copy(audio, image, bestHeads);
@@ -144,6 +157,16 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 {
                     sinceBest++;
                 }
+            }
+            // Saved after the epoch's validation, so the checkpoint holds it and the best heads so far.
+            if (checkpointFolder is not null)
+            {
+                TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss,
+                    BestEpoch, double.IsFinite(best) ? best : null, sinceBest, validate is null ? null : [.. _scores]), audio, image, optimizer, bestHeads);
+                CheckpointSaved?.Invoke(epoch + 1);
+            }
+            if (score is not null)
+            {
                 var seconds = Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss, samples / seconds,
                     seconds / Math.Max(1, stepsThisSession) * Math.Max(0, totalSteps - optimizer.Steps), score, best));
