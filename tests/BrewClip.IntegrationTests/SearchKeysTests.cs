@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using BrewClip.Testing;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 
 namespace BrewClip.IntegrationTests;
 
@@ -196,12 +194,8 @@ public sealed class SearchKeysTests(Xunit.Abstractions.ITestOutputHelper output)
         }
 
         // The page asks for a key when the service wants one, keeps it for the session, and its players and thumbnails load.
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,1000");
-        using var driverService = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        driverService.SuppressInitialDiagnosticInformation = true;
-        using var driver = new ChromeDriver(driverService, options, TimeSpan.FromSeconds(90));
-        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
+        using var browser = HeadlessBrowser.Start();
+        var (driver, wait) = (browser.Driver, browser.Wait);
         driver.Navigate().GoToUrl($"http://127.0.0.1:{firstPort}/");
         Assert.False(driver.FindElement(By.Id("key-form")).Displayed);
         driver.FindElement(By.Id("q")).SendKeys("red train station" + Keys.Enter);
@@ -211,12 +205,10 @@ public sealed class SearchKeysTests(Xunit.Abstractions.ITestOutputHelper output)
         wait.Until(d => d.FindElements(By.CssSelector(".audio-hit")).Count > 0);
         Assert.False(driver.FindElement(By.Id("key-form")).Displayed);
         Assert.Contains("&sig=", driver.FindElements(By.CssSelector(".audio-hit audio"))[0].GetAttribute("src"), StringComparison.Ordinal);
-        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript(
-            "return [...document.querySelectorAll('.image-hit img')].length > 0 && [...document.querySelectorAll('.image-hit img')].every(i => i.complete && i.naturalWidth > 0)")));
-        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript("return document.querySelector('.audio-hit audio').readyState >= 1")));
+        wait.Until(_ => browser.True("return [...document.querySelectorAll('.image-hit img')].length > 0 && [...document.querySelectorAll('.image-hit img')].every(i => i.complete && i.naturalWidth > 0)"));
+        wait.Until(_ => browser.True("return document.querySelector('.audio-hit audio').readyState >= 1"));
         Assert.Equal(bob, ((IJavaScriptExecutor)driver).ExecuteScript("return sessionStorage.getItem('brewclip-api-key')"));
-        var screenshots = Directory.CreateDirectory(Path.Combine(TestSettings.RepositoryRoot, "tests", "BrewClip.IntegrationTests", "TestResults", "screenshots")).FullName;
-        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(screenshots, "search-page-with-key.png"));
+        browser.Screenshot("search-page-with-key");
         // A reload in the same session searches at once, without asking again.
         driver.Navigate().GoToUrl($"http://127.0.0.1:{firstPort}/?q=dog&kind=audio");
         wait.Until(d => d.FindElements(By.CssSelector(".audio-hit")).Count > 0);

@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BrewClip.Testing;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 
 namespace BrewClip.IntegrationTests;
 
@@ -73,21 +71,15 @@ public sealed class SearchMomentTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.DoesNotContain("[the]", stop.GetProperty("hits")[0].GetProperty("snippet").GetString(), StringComparison.Ordinal);
 
         // The page: the player starts at 0:30, where the word is.
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900");
-        using var driverService = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        driverService.SuppressInitialDiagnosticInformation = true;
-        using var driver = new ChromeDriver(driverService, options, TimeSpan.FromSeconds(90));
-        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
+        using var browser = HeadlessBrowser.Start(1200, 900);
+        var (driver, wait) = (browser.Driver, browser.Wait);
         driver.Navigate().GoToUrl($"http://127.0.0.1:{port}/?q=zebra&kind=audio");
         wait.Until(d => d.FindElements(By.CssSelector(".audio-hit")).Count > 0);
         var row = driver.FindElements(By.CssSelector(".audio-hit"))[0];
         Assert.Contains("0:30.0–1:00.0", row.Text, StringComparison.Ordinal);
         Assert.Equal(["zebra"], row.FindElements(By.TagName("mark")).Select(m => m.Text));
-        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript(
-            "const a = document.querySelector('.audio-hit audio'); return a.readyState >= 1 && Math.abs(a.currentTime - 30) < 0.05")));
-        var screenshots = Directory.CreateDirectory(Path.Combine(TestSettings.RepositoryRoot, "tests", "BrewClip.IntegrationTests", "TestResults", "screenshots")).FullName;
-        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(screenshots, "search-moment.png"));
+        wait.Until(_ => browser.True("const a = document.querySelector('.audio-hit audio'); return a.readyState >= 1 && Math.abs(a.currentTime - 30) < 0.05"));
+        browser.Screenshot("search-moment");
         output.WriteLine(answer.ToString());
         Assert.False(search.HasExited, search.ToString());
     }

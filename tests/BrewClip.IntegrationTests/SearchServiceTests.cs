@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using BrewClip.Testing;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 
 namespace BrewClip.IntegrationTests;
 
@@ -98,12 +96,8 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         }
 
         // The page, in a real browser: words typed, results shown with the version and time; a file chosen; an error said.
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,1000");
-        using var driverService = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        driverService.SuppressInitialDiagnosticInformation = true;
-        using var driver = new ChromeDriver(driverService, options, TimeSpan.FromSeconds(90));
-        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
+        using var browser = HeadlessBrowser.Start();
+        var (driver, wait) = (browser.Driver, browser.Wait);
         driver.Navigate().GoToUrl($"http://127.0.0.1:{port}/");
         driver.FindElement(By.Id("q")).SendKeys("red train station" + Keys.Enter);
         wait.Until(d => d.FindElements(By.CssSelector(".hit")).Count > 0);
@@ -113,11 +107,8 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(["red", "train", "station"], first.FindElements(By.TagName("mark")).Select(m => m.Text));
         Assert.EndsWith($"/api/media/{trainMedia}/content#t=0", first.FindElement(By.TagName("audio")).GetAttribute("src"), StringComparison.Ordinal);
         // Thumbnails are the stored images, loaded.
-        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript(
-            "return [...document.querySelectorAll('.image-hit img')].length > 0 && [...document.querySelectorAll('.image-hit img')].every(i => i.complete && i.naturalWidth > 0)")));
-        var screenshots = Directory.CreateDirectory(Path.Combine(TestSettings.RepositoryRoot, "tests", "BrewClip.IntegrationTests", "TestResults", "screenshots")).FullName;
-        var shot = Path.Combine(screenshots, "search-page.png");
-        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(shot);
+        wait.Until(_ => browser.True("return [...document.querySelectorAll('.image-hit img')].length > 0 && [...document.querySelectorAll('.image-hit img')].every(i => i.complete && i.naturalWidth > 0)"));
+        var shot = browser.Screenshot("search-page");
         output.WriteLine($"screenshot: {shot}");
         Assert.True(new FileInfo(shot).Length > 10_000);
 
@@ -132,7 +123,7 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         var segment = driver.FindElement(By.CssSelector("#details-segments li.segment"));
         Assert.StartsWith("0:00.0–", segment.Text, StringComparison.Ordinal);
         Assert.Contains(Said["train"], segment.Text, StringComparison.Ordinal);
-        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(screenshots, "search-details.png"));
+        browser.Screenshot("search-details");
         driver.FindElement(By.Id("details-close")).Click();
         wait.Until(d => !d.FindElement(By.Id("details")).Displayed);
 
@@ -144,12 +135,11 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.True(frameTime > 0, frame.Text);
         Assert.Contains("inbox:clip.mp4", frame.Text, StringComparison.Ordinal);
         Assert.Contains("frame at 0:0", frame.Text, StringComparison.Ordinal);
-        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript(
-            "const a = document.querySelector('.frame-hit audio'); return a.readyState >= 1 && Math.abs(a.currentTime - Number(a.dataset.start)) < 0.05")));
+        wait.Until(_ => browser.True("const a = document.querySelector('.frame-hit audio'); return a.readyState >= 1 && Math.abs(a.currentTime - Number(a.dataset.start)) < 0.05"));
         frame.FindElement(By.CssSelector("button.details")).Click();
         wait.Until(d => d.FindElement(By.Id("details")).Displayed);
         Assert.Equal(4, driver.FindElements(By.CssSelector("#details-frames img")).Count);
-        wait.Until(d => true.Equals(((IJavaScriptExecutor)d).ExecuteScript("return [...document.querySelectorAll('#details-frames img')].every(i => i.complete && i.naturalWidth > 0)")));
+        wait.Until(_ => browser.True("return [...document.querySelectorAll('#details-frames img')].every(i => i.complete && i.naturalWidth > 0)"));
         driver.FindElement(By.Id("details-close")).Click();
 
         // More like this: the item's own vector, the item itself left out, the version and time said.
@@ -158,7 +148,7 @@ public sealed class SearchServiceTests(Xunit.Abstractions.ITestOutputHelper outp
         wait.Until(d => d.FindElement(By.Id("status")).Text.Contains("for “like media ", StringComparison.Ordinal));
         Assert.Contains(" · model version 0 · ", driver.FindElement(By.Id("status")).Text, StringComparison.Ordinal);
         Assert.DoesNotContain(driver.FindElements(By.CssSelector(".image-hit")), h => h.Text.Contains("inbox:red.png", StringComparison.Ordinal));
-        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(screenshots, "search-more-like-this.png"));
+        browser.Screenshot("search-more-like-this");
 
         driver.FindElement(By.Id("file")).SendKeys(Path.Combine(Made, "red.png"));
         wait.Until(d => d.FindElement(By.Id("status")).Text.Contains("“red.png”", StringComparison.Ordinal));
