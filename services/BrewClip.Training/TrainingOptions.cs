@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BrewClip.Models.Training;
 
 namespace BrewClip.Training;
 
@@ -75,6 +76,12 @@ public sealed class TrainingOptions : IValidatableObject
     /// <summary>Weight of the inner loss (the acoustic channel alone against the images); 0 trains on the fused vector only.</summary>
     [Range(0.0, 1.0)]
     public double InnerOuterWeight { get; set; } = 0.25;
+
+    /// <summary>
+    /// What the inner loss pairs the acoustic channel's vector with: image (the pair's image) or pipeline (the same
+    /// recording's pipeline-channel vector, as BrewCLIP's authors do).
+    /// </summary>
+    public InnerPairing InnerPairing { get; set; } = InnerPairing.Image;
 
     /// <summary>Consecutive Whisper frames (50 a second) averaged before the acoustic layer: 1 keeps all.</summary>
     [Range(1, 50)]

@@ -92,6 +92,19 @@ public sealed class HeadTrainingTests
     }
 
     [Fact]
+    public void The_inner_loss_pairs_the_acoustic_vector_with_the_image_or_with_the_pipeline_vector_and_both_learn()
+    {
+        var (image, imageLosses, imageAudio) = TrainAndEvaluate(Options() with { InnerPairing = InnerPairing.Image });
+        var (pipeline, pipelineLosses, pipelineAudio) = TrainAndEvaluate(Options() with { InnerPairing = InnerPairing.Pipeline });
+
+        // The option is a different loss: the same seed takes different steps from the first one on.
+        Assert.NotEqual(imageLosses[0], pipelineLosses[0]);
+        Assert.False(imageAudio.AcousticGate.Value.ToArray().SequenceEqual(pipelineAudio.AcousticGate.Value.ToArray()));
+        Assert.True(image.AudioToImage.R1 >= 0.9, $"image pairing R@1 {image.AudioToImage.R1}");
+        Assert.True(pipeline.AudioToImage.R1 >= 0.9, $"pipeline pairing R@1 {pipeline.AudioToImage.R1}");
+    }
+
+    [Fact]
     public void An_early_stopping_run_ends_when_validation_stops_improving_and_keeps_the_best_epochs_heads()
     {
         var (train, validation, reader) = Task();

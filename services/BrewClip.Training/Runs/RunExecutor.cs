@@ -87,6 +87,7 @@ internal sealed class RunExecutor(
             FrameMatch = frameMatch,
             NearestMatchFromEpoch = settings.NearestMatchFromEpoch,
             InnerOuterWeight = (float)settings.InnerOuterWeight,
+            InnerPairing = settings.InnerPairing,
         };
 
         var (activeVersion, activeAudio, activeImage) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
@@ -152,6 +153,7 @@ internal sealed class RunExecutor(
             FrameMatch = frameMatch.ToString().ToLowerInvariant(),
             Seed = trainer.Seed,
             InnerOuterWeight = trainer.InnerOuterWeight,
+            InnerPairing = trainer.InnerPairing.ToString().ToLowerInvariant(),
             AcousticPool = config.FramePool,
             StartedFrom = basis,
             LogitScale = logitScale,

@@ -210,19 +210,20 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     private Tensor Loss(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Tensor logScale, int epoch, Random random)
     {
         var mask = SharedMask(batch);
-        var (audioVectors, acousticVectors, imageVectors) = options.FrameMatch == FrameMatch.Multiframe && batch.Any(g => g.IsVideo)
+        var (audioVectors, acousticVectors, pipelineVectors, imageVectors) = options.FrameMatch == FrameMatch.Multiframe && batch.Any(g => g.IsVideo)
             ? Multiframe(batch, audio, image)
             : OneFrame(batch, audio, image, epoch, random);
         var loss = Ops.SymmetricInfoNce(audioVectors, imageVectors, logScale, mask);
         if (acousticVectors is not null && options.InnerOuterWeight > 0)
         {
-            var inner = Ops.SymmetricInfoNce(acousticVectors, imageVectors, logScale, mask);
+            var partner = options.InnerPairing == InnerPairing.Pipeline && pipelineVectors is not null ? pipelineVectors : imageVectors;
+            var inner = Ops.SymmetricInfoNce(acousticVectors, partner, logScale, mask);
             loss = Ops.Add(Ops.Scale(loss, 1 - options.InnerOuterWeight), Ops.Scale(inner, options.InnerOuterWeight));
         }
         return loss;
     }
 
-    private (Tensor Audio, Tensor? Acoustic, Tensor Image) OneFrame(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, int epoch, Random random)
+    private (Tensor Audio, Tensor? Acoustic, Tensor? Pipeline, Tensor Image) OneFrame(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, int epoch, Random random)
     {
         var segments = batch.Select(g => g.Segments[random.Next(g.Segments.Count)]).ToList();
         var inputs = segments.Select(reader.Read).ToList();
@@ -255,7 +256,8 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             frames[frame].ImageEmbeds.CopyTo(chosen, b * size);
         }
         var images = image.Forward(Tensor.FromArray(chosen, batch.Count, size));
-        return (output.Fused, options.Channels == AudioChannels.Both ? output.Acoustic : null, images);
+        var both = options.Channels == AudioChannels.Both;
+        return (output.Fused, both ? output.Acoustic : null, both ? output.Pipeline : null, images);
     }
 
     /// <summary>
@@ -263,7 +265,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     /// span falls in, the span's Whisper states), L x D audio against L x D frames, flattened. A still pair
     /// in the batch repeats its one vector L times, which keeps its similarity the plain cosine.
     /// </summary>
-    private (Tensor Audio, Tensor? Acoustic, Tensor Image) Multiframe(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image)
+    private (Tensor Audio, Tensor? Acoustic, Tensor? Pipeline, Tensor Image) Multiframe(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image)
     {
         var rows = batch.Max(g => g.Frames.Count);
         var inputs = new List<AudioHeadInput>();
@@ -295,7 +297,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             1 / MathF.Sqrt(rows));
         var images = Ops.Scale(Ops.Reshape(image.Forward(Tensor.FromArray(frameEmbeds, batch.Count * rows, image.Size)), batch.Count, rows * image.Size),
             1 / MathF.Sqrt(rows));
-        return (Flatten(output.Fused), options.Channels == AudioChannels.Both && output.Acoustic is { } acoustic ? Flatten(acoustic) : null, images);
+        var both = options.Channels == AudioChannels.Both;
+        return (Flatten(output.Fused), both && output.Acoustic is { } acoustic ? Flatten(acoustic) : null,
+            both && output.Pipeline is { } pipeline ? Flatten(pipeline) : null, images);
     }
 
     /// <summary>

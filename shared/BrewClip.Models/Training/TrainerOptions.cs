@@ -51,6 +51,9 @@ public sealed record TrainerOptions
     /// <summary>Weight of the inner loss (the acoustic channel alone against the images); the fused loss gets the rest.</summary>
     public float InnerOuterWeight { get; init; } = 0.25f;
 
+    /// <summary>What the inner loss pairs the acoustic vector with: the image, or the recording's pipeline vector.</summary>
+    public InnerPairing InnerPairing { get; init; } = InnerPairing.Image;
+
     /// <summary>Both for the model; one channel for the pipeline-only and acoustic-only ablations.</summary>
     public AudioChannels Channels { get; init; } = AudioChannels.Both;
 

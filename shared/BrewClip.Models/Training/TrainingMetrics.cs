@@ -63,6 +63,9 @@ public sealed record TrainingMetrics
 
     [JsonPropertyName("inner_outer_weight")] public double InnerOuterWeight { get; init; }
 
+    /// <summary>What the inner loss paired the acoustic vector with ("image" or "pipeline"); null in metrics written before.</summary>
+    [JsonPropertyName("inner_pairing")] public string? InnerPairing { get; init; }
+
     [JsonPropertyName("acoustic_pool")] public int AcousticPool { get; init; }
 
     [JsonPropertyName("started_from")] public string StartedFrom { get; init; } = "";
