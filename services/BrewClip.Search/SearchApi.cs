@@ -16,7 +16,6 @@ namespace BrewClip.Search;
 /// </summary>
 public static class SearchApi
 {
-    /// <summary>A hit as the API returns it: the search's hit, with where to fetch its content and its item.</summary>
     /// <summary>
     /// A hit as the API returns it: the search's hit, with where to fetch its content and its item. <c>AudioUrl</c> is the
     /// sound of the hit's media (an audio hit's, or a video frame's video: play it from <c>Start</c> or <c>FrameTime</c>).

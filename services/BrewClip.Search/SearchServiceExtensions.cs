@@ -31,10 +31,9 @@ public static class SearchServiceExtensions
         services.AddSingleton<Searcher>();
         services.AddSingleton<QueryGate>();
         services.AddSingleton<ApiKeyStore>();
-        var search = builder.Configuration.BindValidated<SearchOptions>(SearchOptions.Section);
         services.AddSingleton(sp => KeyMode.From(sp.GetRequiredService<IOptions<SearchOptions>>().Value, sp.GetRequiredService<IOptions<ServiceOptions>>().Value));
         services.AddStartupCheck(sp => sp.GetRequiredService<KeyMode>().Why, _ => false);
-        services.AddWebGuards(search);
+        services.AddWebGuards();
         services.AddSingleton<MediaCatalog>();
         services.AddSingleton<ModelVersionStore>();
         services.AddOpenApi();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -11,38 +12,45 @@ public static class WebGuards
 {
     private const string CorsPolicy = "origins";
 
-    public static void AddWebGuards(this IServiceCollection services, SearchOptions options)
+    /// <summary>The rate limiter and CORS, configured from the validated Search options.</summary>
+    public static void AddWebGuards(this IServiceCollection services)
     {
-        services.AddRateLimiter(limiter =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SearchOptions>>((limiter, search) =>
         {
+            var limits = search.Value.RateLimit;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                options.RateLimit.PermitsPerMinute == 0 || context.Request.Path.StartsWithSegments("/health")
+                limits.PermitsPerMinute == 0 || context.Request.Path.StartsWithSegments("/health")
                     ? RateLimitPartition.GetNoLimiter("none")
                     : RateLimitPartition.GetTokenBucketLimiter(PartitionOf(context), _ => new TokenBucketRateLimiterOptions
                     {
-                        TokenLimit = options.RateLimit.Burst,
+                        TokenLimit = limits.Burst,
                         TokensPerPeriod = 1,
-                        ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / options.RateLimit.PermitsPerMinute),
+                        ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / limits.PermitsPerMinute),
                         QueueLimit = 0,
                         AutoReplenishment = true,
                     }));
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
-                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1.0 / options.RateLimit.PermitsPerMinute);
+                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1.0 / limits.PermitsPerMinute);
                 var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
                 rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 var who = rejected.HttpContext.Features.Get<Caller>() is { } caller ? $"key '{caller.Name}'" : "this client";
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: $"{who} is over its rate limit ({options.RateLimit.PermitsPerMinute} a minute, {options.RateLimit.Burst} at once: Search:RateLimit); " +
+                    detail: $"{who} is over its rate limit ({limits.PermitsPerMinute} a minute, {limits.Burst} at once: Search:RateLimit); " +
                         $"try again in {seconds} s").ExecuteAsync(rejected.HttpContext);
             };
         });
-        if (options.Cors.Origins.Length > 0)
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<SearchOptions>>((cors, search) =>
         {
-            services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy.WithOrigins(options.Cors.Origins)
-                .WithMethods("GET", "POST").WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Range")
-                .WithExposedHeaders("Retry-After", "Content-Range")));
-        }
+            if (search.Value.Cors.Origins is { Length: > 0 } origins)
+            {
+                cors.AddPolicy(CorsPolicy, policy => policy.WithOrigins(origins)
+                    .WithMethods("GET", "POST").WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Range")
+                    .WithExposedHeaders("Retry-After", "Content-Range"));
+            }
+        });
     }
 
     /// <summary>The middleware in order: headers on every answer, CORS (when origins are set), keys, then rate limits per key.</summary>

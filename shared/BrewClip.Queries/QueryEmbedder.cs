@@ -127,7 +127,7 @@ public sealed class QueryEmbedder : IDisposable
         {
             throw new QueryException($"{name} is {Describe(content)}, not an image", QueryProblem.NotMedia, kind);
         }
-        if (expected is MediaKind.Audio or MediaKind.Video && kind == MediaKind.Image)
+        if (expected == MediaKind.Audio && kind == MediaKind.Image)
         {
             throw new QueryException($"{name} is an image, not an audio clip or a video with sound", QueryProblem.NotMedia, kind);
         }
