@@ -301,7 +301,8 @@ internal static class TrainingCommands
             }
             static string Of(RetrievalReport report) => string.Create(CultureInfo.InvariantCulture,
                 $"R@1/5/10 a->i {report.AudioToImage.R1:F2}/{report.AudioToImage.R5:F2}/{report.AudioToImage.R10:F2}"
-                + $" i->a {report.ImageToAudio.R1:F2}/{report.ImageToAudio.R5:F2}/{report.ImageToAudio.R10:F2}");
+                + $" i->a {report.ImageToAudio.R1:F2}/{report.ImageToAudio.R5:F2}/{report.ImageToAudio.R10:F2}")
+                + (report.TextToImage is { } text ? string.Create(CultureInfo.InvariantCulture, $" text->i {text.R1:F2}/{text.R5:F2}/{text.R10:F2}") : "");
             return $"candidate {Of(metrics.Candidate)} vs active v{metrics.ActiveVersion} {Of(metrics.Active)}";
         }
     }

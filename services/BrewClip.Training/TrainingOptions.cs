@@ -83,6 +83,13 @@ public sealed class TrainingOptions : IValidatableObject
     /// </summary>
     public InnerPairing InnerPairing { get; set; } = InnerPairing.Image;
 
+    /// <summary>
+    /// Weight of the text loss: the pipeline channel alone (the path a typed text query takes) against the images. The
+    /// fused vector's loss gets 1 less this and <see cref="InnerOuterWeight"/>; 0 trains typed text only through the fused loss.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double TextWeight { get; set; } = 0.25;
+
     /// <summary>Consecutive Whisper frames (50 a second) averaged before the acoustic layer: 1 keeps all.</summary>
     [Range(1, 50)]
     public int AcousticPool { get; set; } = 1;
@@ -138,6 +145,12 @@ public sealed class TrainingOptions : IValidatableObject
         if (Schedule < TimeSpan.Zero)
         {
             yield return new ValidationResult($"Training:Schedule must be 00:00:00 (off) or a positive interval; got {Schedule}.", [nameof(Schedule)]);
+        }
+        if (InnerOuterWeight + TextWeight >= 1)
+        {
+            yield return new ValidationResult(
+                $"Training:InnerOuterWeight ({InnerOuterWeight}) and Training:TextWeight ({TextWeight}) must add up to less than 1: the fused vector's loss gets the rest.",
+                [nameof(InnerOuterWeight), nameof(TextWeight)]);
         }
         if (HeadWidth % Heads != 0)
         {

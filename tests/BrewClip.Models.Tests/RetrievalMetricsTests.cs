@@ -192,6 +192,29 @@ public sealed class PromotionGateTests
         Assert.Equal(1.6 / 3 - 1, decision.ImageToAudioChange, 12);
         Assert.StartsWith("image->audio fell too far: ", decision.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_candidate_whose_typed_text_search_gets_worse_is_not_promoted_and_the_reason_says_how_typed_text_did()
+    {
+        var active = Report((_, j) => 0.01f * j) with { TextToImage = new Recall(0.9, 1, 1) };
+        var better = Report((i, j) => i == j ? 1f : 0.01f * j);
+
+        var kept = Gate.Decide(active, better with { TextToImage = new Recall(0.9, 1, 1) });
+        var lost = Gate.Decide(active, better with { TextToImage = new Recall(0.5, 1, 1) });
+        var unmeasured = Gate.Decide(active, better);
+
+        Assert.True(kept.Promote, kept.Reason);
+        Assert.Equal(0, kept.TextToImageChange!.Value, 12);
+        Assert.Contains(", typed text->image 0.967 against 0.967 (+0.000), 10 validation recordings", kept.Reason, StringComparison.Ordinal);
+        Assert.False(lost.Promote);
+        Assert.Equal(-0.4 / 3, lost.TextToImageChange!.Value, 12);
+        Assert.StartsWith("typed text->image fell too far: ", lost.Reason, StringComparison.Ordinal);
+        Assert.Contains("typed text->image 0.833 against 0.967 (-0.133)", lost.Reason, StringComparison.Ordinal);
+        // A report written before typed text was measured (or the acoustic-only ablation's) is judged without it.
+        Assert.True(unmeasured.Promote, unmeasured.Reason);
+        Assert.Null(unmeasured.TextToImageChange);
+        Assert.DoesNotContain("typed text", unmeasured.Reason, StringComparison.Ordinal);
+    }
 }
 
 public sealed class FrameSelectionTests

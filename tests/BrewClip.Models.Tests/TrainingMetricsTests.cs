@@ -13,7 +13,9 @@ public sealed class TrainingMetricsTests
         {
             ActiveVersion = 3,
             Active = Report,
-            Candidate = Report with { AudioToImage = new Recall(1, 1, 1) },
+            Candidate = Report with { AudioToImage = new Recall(1, 1, 1), TextToImage = new Recall(0.75, 1, 1) },
+            TextToImageChange = 0.1,
+            TextWeight = 0.25,
             Decision = TrainingDecision.Promote,
             AudioToImageGainInterval = [0.1, 0.3],
             BestEpoch = 7,
@@ -26,11 +28,15 @@ public sealed class TrainingMetricsTests
         Assert.Contains("\"decision\":\"promote\"", json, StringComparison.Ordinal);
         Assert.Contains("\"audio_to_image\":{\"r1\":1,\"r5\":1,\"r10\":1}", json, StringComparison.Ordinal);
         Assert.Contains("\"mean_recall\":", json, StringComparison.Ordinal);
+        Assert.Contains("\"text_to_image\":{\"r1\":0.75,\"r5\":1,\"r10\":1}", json, StringComparison.Ordinal);
         var read = TrainingMetrics.FromJson(json)!;
         Assert.Equal(metrics.Candidate, read.Candidate);
         Assert.Equal(TrainingDecision.Promote, read.Decision);
         Assert.Equal([0.1, 0.3], read.AudioToImageGainInterval!);
         Assert.Equal(7, read.BestEpoch);
+        Assert.Equal(new Recall(0.75, 1, 1), read.Candidate.TextToImage);
+        Assert.Equal(0.1, read.TextToImageChange);
+        Assert.Equal(0.25, read.TextWeight);
         Assert.Equal(Report, read.Ablations!["pipeline_only"]);
     }
 

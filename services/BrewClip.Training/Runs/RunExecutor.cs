@@ -88,6 +88,7 @@ internal sealed class RunExecutor(
             NearestMatchFromEpoch = settings.NearestMatchFromEpoch,
             InnerOuterWeight = (float)settings.InnerOuterWeight,
             InnerPairing = settings.InnerPairing,
+            TextWeight = (float)settings.TextWeight,
         };
 
         var (activeVersion, activeAudio, activeImage) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
@@ -139,6 +140,7 @@ internal sealed class RunExecutor(
             AudioToImageGain = decision.AudioToImageGain,
             AudioToImageGainInterval = decision.GainInterval is { } interval ? [interval.Low, interval.High] : null,
             ImageToAudioChange = decision.ImageToAudioChange,
+            TextToImageChange = decision.TextToImageChange,
             Decision = decision.Promote ? TrainingDecision.Promote : TrainingDecision.Reject,
             DecisionReason = decision.Reason,
             TrainPairs = train.Groups.Count,
@@ -154,6 +156,7 @@ internal sealed class RunExecutor(
             Seed = trainer.Seed,
             InnerOuterWeight = trainer.InnerOuterWeight,
             InnerPairing = trainer.InnerPairing.ToString().ToLowerInvariant(),
+            TextWeight = trainer.TextWeight,
             AcousticPool = config.FramePool,
             StartedFrom = basis,
             LogitScale = logitScale,

@@ -9,7 +9,8 @@ namespace BrewClip.Models.Training;
 /// (or, for version 0, CLIP's normalised text embedding), every image through the image adapter (or CLIP's
 /// normalised image embedding), scored as <see cref="RetrievalMetrics"/> does. Images of a <c>gallery</c> (the rest of
 /// the index) join the pairs' images as wrong answers for the audio queries, so audio->image recall is what a search
-/// over the index would find; image->audio queries are the pairs' images alone.
+/// over the index would find; image->audio queries are the pairs' images alone. Typed text->image recall takes each
+/// recording's transcript through the pipeline channel alone, as a typed query is embedded.
 /// </summary>
 public static class HeadEvaluator
 {
@@ -20,6 +21,8 @@ public static class HeadEvaluator
         var recordingIndex = new Dictionary<long, int>();
         var imageIndex = new Dictionary<long, int>();
         var recordings = new List<float[][]>();
+        var texts = new List<float[][]>();
+        var typed = channels.HasFlag(AudioChannels.Pipeline);
         var images = new List<float[][]>();
         var positives = new HashSet<(int, int)>();
         foreach (var group in pairs)
@@ -27,7 +30,9 @@ public static class HeadEvaluator
             if (!recordingIndex.TryGetValue(group.RecordingId, out var r))
             {
                 recordingIndex[group.RecordingId] = r = recordings.Count;
-                recordings.Add(AudioVectors(group.Segments, audio, reader, channels));
+                var (vectors, text) = AudioVectors(group.Segments, audio, reader, channels);
+                recordings.Add(vectors);
+                texts.Add(text);
             }
             if (!imageIndex.TryGetValue(group.ImageKey, out var i))
             {
@@ -43,7 +48,8 @@ public static class HeadEvaluator
                 images.Add(ImageVectors(other.Frames, image));
             }
         }
-        return RetrievalMetrics.Compute(recordings, images, positives);
+        var report = RetrievalMetrics.Compute(recordings, images, positives);
+        return typed ? report with { TextToImage = RetrievalMetrics.Compute(texts, images, positives).AudioToImage } : report;
     }
 
     /// <summary>
@@ -82,14 +88,27 @@ public static class HeadEvaluator
         return RetrievalMetrics.FromScores(scores, videos.Count, videos.Count, Enumerable.Range(0, videos.Count).Select(i => (i, i)).ToList());
     }
 
-    private static float[][] AudioVectors(IReadOnlyList<SegmentFeatures> segments, AudioHead? audio, ISegmentReader reader, AudioChannels channels)
+    /// <summary>
+    /// A recording's segment vectors, and the pipeline channel's alone (what a typed query of the same words gets: the
+    /// same as the audio vectors at version 0 and for a pipeline-only head).
+    /// </summary>
+    private static (float[][] Audio, float[][] Text) AudioVectors(IReadOnlyList<SegmentFeatures> segments, AudioHead? audio, ISegmentReader reader, AudioChannels channels)
     {
         if (audio is null)
         {
-            return segments.Select(s => ClipEmbeddings.NormalizeRows(s.TextEmbeds, s.TextEmbeds.Length)).ToArray();
+            var zeroShot = segments.Select(s => ClipEmbeddings.NormalizeRows(s.TextEmbeds, s.TextEmbeds.Length)).ToArray();
+            return (zeroShot, zeroShot);
         }
+        var fused = new List<float[]>();
+        var text = new List<float[]>();
         // A few windows at a time: attention over 30 s windows is memory-hungry.
-        return segments.Chunk(4).SelectMany(chunk => Rows(audio.Forward(chunk.Select(reader.Read).ToList(), channels).Fused)).ToArray();
+        foreach (var chunk in segments.Chunk(4))
+        {
+            var output = audio.Forward(chunk.Select(reader.Read).ToList(), channels);
+            fused.AddRange(Rows(output.Fused));
+            text.AddRange(Rows(output.Pipeline ?? output.Fused));
+        }
+        return ([.. fused], [.. text]);
     }
 
     private static float[][] ImageVectors(IReadOnlyList<FrameFeatures> frames, ImageAdapter? image)

@@ -9,7 +9,7 @@ namespace BrewClip.Models.Training;
 /// <summary>
 /// Trains a BrewCLIP audio head and image adapter on audio-image pairs with symmetric InfoNCE (learnable
 /// temperature, rows that share a recording or an image masked as negatives, optionally the inner loss
-/// on the acoustic channel alone), AdamW with warm-up and cosine decay, gradient clipping, and a seed.
+/// on the acoustic channel alone and the text loss on the pipeline channel alone), AdamW with warm-up and cosine decay, gradient clipping, and a seed.
 /// Video pairs choose or combine frames by <see cref="FrameMatch"/>. A checkpoint is saved after every
 /// epoch; a run given a folder that holds one continues from it.
 /// </summary>
@@ -206,19 +206,36 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         return (audioCopy, imageCopy);
     }
 
-    /// <summary>The loss of one batch: InfoNCE of the audio vectors against the images, plus the inner term.</summary>
+    /// <summary>The loss of one batch: InfoNCE of the audio vectors against the images, plus the inner and text terms.</summary>
     private Tensor Loss(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Tensor logScale, int epoch, Random random)
     {
         var mask = SharedMask(batch);
         var (audioVectors, acousticVectors, pipelineVectors, imageVectors) = options.FrameMatch == FrameMatch.Multiframe && batch.Any(g => g.IsVideo)
             ? Multiframe(batch, audio, image)
             : OneFrame(batch, audio, image, epoch, random);
-        var loss = Ops.SymmetricInfoNce(audioVectors, imageVectors, logScale, mask);
+        // Each term is InfoNCE against the same rows; the fused vector's gets the weight the others leave.
+        var terms = new List<(Tensor Loss, float Weight)>();
         if (acousticVectors is not null && options.InnerOuterWeight > 0)
         {
             var partner = options.InnerPairing == InnerPairing.Pipeline && pipelineVectors is not null ? pipelineVectors : imageVectors;
-            var inner = Ops.SymmetricInfoNce(acousticVectors, partner, logScale, mask);
-            loss = Ops.Add(Ops.Scale(loss, 1 - options.InnerOuterWeight), Ops.Scale(inner, options.InnerOuterWeight));
+            terms.Add((Ops.SymmetricInfoNce(acousticVectors, partner, logScale, mask), options.InnerOuterWeight));
+        }
+        if (pipelineVectors is not null && options.TextWeight > 0)
+        {
+            // It moves the text path only: against the images as the other terms embed them, at the temperature they
+            // learn. Where transcripts say little (all alike) this term is best served by flat similarities, and would
+            // otherwise pull the shared temperature and the image adapter that way for everything else.
+            var fixedScale = Tensor.FromArray([logScale.Item()], 1);
+            terms.Add((Ops.SymmetricInfoNce(pipelineVectors, imageVectors.Detach(), fixedScale, mask), options.TextWeight));
+        }
+        var loss = Ops.SymmetricInfoNce(audioVectors, imageVectors, logScale, mask);
+        if (terms.Count > 0)
+        {
+            loss = Ops.Scale(loss, 1 - terms.Sum(t => t.Weight));
+            foreach (var (term, weight) in terms)
+            {
+                loss = Ops.Add(loss, Ops.Scale(term, weight));
+            }
         }
         return loss;
     }

@@ -7,7 +7,8 @@ namespace BrewClip.Models.Training;
 /// from audio better (the audio->image mean of R@1, R@5 and R@10 up by more than <paramref name="minImprovement"/>,
 /// the task the system exists for), by more than noise (the 95% interval of that gain, from a paired bootstrap over
 /// the validation recordings, above zero), and must not find audio from images worse by more than
-/// <paramref name="maxRegression"/>. With fewer than <paramref name="minValidationRecordings"/> validation recordings
+/// <paramref name="maxRegression"/>, nor typed text->image (each recording's transcript as a typed query) by more than that
+/// either. With fewer than <paramref name="minValidationRecordings"/> validation recordings
 /// it cannot judge and does not promote. Ties are scored at chance by <see cref="RetrievalMetrics"/>, so a candidate
 /// that only breaks the active version's ties gains nothing here.
 /// </summary>
@@ -21,13 +22,18 @@ public sealed class PromotionGate(double minImprovement, double maxRegression, i
         var gain = Mean(candidate.AudioToImage) - Mean(active.AudioToImage);
         var change = Mean(candidate.ImageToAudio) - Mean(active.ImageToAudio);
         var interval = GainInterval(active.AudioToImageByQuery.Values, candidate.AudioToImageByQuery.Values);
+        double? textChange = active.TextToImage is { } activeText && candidate.TextToImage is { } candidateText ? Mean(candidateText) - Mean(activeText) : null;
         var measured = string.Create(CultureInfo.InvariantCulture,
             $"audio->image {Mean(candidate.AudioToImage):F3} against {Mean(active.AudioToImage):F3} ({gain:+0.000;-0.000}")
             + (interval is { } bounds ? string.Create(CultureInfo.InvariantCulture, $", 95% interval {bounds.Low:+0.000;-0.000} to {bounds.High:+0.000;-0.000}") : "")
             + string.Create(CultureInfo.InvariantCulture,
                 $", needs more than +{minImprovement:0.###}), image->audio {Mean(candidate.ImageToAudio):F3} against {Mean(active.ImageToAudio):F3} " +
-                $"({change:+0.000;-0.000}, may fall {maxRegression:0.###} at most), {candidate.Recordings} validation recordings");
-        PromotionDecision No(string why) => new(false, gain, change, interval, $"{why}: {measured}");
+                $"({change:+0.000;-0.000}, may fall {maxRegression:0.###} at most)")
+            + (textChange is { } text
+                ? string.Create(CultureInfo.InvariantCulture, $", typed text->image {Mean(candidate.TextToImage!):F3} against {Mean(active.TextToImage!):F3} ({text:+0.000;-0.000})")
+                : "")
+            + $", {candidate.Recordings} validation recordings";
+        PromotionDecision No(string why) => new(false, gain, change, interval, $"{why}: {measured}") { TextToImageChange = textChange };
         if (candidate.Recordings < minValidationRecordings)
         {
             return No($"cannot judge with fewer than {minValidationRecordings} validation recordings");
@@ -44,7 +50,11 @@ public sealed class PromotionGate(double minImprovement, double maxRegression, i
         {
             return No("image->audio fell too far");
         }
-        return new PromotionDecision(true, gain, change, interval, $"better: {measured}");
+        if (textChange < -maxRegression)
+        {
+            return No("typed text->image fell too far");
+        }
+        return new PromotionDecision(true, gain, change, interval, $"better: {measured}") { TextToImageChange = textChange };
     }
 
     /// <summary>R@1, R@5 and R@10 averaged (R@10 alone saturates on a small validation set).</summary>
@@ -77,5 +87,9 @@ public sealed class PromotionGate(double minImprovement, double maxRegression, i
     }
 }
 
-/// <summary>The gate's answer: promote or not, the two changes it weighed, the audio->image gain's interval, and why, in words.</summary>
-public sealed record PromotionDecision(bool Promote, double AudioToImageGain, double ImageToAudioChange, (double Low, double High)? GainInterval, string Reason);
+/// <summary>The gate's answer: promote or not, the changes it weighed, the audio->image gain's interval, and why, in words.</summary>
+public sealed record PromotionDecision(bool Promote, double AudioToImageGain, double ImageToAudioChange, (double Low, double High)? GainInterval, string Reason)
+{
+    /// <summary>Typed text->image recall (R@1, R@5, R@10 averaged) of the candidate less the active version's; null when either was not measured.</summary>
+    public double? TextToImageChange { get; init; }
+}

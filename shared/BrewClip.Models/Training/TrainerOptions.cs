@@ -54,6 +54,12 @@ public sealed record TrainerOptions
     /// <summary>What the inner loss pairs the acoustic vector with: the image, or the recording's pipeline vector.</summary>
     public InnerPairing InnerPairing { get; init; } = InnerPairing.Image;
 
+    /// <summary>
+    /// Weight of the text loss: the pipeline channel alone (what a typed query runs through) against the images, so
+    /// the typed-text path is trained on its own. The fused loss gets what the inner and text losses leave.
+    /// </summary>
+    public float TextWeight { get; init; } = 0.25f;
+
     /// <summary>Both for the model; one channel for the pipeline-only and acoustic-only ablations.</summary>
     public AudioChannels Channels { get; init; } = AudioChannels.Both;
 

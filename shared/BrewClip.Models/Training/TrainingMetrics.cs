@@ -33,6 +33,9 @@ public sealed record TrainingMetrics
 
     [JsonPropertyName("image_to_audio_change")] public double ImageToAudioChange { get; init; }
 
+    /// <summary>Typed text->image recall of the candidate less the active version's; null when either was not measured.</summary>
+    [JsonPropertyName("text_to_image_change")] public double? TextToImageChange { get; init; }
+
     [JsonPropertyName("decision")] public TrainingDecision Decision { get; init; }
 
     /// <summary>The gate's reason, in words (<see cref="PromotionDecision.Reason"/>).</summary>
@@ -65,6 +68,9 @@ public sealed record TrainingMetrics
 
     /// <summary>What the inner loss paired the acoustic vector with ("image" or "pipeline"); null in metrics written before.</summary>
     [JsonPropertyName("inner_pairing")] public string? InnerPairing { get; init; }
+
+    /// <summary>Weight of the text loss (the pipeline channel alone against the images); null in metrics written before it existed.</summary>
+    [JsonPropertyName("text_weight")] public double? TextWeight { get; init; }
 
     [JsonPropertyName("acoustic_pool")] public int AcousticPool { get; init; }
 
