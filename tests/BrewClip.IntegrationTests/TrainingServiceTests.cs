@@ -58,6 +58,16 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => stack.Db.ExecuteAsync("select brewclip.request_retrain(frame_match => 'sideways')"));
         Assert.Contains("frame_match must be random, nearest or multiframe; got sideways", refused.MessageText, StringComparison.Ordinal);
         Assert.Equal(1L, await stack.Db.ScalarAsync<long>("select count(*) from brewclip.training_runs"));
+
+        // Loss weights that leave the fused loss nothing stop a service at start, naming both.
+        var extra = Settings();
+        extra["BREWCLIP__Training__InnerOuterWeight"] = "0.5";
+        extra["BREWCLIP__Training__TextWeight"] = "0.5";
+        await using var misconfigured = ServiceProcess.Start("BrewClip.Training", stack.Settings(ServiceProcess.FreePort(), extra));
+        Assert.True(await misconfigured.WaitForExitAsync(TimeSpan.FromSeconds(60)), misconfigured.ToString());
+        Assert.NotEqual(0, misconfigured.ExitCode);
+        Assert.Contains("Training:InnerOuterWeight (0.5) and Training:TextWeight (0.5) must add up to less than 1", misconfigured.Stderr + misconfigured.Stdout,
+            StringComparison.Ordinal);
     }
 
     [Fact]
