@@ -225,7 +225,7 @@ public sealed class IngestStore(NpgsqlDataSource dataSource)
             messages.Add(new ImageIngested(imageId));
             if (recordingId is not null && image.FrameIndex is not null)
             {
-                // A video's audio pairs with each of its frames; the split follows the recording's content hash.
+                // A video's audio pairs with each of its frames; the pairs take their group's side after the insert (0015_group_splits.sql).
                 await using var pair = new NpgsqlCommand(
                     "insert into brewclip.pairs (recording_id, image_id, origin, split) values ($1, $2, 'video', 'train') on conflict do nothing",
                     connection, transaction);

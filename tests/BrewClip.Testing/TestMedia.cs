@@ -84,6 +84,22 @@ public static class TestMedia
         return [.. png[..afterHeader], .. chunk, .. png[afterHeader..]];
     }
 
+    /// <summary>
+    /// A PNG with a tEXt chunk (keyword, NUL, text) inserted after its IHDR chunk: the same pixels in other bytes, so
+    /// other content to anything that hashes files.
+    /// </summary>
+    public static byte[] PngWithText(byte[] png, string keyword, string text)
+    {
+        const int afterHeader = 8 + 8 + 13 + 4;
+        byte[] data = [.. System.Text.Encoding.Latin1.GetBytes(keyword), 0, .. System.Text.Encoding.Latin1.GetBytes(text)];
+        var chunk = new byte[12 + data.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
+        "tEXt"u8.CopyTo(chunk.AsSpan(4));
+        data.CopyTo(chunk, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        return [.. png[..afterHeader], .. chunk, .. png[afterHeader..]];
+    }
+
     /// <summary>The CRC-32 PNG chunks carry (reflected polynomial 0xEDB88320).</summary>
     private static uint Crc32(ReadOnlySpan<byte> data)
     {

@@ -62,7 +62,7 @@ internal sealed class RunExecutor(
         }
         if (validation.Groups.Count == 0)
         {
-            return RunOutcome.Skipped($"no validation pairs to measure a candidate on{waitingNote}: about 10% of recordings (by content hash) are held out, so add more pairs");
+            return RunOutcome.Skipped($"no validation pairs to measure a candidate on{waitingNote}: about 10% of groups (an image with all its recordings, a recording with all its images) are held out, so add more pairs");
         }
 
         var reader = new CachingSegmentReader(new StoreSegmentReader(artifacts), settings.FeatureCacheMegabytes * 1024L * 1024L);
