@@ -171,15 +171,22 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
     {
         await using var stack = await PromotionStack.CreateAsync();
         await stack.SeedVideoPairsAsync(count: 100, frames: 8, classes: 10);
-        await stack.StartAsync("BrewClip.Training", Settings(new()
-        {
-            ["BREWCLIP__Training__BatchSize"] = "16",
-            ["BREWCLIP__Training__LearningRate"] = "0.002",
-            ["BREWCLIP__Training__Seed"] = "3",
-        }));
+        ServiceProcess? training = null;
 
-        async Task<(double Mean, double R1, double ActiveMean)> TrainAsync(string match)
+        async Task<(double Mean, double R1, double ActiveMean)> TrainAsync(string match, int seed)
         {
+            // The seed is the service's: each run gets a Training of its own.
+            if (training is not null)
+            {
+                training.Terminate();
+                Assert.True(await training.WaitForExitAsync(TimeSpan.FromSeconds(30)), training.ToString());
+            }
+            training = await stack.StartAsync("BrewClip.Training", Settings(new()
+            {
+                ["BREWCLIP__Training__BatchSize"] = "16",
+                ["BREWCLIP__Training__LearningRate"] = "0.002",
+                ["BREWCLIP__Training__Seed"] = seed.ToString(CultureInfo.InvariantCulture),
+            }));
             var run = await stack.Db.ScalarAsync<long>($"select brewclip.request_retrain('{match}', epochs => 4, frame_match => '{match}')");
             await stack.WaitUntilAsync(async () => Final.Contains(await StatusOf(stack, run)), $"the {match} run to end");
             Assert.Equal("rejected", await StatusOf(stack, run));
@@ -189,14 +196,20 @@ public sealed class TrainingServiceTests(Xunit.Abstractions.ITestOutputHelper ou
                 await stack.Db.ScalarAsync<double>($"select ({temporal}->'active'->>'mean_recall')::float8"));
         }
 
-        // The same budget (4 epochs, the same seed, both from version 0): a whole clip paired with one random frame is
-        // a target that is wrong for 7/8 of its audio, while multiframe pairs each span with its own frame. Measured
-        // here (11 validation videos): multiframe temporal mean recall 1.00 (R@1 1.00), random 0.71 (R@1 0.36), version 0
-        // 0.47; on the same task outside the service, over four more seeds, random 0.05-0.78 and multiframe 1.00 each time.
-        var random = await TrainAsync("random");
-        var multiframe = await TrainAsync("multiframe");
+        // The same budget (4 epochs, both from version 0): a whole clip paired with one random frame is a target that
+        // is wrong for 7/8 of its audio, while multiframe pairs each span with its own frame. Random is a gamble on the
+        // seed, so it runs with three. Measured here (9 validation videos): multiframe temporal mean recall 1.00 (R@1
+        // 1.00) with seeds 3-6; random 0.97, 0.06, 0.06 and 0.13 with seeds 3-6; version 0 0.34.
+        var multiframe = await TrainAsync("multiframe", 3);
+        var randoms = new List<(double Mean, double R1, double ActiveMean)>();
+        foreach (var seed in new[] { 3, 4, 5 })
+        {
+            randoms.Add(await TrainAsync("random", seed));
+        }
+        var random = (Mean: randoms.Average(r => r.Mean), R1: randoms.Average(r => r.R1), randoms[0].ActiveMean);
 
-        var numbers = $"multiframe: temporal mean recall {multiframe.Mean}, R@1 {multiframe.R1}; random: {random.Mean}, R@1 {random.R1}; version 0: {random.ActiveMean}";
+        var numbers = $"multiframe: temporal mean recall {multiframe.Mean}, R@1 {multiframe.R1}; random, mean of seeds 3-5: {random.Mean}, R@1 {random.R1} "
+            + $"({string.Join(", ", randoms.Select(r => r.Mean))}); version 0: {random.ActiveMean}";
         output.WriteLine(numbers);
         Assert.True(multiframe.Mean >= 0.8 && multiframe.R1 >= 0.6, numbers);
         Assert.True(multiframe.Mean >= random.Mean + 0.15, numbers);
