@@ -7,6 +7,7 @@ using BrewClip.Storage;
 using BrewClip.Testing;
 using MassTransit;
 using Microsoft.Extensions.Logging.Abstractions;
+using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Benchmarks;
 
@@ -69,12 +70,13 @@ internal static class IngestBenchmark
                     });
 
                     await using var database = await TestDatabase.CreateAsync();
-                    var store = new IngestStore(database.DataSource);
-                    await store.EnsureSourceAsync("bench", "folder", folder, CancellationToken.None);
+                    await new SourceStore(database.DataSource).EnsureSourceAsync("bench", "folder", folder, CancellationToken.None);
                     var artifacts = Path.Combine(folder, "artifacts-" + Guid.NewGuid().ToString("N")[..6]);
-                    var ingestor = new MediaIngestor(store, probe, tools, new FrameExporter(tools, pngMaxSide: options.StoredImageMaxSide),
-                        new FileSystemArtifactStore(artifacts), bus, new IngestScratch(NullLogger<IngestScratch>.Instance), Microsoft.Extensions.Options.Options.Create(options),
-                        Microsoft.Extensions.Options.Options.Create(new ImageLimitOptions()), NullLogger<MediaIngestor>.Instance);
+                    var decoder = new MediaDecoder(probe, tools, new FrameExporter(tools, pngMaxSide: options.StoredImageMaxSide), new FileSystemArtifactStore(artifacts),
+                        new IngestScratch(NullLogger<IngestScratch>.Instance), Microsoft.Extensions.Options.Options.Create(options),
+                        Microsoft.Extensions.Options.Options.Create(new ImageLimitOptions()), NullLogger<MediaDecoder>.Instance);
+                    var ingestor = new MediaIngestor(new MediaStore(database.DataSource), new SidecarStore(database.DataSource), decoder, bus,
+                        Microsoft.Extensions.Options.Options.Create(options), NullLogger<MediaIngestor>.Instance);
                     var outcomes = new System.Collections.Concurrent.ConcurrentBag<IngestOutcome>();
                     var ingest = await TimeAsync(files, async (path, token) =>
                         outcomes.Add(await ingestor.IngestFileAsync(new ObjectRef("bench", Path.GetFileName(path), null, new FileInfo(path).Length), path, token)));

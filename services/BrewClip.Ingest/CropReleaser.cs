@@ -2,6 +2,7 @@ using BrewClip.Hosting;
 using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 
@@ -10,7 +11,7 @@ namespace BrewClip.Ingest;
 /// crops are read only to compute those), then clears the rows' <c>clip_crop_uri</c>: Ingest writes the crops
 /// and the column, so Ingest removes them. Off with <see cref="IngestOptions.KeepClipCrops"/>.
 /// </summary>
-public sealed class CropReleaser(IngestStore store, IArtifactStore artifacts, IOptions<IngestOptions> options, IHostApplicationLifetime lifetime, ILogger<CropReleaser> logger)
+public sealed class CropReleaser(CropStore store, IArtifactStore artifacts, IOptions<IngestOptions> options, IHostApplicationLifetime lifetime, ILogger<CropReleaser> logger)
     : BackgroundService
 {
     private const int BatchSize = 500;

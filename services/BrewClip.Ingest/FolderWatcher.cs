@@ -1,6 +1,7 @@
 using BrewClip.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 
@@ -12,7 +13,9 @@ namespace BrewClip.Ingest;
 /// watching a folder, one reads it at a time (<see cref="SourceLeases"/>).
 /// </summary>
 public sealed class FolderWatcher(
-    IngestStore store,
+    SourceStore sources,
+    SkippedStore skippedFiles,
+    PairStore pairs,
     MediaIngestor ingestor,
     SourceLeases leases,
     IOptions<IngestOptions> options,
@@ -42,8 +45,8 @@ public sealed class FolderWatcher(
     private async Task WatchAsync(FolderSourceOptions folder, CancellationToken stoppingToken)
     {
         var root = RealPath(Path.GetFullPath(folder.Path));
-        await store.EnsureSourceAsync(folder.Name, "folder", root, stoppingToken).ConfigureAwait(false);
-        var seen = await store.SeenAsync(folder.Name, stoppingToken).ConfigureAwait(false);
+        await sources.EnsureSourceAsync(folder.Name, "folder", root, stoppingToken).ConfigureAwait(false);
+        var seen = await sources.SeenAsync(folder.Name, stoppingToken).ConfigureAwait(false);
         logger.LogInformation("Watching {Root} as source {Source} ({Known} files already read)", root, folder.Name, seen.Count);
 
         using var changed = new SemaphoreSlim(0, 1);
@@ -151,7 +154,7 @@ public sealed class FolderWatcher(
     {
         try
         {
-            await store.MarkCaughtUpAsync(source, scanStarted, cancellationToken).ConfigureAwait(false);
+            await sources.MarkCaughtUpAsync(source, scanStarted, cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException e)
         {
@@ -168,7 +171,7 @@ public sealed class FolderWatcher(
     {
         try
         {
-            foreach (var (key, reason) in await store.RecordSkippedAsync(source, skipped, complete: true, cancellationToken).ConfigureAwait(false))
+            foreach (var (key, reason) in await skippedFiles.RecordSkippedAsync(source, skipped, complete: true, cancellationToken).ConfigureAwait(false))
             {
                 logger.LogInformation("{Source}:{Key} is not read: {Reason}", source, key, reason);
             }
@@ -190,7 +193,7 @@ public sealed class FolderWatcher(
         {
             logger.LogWarning("{Source}:{Key} {Problem}; the row is skipped", source, file.Key, problem);
         }
-        var added = await store.ClaimPairsAsync(source, list.Pairs, cancellationToken).ConfigureAwait(false);
+        var added = await pairs.ClaimPairsAsync(source, list.Pairs, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("{Source}:{Key}: {Rows} pairs listed, {Added} new; each pairs once both sides have arrived", source, file.Key, list.Pairs.Count, added);
     }
 

@@ -1,6 +1,7 @@
 using BrewClip.Hosting.Options;
 using BrewClip.Media;
 using Microsoft.Extensions.Options;
+using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 
@@ -18,9 +19,16 @@ public static class IngestExtensions
             pngMaxSide: sp.GetRequiredService<IOptions<IngestOptions>>().Value.StoredImageMaxSide));
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<IngestScratch>();
-        services.AddSingleton<IngestStore>();
+        services.AddSingleton<SourceStore>();
+        services.AddSingleton<MediaStore>();
+        services.AddSingleton<SidecarStore>();
+        services.AddSingleton<PairStore>();
+        services.AddSingleton<SkippedStore>();
+        services.AddSingleton<StaleItemStore>();
+        services.AddSingleton<CropStore>();
         services.AddSingleton<SourceLeases>();
         services.AddSingleton<QueueBacklog>();
+        services.AddSingleton<MediaDecoder>();
         services.AddSingleton<MediaIngestor>();
         services.AddHostedService<FolderWatcher>();
         services.AddHostedService<S3Watcher>();

@@ -4,6 +4,7 @@ using BrewClip.Hosting.Bus;
 using BrewClip.Hosting.Options;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 
@@ -15,7 +16,7 @@ namespace BrewClip.Ingest;
 /// are queued, not lost, and publishing them again would only make the backlog longer and process them twice.
 /// </summary>
 public sealed class Reconciler(
-    IngestStore store,
+    StaleItemStore store,
     IBus bus,
     QueueBacklog backlog,
     IOptions<IngestOptions> options,
@@ -41,11 +42,8 @@ public sealed class Reconciler(
                 var images = await IdleAsync(_imageQueue, "images", stoppingToken).ConfigureAwait(false);
                 var messages = recordings || images
                     ? await store.TakeStaleAsync(after, recordings, images, stoppingToken).ConfigureAwait(false)
-                    : [];
-                foreach (var message in messages)
-                {
-                    await bus.Publish(message, message.GetType(), stoppingToken).ConfigureAwait(false);
-                }
+                    : new IngestAnnouncements();
+                await messages.PublishAsync(bus, stoppingToken).ConfigureAwait(false);
                 if (messages.Count > 0)
                 {
                     logger.LogWarning("Published {Count} messages again for items still at their ingested stage after {After}", messages.Count, after);

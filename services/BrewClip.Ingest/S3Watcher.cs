@@ -5,6 +5,7 @@ using BrewClip.Hosting;
 using BrewClip.Media;
 using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
+using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 
@@ -17,7 +18,9 @@ namespace BrewClip.Ingest;
 /// Of several instances watching a bucket, one reads it at a time (<see cref="SourceLeases"/>).
 /// </summary>
 public sealed class S3Watcher(
-    IngestStore store,
+    SourceStore sources,
+    SkippedStore skippedFiles,
+    PairStore pairs,
     MediaIngestor ingestor,
     IngestScratch scratch,
     SourceLeases leases,
@@ -41,8 +44,8 @@ public sealed class S3Watcher(
     {
         using var client = CreateClient(bucket);
         var location = $"s3://{bucket.Bucket}/{bucket.Prefix}";
-        await store.EnsureSourceAsync(bucket.Name, "s3", location, stoppingToken).ConfigureAwait(false);
-        var seen = await store.SeenAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
+        await sources.EnsureSourceAsync(bucket.Name, "s3", location, stoppingToken).ConfigureAwait(false);
+        var seen = await sources.SeenAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
         var sideFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         logger.LogInformation("Watching {Location} as source {Source} ({Known} objects already read)", location, bucket.Name, seen.Count);
         var lastFullListing = DateTime.MinValue;
@@ -52,7 +55,7 @@ public sealed class S3Watcher(
             {
                 var started = DateTimeOffset.UtcNow;
                 var full = DateTime.UtcNow - lastFullListing >= TimeSpan.FromMilliseconds(_options.RescanIntervalMs);
-                var cursor = full ? null : await store.CursorAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
+                var cursor = full ? null : await sources.CursorAsync(bucket.Name, stoppingToken).ConfigureAwait(false);
                 var read = await ListAndReadAsync(client, bucket, cursor, seen, sideFiles, stoppingToken).ConfigureAwait(false);
                 if (full)
                 {
@@ -60,7 +63,7 @@ public sealed class S3Watcher(
                     // Only a full listing can say nothing is left: a key that sorts before the cursor is not in the others.
                     if (read == 0)
                     {
-                        await store.MarkCaughtUpAsync(bucket.Name, started, stoppingToken).ConfigureAwait(false);
+                        await sources.MarkCaughtUpAsync(bucket.Name, started, stoppingToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -93,7 +96,7 @@ public sealed class S3Watcher(
                 .ToDictionary(o => o.Key, o => ObjectNames.SkipReason(o.Key)!, StringComparer.Ordinal);
             if (skipped.Count > 0)
             {
-                foreach (var (key, reason) in await store.RecordSkippedAsync(bucket.Name, skipped, complete: false, cancellationToken).ConfigureAwait(false))
+                foreach (var (key, reason) in await skippedFiles.RecordSkippedAsync(bucket.Name, skipped, complete: false, cancellationToken).ConfigureAwait(false))
                 {
                     logger.LogInformation("{Source}:{Key} is not read: {Reason}", bucket.Name, key, reason);
                 }
@@ -123,7 +126,7 @@ public sealed class S3Watcher(
             }
             if (objects.Count > 0)
             {
-                await store.AdvanceCursorAsync(bucket.Name, objects[^1].Key, cancellationToken).ConfigureAwait(false);
+                await sources.AdvanceCursorAsync(bucket.Name, objects[^1].Key, cancellationToken).ConfigureAwait(false);
             }
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
@@ -202,7 +205,7 @@ public sealed class S3Watcher(
         {
             logger.LogWarning("{Source}:{Key} {Problem}; the row is skipped", bucket.Name, list.Key, problem);
         }
-        var added = await store.ClaimPairsAsync(bucket.Name, parsed.Pairs, cancellationToken).ConfigureAwait(false);
+        var added = await pairs.ClaimPairsAsync(bucket.Name, parsed.Pairs, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("{Source}:{Key}: {Rows} pairs listed, {Added} new", bucket.Name, list.Key, parsed.Pairs.Count, added);
     }
 }
