@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BrewClip.Autograd;
 using BrewClip.Autograd.Safetensors;
-using BrewClip.Hosting.Backfill;
+using BrewClip.Backfill;
 using BrewClip.ImageEmbedding;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;

@@ -1,6 +1,6 @@
 using BrewClip.AcousticEmbedding.Consumers;
 using BrewClip.Hosting;
-using BrewClip.Hosting.Backfill;
+using BrewClip.Backfill;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
@@ -39,6 +39,6 @@ public static class AcousticEmbeddingExtensions
     {
         bus.AddConsumer<RecordingTranscribedConsumer>();
         bus.AddConsumer<RecordingTranscribedFaultConsumer>();
-        bus.AddBackfillConsumers();
+        bus.AddConsumer<ModelPromotedConsumer>();
     }
 }

@@ -1,4 +1,4 @@
-using BrewClip.Hosting.Backfill;
+using BrewClip.Backfill;
 using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.Backfills;
 using BrewClip.Storage.ModelVersions;

@@ -7,6 +7,7 @@ using BrewClip.Models;
 using BrewClip.Queries;
 using BrewClip.Storage;
 using BrewClip.Storage.ModelVersions;
+using BrewClip.Storage.Vectors;
 
 namespace BrewClip.Cli;
 
@@ -27,14 +28,14 @@ internal static class SearchCommands
         var like = new Option<long?>("--like") { Description = "More like this media id (its stored vector; the item itself is left out)." };
         var kind = new Option<string>("--kind") { Description = "What to return: images, audio or all.", DefaultValueFactory = _ => "all" };
         kind.AcceptOnlyFromAmong("images", "audio", "all");
-        var k = new Option<int>("--k") { Description = $"How many hits (1-{SearchQuery.MaxK}).", DefaultValueFactory = _ => 10 };
+        var k = new Option<int>("--k") { Description = $"How many hits (1-{SearchLimits.MaxK}).", DefaultValueFactory = _ => 10 };
         var mediaKind = new Option<string?>("--media-kind") { Description = "Only files of this kind: audio, image or video." };
         mediaKind.AcceptOnlyFromAmong("audio", "image", "video");
         var source = new Option<string?>("--source") { Description = "Only files seen in this source (a watched folder's or bucket's name)." };
         var since = new Option<string?>("--since") { Description = $"Only files ingested at or after this time: {QueryTime.Accepted}." };
         var until = new Option<string?>("--until") { Description = $"Only files ingested before this time: {QueryTime.Accepted}." };
         var textWeight = new Option<double>("--text-weight") { Description = "How much transcript words count against vectors in audio search (0 = not at all).", DefaultValueFactory = _ => 1 };
-        var efSearch = new Option<int?>("--ef-search") { Description = "HNSW's candidate list size for this query (1-1000)." };
+        var efSearch = new Option<int?>("--ef-search") { Description = $"HNSW's candidate list size for this query (1-{SearchLimits.MaxEfSearch})." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
         var command = new Command("search", "Search the index: files and moments for words, an audio clip, an image, or an item already indexed.")
         {
@@ -114,7 +115,7 @@ internal static class SearchCommands
         };
         return RunAsync(problem, image is not null, async (dataSource, embedder) =>
         {
-            var version = await new ModelVersionStore(dataSource).ActiveAsync(cancellationToken);
+            var version = await new ModelVersionReader(dataSource).ActiveAsync(cancellationToken);
             var vector = text is not null ? await embedder.EmbedTextAsync(text, version, cancellationToken)
                 : audio is not null ? await embedder.EmbedAudioAsync(audio, version, cancellationToken)
                 : await embedder.EmbedImageAsync(image!, version, cancellationToken);

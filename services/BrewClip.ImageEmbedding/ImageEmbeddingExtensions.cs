@@ -1,5 +1,5 @@
 using BrewClip.Hosting;
-using BrewClip.Hosting.Backfill;
+using BrewClip.Backfill;
 using BrewClip.Hosting.Options;
 using BrewClip.ImageEmbedding.Consumers;
 using BrewClip.Media;
@@ -47,6 +47,6 @@ public static class ImageEmbeddingExtensions
     {
         bus.AddConsumer<ImageIngestedConsumer, ImageIngestedConsumerDefinition>();
         bus.AddConsumer<ImageIngestedFaultConsumer>();
-        bus.AddBackfillConsumers();
+        bus.AddConsumer<ModelPromotedConsumer>();
     }
 }

@@ -4,6 +4,7 @@ using BrewClip.Media;
 using BrewClip.Models;
 using BrewClip.Queries;
 using BrewClip.Storage.Artifacts;
+using BrewClip.Storage.Vectors;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -43,8 +44,8 @@ public static class SearchApi
         app.MapGet("/", (HttpContext context) => WebGuards.Page(context, page)).ExcludeFromDescription();
         app.MapGet("/api/search", SearchByQueryAsync)
             .WithSummary("Search with words (q) or more like an indexed item (like)")
-            .WithDescription("Parameters: q or like; kind = images | audio | all (default all); k = 1-1000 (default 10); media_kind = audio | image | video; " +
-                "source; since and until (ingestion times: " + QueryTime.Accepted + "); text_weight (default 1); ef_search (1-1000).")
+            .WithDescription("Parameters: q or like; kind = images | audio | all (default all); k = 1-" + SearchLimits.MaxK + " (default 10); media_kind = audio | image | video; " +
+                "source; since and until (ingestion times: " + QueryTime.Accepted + "); text_weight (default 1); ef_search (1-" + SearchLimits.MaxEfSearch + ").")
             .Produces<Response>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(503);
         app.MapPost("/api/search", SearchByFileAsync)
             .WithSummary("Search with a file: an audio clip (or a video's sound) or an image, sent as multipart/form-data field 'file'")
@@ -257,10 +258,10 @@ public static class SearchApi
                 "all" => query with { Target = SearchTarget.All },
                 _ => null,
             }),
-            ("k", $"a whole number between 1 and {SearchQuery.MaxK}", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { K = n } : null),
+            ("k", $"a whole number between 1 and {SearchLimits.MaxK}", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { K = n } : null),
             ("like", "a media id (a whole number)", v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { LikeMedia = n } : null),
             ("text_weight", "a number 0 or more", v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var w) ? query with { TextWeight = w } : null),
-            ("ef_search", "a whole number between 1 and 1000", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { EfSearch = n } : null),
+            ("ef_search", $"a whole number between 1 and {SearchLimits.MaxEfSearch}", v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? query with { EfSearch = n } : null),
             ("since", QueryTime.Accepted, v => QueryTime.Parse(v, now) is { } t ? query with { IngestedAfter = t } : null),
             ("until", QueryTime.Accepted, v => QueryTime.Parse(v, now) is { } t ? query with { IngestedBefore = t } : null),
         };

@@ -35,7 +35,7 @@ public static class SearchServiceExtensions
         services.AddStartupCheck(sp => sp.GetRequiredService<KeyMode>().Why, _ => false);
         services.AddWebGuards();
         services.AddSingleton<MediaCatalog>();
-        services.AddSingleton<ModelVersionStore>();
+        services.AddSingleton<ModelVersionReader>();
         services.AddOpenApi();
         services.AddProblemDetails();
         services.AddStartupCheck(sp =>

@@ -1,3 +1,5 @@
+using BrewClip.Storage.Vectors;
+
 namespace BrewClip.Queries;
 
 /// <summary>
@@ -6,8 +8,6 @@ namespace BrewClip.Queries;
 /// </summary>
 public sealed record SearchQuery
 {
-    public const int MaxK = 1000;
-
     public string? Text { get; init; }
 
     public string? AudioPath { get; init; }
@@ -55,9 +55,9 @@ public sealed record SearchQuery
         {
             return "the query text is empty; type what to look for";
         }
-        if (K is < 1 or > MaxK)
+        if (K is < 1 or > SearchLimits.MaxK)
         {
-            return $"k must be between 1 and {MaxK}; got {K}";
+            return $"k must be between 1 and {SearchLimits.MaxK}; got {K}";
         }
         if (MediaKind is not null and not ("audio" or "image" or "video"))
         {
@@ -71,9 +71,9 @@ public sealed record SearchQuery
         {
             return $"the text weight must be a number 0 or more; got {TextWeight}";
         }
-        if (EfSearch is < 1 or > 1000)
+        if (EfSearch is < 1 or > SearchLimits.MaxEfSearch)
         {
-            return $"ef_search must be between 1 and 1000; got {EfSearch}";
+            return $"ef_search must be between 1 and {SearchLimits.MaxEfSearch}; got {EfSearch}";
         }
         if (IngestedAfter is { } after && IngestedBefore is { } before && after >= before)
         {

@@ -15,7 +15,7 @@ namespace BrewClip.Queries;
 /// </summary>
 public sealed class Searcher(NpgsqlDataSource dataSource, QueryEmbedder embedder)
 {
-    private readonly ModelVersionStore _versions = new(dataSource);
+    private readonly ModelVersionReader _versions = new(dataSource);
 
     public Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
         => SearchAsync(query, new QueryTimings(), cancellationToken);

@@ -225,6 +225,25 @@ public sealed class SearchFunctionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_functions_enforce_the_limits_the_services_check()
+    {
+        var query = VectorValues.ToVector(RandomVectors.Unit(1, 512, seed: 11)[0]);
+        async Task<long> CountAsync(int k, int efSearch)
+        {
+            await using var command = _db.DataSource.CreateCommand("select count(*) from brewclip.search_images($1, $2, ef_search => $3)");
+            command.Parameters.Add(new NpgsqlParameter { Value = query });
+            command.Parameters.Add(new NpgsqlParameter { Value = k });
+            command.Parameters.Add(new NpgsqlParameter { Value = efSearch });
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        Assert.Equal(Math.Min(SearchLimits.MaxK, _images.Count), await CountAsync(SearchLimits.MaxK, SearchLimits.MaxEfSearch));
+        var k = await Assert.ThrowsAsync<PostgresException>(() => CountAsync(SearchLimits.MaxK + 1, 10));
+        Assert.Equal($"k must be between 1 and {SearchLimits.MaxK}; got {SearchLimits.MaxK + 1}", k.MessageText);
+        var ef = await Assert.ThrowsAsync<PostgresException>(() => CountAsync(10, SearchLimits.MaxEfSearch + 1));
+        Assert.Equal($"ef_search must be between 1 and {SearchLimits.MaxEfSearch}; got {SearchLimits.MaxEfSearch + 1}", ef.MessageText);
+    }
+
+    [Fact]
     public async Task Ef_search_is_chosen_per_query_and_the_callers_setting_is_left_as_it_was()
     {
         await using var connection = await _db.DataSource.OpenConnectionAsync();

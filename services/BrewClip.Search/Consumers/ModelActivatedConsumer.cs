@@ -6,7 +6,7 @@ using MassTransit;
 namespace BrewClip.Search.Consumers;
 
 /// <summary>A new active version: its heads are loaded now, before the first query that needs them.</summary>
-public sealed class ModelActivatedConsumer(ModelVersionStore versions, QueryEmbedder embedder, ILogger<ModelActivatedConsumer> logger) : IConsumer<ModelActivated>
+public sealed class ModelActivatedConsumer(ModelVersionReader versions, QueryEmbedder embedder, ILogger<ModelActivatedConsumer> logger) : IConsumer<ModelActivated>
 {
     public async Task Consume(ConsumeContext<ModelActivated> context)
     {

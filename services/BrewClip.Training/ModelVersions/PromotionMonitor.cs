@@ -33,7 +33,7 @@ internal sealed class PromotionMonitor(
         {
             try
             {
-                foreach (var version in await new ModelVersionStore(dataSource).BackfillingAsync(stoppingToken).ConfigureAwait(false))
+                foreach (var version in await new ModelVersionReader(dataSource).BackfillingAsync(stoppingToken).ConfigureAwait(false))
                 {
                     await CompleteAsync(version.Version, stoppingToken).ConfigureAwait(false);
                 }

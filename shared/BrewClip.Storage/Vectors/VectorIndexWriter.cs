@@ -23,7 +23,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
         => InTransactionAsync((connection, transaction) => UpsertAudioVectorsAsync(connection, transaction, modelVersion, vectors, cancellationToken), cancellationToken);
 
     /// <summary>
-    /// Writes new items' vectors for every live version (<see cref="ModelVersionStore.LiveAsync"/>: the active one,
+    /// Writes new items' vectors for every live version (<see cref="ModelVersionReader.LiveAsync"/>: the active one,
     /// one being backfilled, retired ones kept for a rollback) in one transaction that holds
     /// <see cref="ModelVersionLock"/> shared, so an item embedded while a version is backfilled gets that version's
     /// vector too, whether or not the backfill has passed it.
@@ -105,7 +105,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
         {
             await ModelVersionLock.TakeSharedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             var total = 0;
-            foreach (var version in await ModelVersionStore.LiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
+            foreach (var version in await ModelVersionReader.LiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
             {
                 total += await upsert(connection, transaction, version).ConfigureAwait(false);
                 versions.Add(version.Version);

@@ -1,4 +1,5 @@
 using BrewClip.Contracts;
+using BrewClip.Hosting;
 using BrewClip.Storage.ModelVersions;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace BrewClip.Hosting.Backfill;
+namespace BrewClip.Backfill;
 
 /// <summary>
 /// Re-embeds this service's items with every version being backfilled, a batch per transaction: the batch's
@@ -41,7 +42,7 @@ public sealed class BackfillWorker(
     {
         // The bus publishes what this finds, so wait until the host (and so the bus) has started.
         await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
-        var store = new ModelVersionStore(dataSource);
+        var store = new ModelVersionReader(dataSource);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,9 +1,9 @@
+using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
-using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace BrewClip.Hosting.Backfill;
+namespace BrewClip.Backfill;
 
 public static class BackfillRegistration
 {
@@ -17,6 +17,4 @@ public static class BackfillRegistration
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<BackfillWorker>(sp, defaultBatchSize));
         return services;
     }
-
-    public static void AddBackfillConsumers(this IBusRegistrationConfigurator bus) => bus.AddConsumer<ModelPromotedConsumer>();
 }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace BrewClip.Hosting.Backfill;
+namespace BrewClip.Backfill;
 
 /// <summary>How an embedding service re-embeds its items for a promoted version (configuration section "Backfill").</summary>
 public sealed class BackfillOptions

@@ -1,4 +1,4 @@
-namespace BrewClip.Hosting.Backfill;
+namespace BrewClip.Backfill;
 
 /// <summary>What one backfill batch did.</summary>
 public abstract record BackfillBatchOutcome

@@ -2,7 +2,7 @@ using BrewClip.Storage.Backfills;
 using BrewClip.Storage.ModelVersions;
 using Npgsql;
 
-namespace BrewClip.Hosting.Backfill;
+namespace BrewClip.Backfill;
 
 /// <summary>
 /// What an embedding service re-embeds when a version is promoted: its items that may hold vectors and have cached

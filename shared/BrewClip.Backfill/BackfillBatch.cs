@@ -2,7 +2,7 @@ using BrewClip.Storage.Backfills;
 using BrewClip.Storage.ModelVersions;
 using Npgsql;
 
-namespace BrewClip.Hosting.Backfill;
+namespace BrewClip.Backfill;
 
 /// <summary>One step of a backfill (see <see cref="BackfillWorker"/>).</summary>
 public static class BackfillBatch
@@ -25,7 +25,7 @@ public static class BackfillBatch
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // Shared, like any vector writer: the version cannot be activated or rejected under this batch.
         await ModelVersionLock.TakeSharedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var version = await ModelVersionStore.FindAsync(connection, transaction, versionNumber, cancellationToken).ConfigureAwait(false);
+        var version = await ModelVersionReader.FindAsync(connection, transaction, versionNumber, cancellationToken).ConfigureAwait(false);
         if (version is not { Status: ModelVersionStatus.Backfilling })
         {
             return new BackfillBatchOutcome.Stopped();

@@ -3,7 +3,7 @@ using Npgsql;
 namespace BrewClip.Storage.ModelVersions;
 
 /// <summary>Reads of brewclip.model_versions for the services that use versions (the Training service alone writes them).</summary>
-public sealed class ModelVersionStore(NpgsqlDataSource dataSource)
+public sealed class ModelVersionReader(NpgsqlDataSource dataSource)
 {
     private const string Columns = "version, status, artifact_uri";
 

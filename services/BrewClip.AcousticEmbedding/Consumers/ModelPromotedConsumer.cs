@@ -1,0 +1,7 @@
+using BrewClip.Backfill;
+using BrewClip.Hosting;
+
+namespace BrewClip.AcousticEmbedding.Consumers;
+
+/// <summary>A promoted version wakes this service's backfill (queue acousticembedding-model-promoted).</summary>
+internal sealed class ModelPromotedConsumer(WakeUpSignal signal) : WakeBackfillOnPromotion(signal);
