@@ -242,7 +242,7 @@ public static class SearchApi
     }
 
     /// <summary>The query the fields give to <paramref name="seed"/> (what to look for), or null and what is wrong with them.</summary>
-    private static SearchQuery? Parse(Dictionary<string, string> fields, SearchQuery seed, out string? error)
+    internal static SearchQuery? Parse(Dictionary<string, string> fields, SearchQuery seed, out string? error)
     {
         error = null;
         string? Field(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
@@ -282,7 +282,7 @@ public static class SearchApi
         return error is null ? query : null;
     }
 
-    private static string SafeExtension(string name)
+    internal static string SafeExtension(string name)
     {
         var extension = Path.GetExtension(name);
         return extension.Length is > 1 and <= 10 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension : "";

@@ -156,6 +156,12 @@ public sealed class TrainingOptions : IValidatableObject
         {
             yield return new ValidationResult($"Training:HeadWidth ({HeadWidth}) must be divisible by Training:Heads ({Heads}).", [nameof(HeadWidth), nameof(Heads)]);
         }
+        if (HnswEfConstruction < 2 * HnswM)
+        {
+            // pgvector refuses to build such an index; better said at start than when a promotion builds it.
+            yield return new ValidationResult(
+                $"Training:HnswEfConstruction ({HnswEfConstruction}) must be at least twice Training:HnswM ({HnswM}).", [nameof(HnswEfConstruction), nameof(HnswM)]);
+        }
     }
 
     /// <summary>Versions whose vectors are kept, the active one included; older retired versions' vectors and indexes are dropped. 2 keeps one to roll back to.</summary>

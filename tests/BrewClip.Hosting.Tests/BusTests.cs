@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using BrewClip.Contracts;
+using BrewClip.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +10,7 @@ namespace BrewClip.Hosting.Tests;
 
 public sealed class BusTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     [Fact]
     public async Task An_event_consumed_by_two_services_reaches_each_on_a_queue_named_for_its_service()
@@ -31,11 +32,7 @@ public sealed class BusTests
         {
             await imageSide.Bus.Publish(message);
         }
-        var clock = Stopwatch.StartNew();
-        while ((first.Count < sent.Count || second.Count < sent.Count) && clock.Elapsed < Patience)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(() => Task.FromResult(first.Count >= sent.Count && second.Count >= sent.Count), "both services' queues to receive every message");
         Assert.Equal(sent.Select(m => m.RequestId).Order(), first.Order());
         Assert.Equal(sent.Select(m => m.RequestId).Order(), second.Order());
     }

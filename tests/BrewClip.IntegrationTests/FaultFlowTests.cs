@@ -28,7 +28,7 @@ public sealed class FaultFlowTests(ITestOutputHelper output) : FileFlowTests("fa
         }
 
         Drop(files[..100]);
-        await WaitAsync(async () => await EmbeddedAsync() >= 20, "the first items to be embedded", TimeSpan.FromMinutes(5));
+        await WaitAsync(async () => await EmbeddedAsync() >= 20, "the first items to be embedded", wholeFlow: true);
         // kill -9 of each service at a random moment, each replaced by a new process.
         foreach (var project in running.Keys.OrderBy(_ => random.Next()).ToList())
         {
@@ -46,7 +46,7 @@ public sealed class FaultFlowTests(ITestOutputHelper output) : FileFlowTests("fa
         await Task.Delay(random.Next(500, 3000));
         output.WriteLine($"Postgres restart at {await EmbeddedAsync()} items embedded: {Restart("postgres")}");
 
-        await SettledAsync(files.Count, TimeSpan.FromMinutes(10));
+        await SettledAsync(files.Count);
         output.WriteLine(string.Join("\n", await Db.ColumnAsync<string>("""
             select 'recordings ' || stage || ': ' || count(*) from brewclip.recordings group by stage
             union all select 'images ' || stage || ': ' || count(*) from brewclip.images group by stage

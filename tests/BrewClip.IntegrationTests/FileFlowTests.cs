@@ -83,12 +83,12 @@ public abstract class FileFlowTests(string name) : IndexedFolderTests(name)
         """);
 
     /// <summary>Waits until every file is seen, every item is at a final stage and every queue of the deployment is empty.</summary>
-    protected Task SettledAsync(int files, TimeSpan limit) => WaitAsync(async () =>
+    protected Task SettledAsync(int files) => WaitAsync(async () =>
             await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == files
             && await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage not in ('embedded', 'failed')") == 0
             && await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage not in ('embedded', 'failed')") == 0
             && (await RabbitMqManagement.QueuesAsync(Prefix)).Values.All(messages => messages == 0),
-        "every file to be indexed and every queue to drain", limit);
+        "every file to be indexed and every queue to drain", wholeFlow: true);
 
     /// <summary>Each file a medium, every item embedded with one vector, a transcript and text features per segment, no faults.</summary>
     protected async Task AssertIndexedOnceAsync(int files)
@@ -110,26 +110,7 @@ public abstract class FileFlowTests(string name) : IndexedFolderTests(name)
             q => Assert.Equal(0, q.Value));
     }
 
-    /// <summary>Waits for a fact; a query a database restart breaks counts as not yet.</summary>
-    protected async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (NpgsqlException)
-            {
-                // Postgres is coming back: ask again.
-            }
-            Assert.False(Services.Any(s => s.HasExited && !s.Stopped), $"a service exited while waiting for {what}.\n{string.Join('\n', Services)}");
-            Assert.True(clock.Elapsed < limit, $"timed out waiting for {what}.\n{string.Join('\n', Services.Where(s => !s.Stopped))}");
-            await Task.Delay(250);
-        }
-    }
+    /// <summary>Waits for a fact, watching the deployment's services; a query a database restart breaks counts as not yet.</summary>
+    protected Task WaitAsync(Func<Task<bool>> condition, string what, bool wholeFlow = false)
+        => Eventually.UntilAsync(condition, what, Services, state: null, retryDatabaseErrors: true, patience: wholeFlow ? Eventually.FlowPatience : null);
 }

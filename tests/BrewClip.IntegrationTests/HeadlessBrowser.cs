@@ -17,7 +17,7 @@ internal sealed class HeadlessBrowser : IDisposable
     {
         _service = service;
         Driver = driver;
-        Wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
+        Wait = new WebDriverWait(driver, Eventually.Patience);
     }
 
     public ChromeDriver Driver { get; }

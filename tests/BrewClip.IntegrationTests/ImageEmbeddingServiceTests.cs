@@ -41,8 +41,8 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new ImageIngested(id));
         }
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.images where stage in ('embedded', 'failed')") == 50,
-            service, "all 50 images to be embedded or failed");
+        await Eventually.UntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.images where stage in ('embedded', 'failed')") == 50,
+            "all 50 images to be embedded or failed", service);
 
         Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
         Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_features"));
@@ -81,8 +81,8 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
             [new("adapter.weight", Tensor.Zeros(512, 512)), new("adapter.bias", Tensor.FromArray(bias, 512))]);
         await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test head', '{new Uri(headFolder).AbsoluteUri}')");
         await publisher.Bus.Publish(new ModelPromoted(1));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'image'), false)"),
-            service, "the re-embedding to finish");
+        await Eventually.UntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'image'), false)"),
+            "the re-embedding to finish", service);
         Assert.Equal(48L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'image'"));
         Assert.Equal(48L, await _db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
         var feature = await _db.VectorAsync($"select image_embeds from brewclip.image_features where image_id = {probe}");
@@ -155,17 +155,6 @@ public sealed class ImageEmbeddingServiceTests : IAsyncLifetime
         var features = await _db.ScalarAsync<string>("select string_agg(xmin::text, ',' order by image_id) from brewclip.image_features");
         var stages = await _db.ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text || coalesce(failure_reason, ''), ',' order by id) from brewclip.images");
         return $"{vectors}|{features}|{stages}";
-    }
-
-    private async Task WaitUntilAsync(Func<Task<bool>> condition, ServiceProcess service, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.False(service.HasExited, $"the service exited while waiting for {what}.\n{service}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(180), $"timed out waiting for {what}.\n{service}");
-            await Task.Delay(250);
-        }
     }
 
     private async Task<List<string[]>> RowsAsync(string sql)

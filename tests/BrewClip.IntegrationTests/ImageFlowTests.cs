@@ -44,20 +44,11 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
             File.Copy(Path.Combine(Made, name), Path.Combine(Inbox, name));
         }
         var expected = stills.Count + 4;
-        var clock = Stopwatch.StartNew();
-        while (await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") < expected)
-        {
-            Assert.False(ingest.HasExited || embedding.HasExited, $"a service exited.\n{ingest}\n{embedding}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {expected} embedded images.\n{ingest}\n{embedding}");
-            await Task.Delay(250);
-        }
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") >= expected,
+            $"{expected} embedded images", ingest, embedding);
         // Once an embedding is cached its crop is no longer needed: Ingest, which wrote it, deletes the file and the row forgets it.
-        while (await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null") > 0)
-        {
-            Assert.False(ingest.HasExited, $"Ingest exited.\n{ingest}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for Ingest to release the crops.\n{ingest}");
-            await Task.Delay(250);
-        }
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null") == 0,
+            "Ingest to release the crops", ingest);
         Assert.Contains("stored crops whose embeddings are cached", ingest.Stdout, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.rgb", SearchOption.AllDirectories));
         Assert.Equal(expected, Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.png", SearchOption.AllDirectories).Length);
@@ -96,16 +87,8 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
         await using var stopIngest = ingest;
         await using var stopEmbedding = embedding;
 
-        async Task WaitFor(string sql, long expected, string what)
-        {
-            var clock = Stopwatch.StartNew();
-            while (await Db.ScalarAsync<long>(sql) != expected)
-            {
-                Assert.False(ingest.HasExited || embedding.HasExited, $"a service exited.\n{ingest}\n{embedding}");
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"timed out waiting for {what}.\n{ingest}\n{embedding}");
-                await Task.Delay(200);
-            }
-        }
+        Task WaitFor(string sql, long expected, string what)
+            => Eventually.UntilAsync(async () => await Db.ScalarAsync<long>(sql) == expected, what, ingest, embedding);
         const string vectorsOfMedia = "select count(*) from brewclip.image_vectors v join brewclip.images i on i.id = v.image_id where i.media_id = ";
         const string orphans = """
             select count(*) from brewclip.media m

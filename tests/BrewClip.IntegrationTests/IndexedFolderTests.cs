@@ -83,14 +83,8 @@ public abstract class IndexedFolderTests(string name) : WatchedFolderTests(name)
         {
             File.Copy(Path.Combine(Made, file), Path.Combine(Inbox, file));
         }
-        var clock = Stopwatch.StartNew();
-        while (await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") != 5
-            || await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") != 7)
-        {
-            Assert.False(Services.Any(s => s.HasExited), $"a service exited.\n{string.Join('\n', Services)}");
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), $"timed out indexing.\n{string.Join('\n', Services)}");
-            await Task.Delay(250);
-        }
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 5
+            && await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") == 7, "the folder to be indexed", Services);
     }
 
     public override async Task DisposeAsync()

@@ -39,7 +39,7 @@ public sealed class IngestReplicaTests() : WatchedFolderTests("replicas")
             {
                 File.Copy(image, Path.Combine(Inbox, Path.GetFileName(image)));
             }
-            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") == 12, "12 files to be read", a, b);
+            await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") == 12, "12 files to be read", a, b);
             await Settling.FlowAsync("both instances' messages to arrive", [a, b], observers: first.Observers);
 
             // One instance read the folder; the other waited for it.
@@ -61,7 +61,7 @@ public sealed class IngestReplicaTests() : WatchedFolderTests("replicas")
             {
                 File.Copy(image, Path.Combine(Inbox, Path.GetFileName(image)));
             }
-            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") == 18, "the survivor to read the 6 new files", waiter);
+            await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media") == 18, "the survivor to read the 6 new files", waiter);
             await Settling.CaughtUpAsync(Db, dropped, ["inbox"], "the survivor to catch up", waiter);
             await Settling.FlowAsync("the survivor's messages to arrive", [waiter], observers: second.Observers);
 
@@ -78,20 +78,6 @@ public sealed class IngestReplicaTests() : WatchedFolderTests("replicas")
         {
             await a.DisposeAsync();
             await b.DisposeAsync();
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, params ServiceProcess[] services)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition())
-        {
-            foreach (var service in services)
-            {
-                Assert.False(service.HasExited && !service.Stopped, $"a service exited while waiting for {what}.\n{service}");
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}.\n{string.Join("\n", services.Select(s => s.ToString()))}");
-            await Task.Delay(250);
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
 
             // The audio alone: Whisper's transcript, embedded.
             File.Copy(speech, Path.Combine(Inbox, "dog.wav"));
-            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 1,
+            await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 1,
                 "the audio to be embedded", services);
             Assert.Equal("whisper", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
             var whisperText = await Db.ScalarAsync<string>("select text from brewclip.recording_segments");
@@ -50,7 +50,7 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
             // Its sidecar, later: the transcript, the segment's text, its text features and the vector all follow it.
             const string sidecar = "A brown dog runs across the green grass.";
             File.WriteAllText(Path.Combine(Inbox, "dog.txt"), sidecar);
-            await WaitUntilAsync(async () => await Db.ScalarAsync<string>("select text from brewclip.recording_segments") == sidecar
+            await Eventually.UntilAsync(async () => await Db.ScalarAsync<string>("select text from brewclip.recording_segments") == sidecar
                 && await Db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the sidecar to be embedded", services);
             Assert.Equal("sidecar", await Db.ScalarAsync<string>("select source from brewclip.transcripts"));
             Assert.Equal(sidecar, await Db.ScalarAsync<string>("select text from brewclip.transcripts"));
@@ -75,7 +75,7 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
             const string other = "The dog is running on a lawn.";
             File.WriteAllText(Path.Combine(Inbox, "copy", "again.txt"), other);
             File.Copy(speech, Path.Combine(Inbox, "copy", "again.wav"));
-            await WaitUntilAsync(async () => await Db.ScalarAsync<string>("select text from brewclip.recording_segments") == other
+            await Eventually.UntilAsync(async () => await Db.ScalarAsync<string>("select text from brewclip.recording_segments") == other
                 && await Db.ScalarAsync<string>("select stage from brewclip.recordings") == "embedded", "the second copy's sidecar to be embedded", services);
             Assert.Equal(1L, await Db.ScalarAsync<long>("select count(*) from brewclip.recordings"));
             Assert.Equal(2L, await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources"));
@@ -87,17 +87,6 @@ public sealed class LateSidecarTests() : WatchedFolderTests("late-sidecar")
             {
                 await service.DisposeAsync();
             }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, IReadOnlyList<ServiceProcess> services)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.False(services.Any(s => s.HasExited), $"a service exited while waiting for {what}.\n{string.Join('\n', services)}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}.\n{string.Join('\n', services)}");
-            await Task.Delay(250);
         }
     }
 }

@@ -45,7 +45,7 @@ public sealed class MixedIndexPromotionTests(ITestOutputHelper output) : FileFlo
         await File.WriteAllBytesAsync(Path.Combine(Inbox, "parts.wav"), parts[..(parts.Length / 2)]);
         await WaitAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == 18
                 && await Db.ScalarAsync<long>("select count(*) from brewclip.media where status = 'pending'") == 0,
-            "Ingest to read the first 18 files", TimeSpan.FromMinutes(2));
+            "Ingest to read the first 18 files");
         Assert.Equal(["broken.png", "broken.wav"], await Db.ColumnAsync<string>("""
             select s.object_key from brewclip.media_sources s join brewclip.media m on m.id = s.media_id where m.status = 'rejected' order by 1
             """));
@@ -63,7 +63,7 @@ public sealed class MixedIndexPromotionTests(ITestOutputHelper output) : FileFlo
             await StartAsync("BrewClip.AcousticEmbedding", settings);
             await StartAsync("BrewClip.ImageEmbedding", settings);
         }
-        await SettledAsync(18, TimeSpan.FromMinutes(5));
+        await SettledAsync(18);
         Assert.Equal(["image failed", "recording failed"], await Db.ColumnAsync<string>("""
             select 'recording ' || stage from brewclip.recordings where stage = 'failed'
             union all select 'image ' || stage from brewclip.images where stage = 'failed' order by 1
@@ -83,8 +83,8 @@ public sealed class MixedIndexPromotionTests(ITestOutputHelper output) : FileFlo
         File.Delete(Path.Combine(Inbox, "gone.png"));
         var replaced = new[] { firstParts, firstOver[0], firstOver[1] };
         await WaitAsync(async () => await Db.ScalarAsync<long>($"select count(*) from brewclip.media where status = 'replaced' and id in ({string.Join(",", replaced)})") == 3,
-            "the first contents of parts.wav and over.* to be replaced", TimeSpan.FromMinutes(2));
-        await SettledAsync(18, TimeSpan.FromMinutes(5));
+            "the first contents of parts.wav and over.* to be replaced");
+        await SettledAsync(18);
         // What made promotions spin: replaced media whose cached features stay behind.
         Assert.Equal(2L, await Db.ScalarAsync<long>($"""
             select count(*) from brewclip.featured_segments s join brewclip.recordings r on r.id = s.recording_id where r.media_id in ({string.Join(",", replaced)})
@@ -98,7 +98,7 @@ public sealed class MixedIndexPromotionTests(ITestOutputHelper output) : FileFlo
         Assert.True(await transcription.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"Transcription did not stop on SIGTERM.\n{transcription}");
         DropMade(["late-0.wav", "late-1.wav", "late-2.wav", "late-0.png", "late-1.png", "late-2.png"]);
         await WaitAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.media_sources") == 24,
-            "Ingest to read the late files", TimeSpan.FromMinutes(2));
+            "Ingest to read the late files");
         await StartAsync("BrewClip.Training", settings);
         var heads = PromotionStack.WriteHeadsTo(Path.Combine(Work, "heads-v1"));
         var clock = Stopwatch.StartNew();
@@ -118,7 +118,7 @@ public sealed class MixedIndexPromotionTests(ITestOutputHelper output) : FileFlo
 
         // The files in flight go through with the version now active.
         await StartAsync("BrewClip.Transcription", settings);
-        await SettledAsync(24, TimeSpan.FromMinutes(5));
+        await SettledAsync(24);
 
         var audioMedia = await MediasOfAsync(SearchableAudio.Where(k => k is not ("gone.wav")).ToArray());
         audioMedia.Add(gone[0]);

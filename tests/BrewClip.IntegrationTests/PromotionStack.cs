@@ -299,20 +299,8 @@ internal sealed class PromotionStack : IAsyncDisposable
     public async Task<string> StatusAsync(int version)
         => await Db.ScalarAsync<string>($"select status from brewclip.model_versions where version = {version}");
 
-    /// <summary>Polls until the condition holds; fails if a service exits or four minutes pass.</summary>
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            foreach (var service in _services.Where(s => s.HasExited && !s.Stopped))
-            {
-                Assert.Fail($"a service exited while waiting for {what}.\n{service}");
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(4), $"timed out waiting for {what}.\n{string.Join("\n", _services.Select(s => s.ToString()))}");
-            await Task.Delay(200);
-        }
-    }
+    /// <summary>Waits until the condition holds, watching the stack's services (see <see cref="Eventually"/>).</summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Eventually.UntilAsync(condition, what, _services);
 
     public async ValueTask DisposeAsync()
     {

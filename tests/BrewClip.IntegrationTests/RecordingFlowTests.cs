@@ -53,7 +53,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new RecordingIngested(id));
         }
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage in ('embedded', 'failed')") == 5,
+        await Eventually.UntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage in ('embedded', 'failed')") == 5,
             "every recording to be embedded or failed", transcription, acoustic);
 
         // The corrupt file failed with a reason; the rest went on.
@@ -106,7 +106,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         {
             await publisher.Bus.Publish(new RecordingIngested(id));
         }
-        await WaitUntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 2,
+        await Eventually.UntilAsync(async () => await _db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 2,
             "both recordings to be embedded", transcription, acoustic);
 
         // A version-1 head whose channels are switched on (zero output projections would change nothing).
@@ -118,7 +118,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         head.Save(headFolder);
         await _db.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'test', '{new Uri(headFolder).AbsoluteUri}')");
         await publisher.Bus.Publish(new ModelPromoted(1));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'audio'), false)"),
+        await Eventually.UntilAsync(async () => await _db.ScalarAsync<bool>("select coalesce((select finished_at is not null from brewclip.backfills where model_version = 1 and kind = 'audio'), false)"),
             "the audio re-embedding to finish", transcription, acoustic);
 
         Assert.Equal(2L, await _db.ScalarAsync<long>("select done from brewclip.backfills where model_version = 1 and kind = 'audio'"));
@@ -158,7 +158,7 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         await using var publisher = await TestPublisher.StartAsync(StackSettings.For(_db, 0));
 
         await publisher.Bus.Publish(new RecordingIngested(id));
-        await WaitUntilAsync(async () => await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",
+        await Eventually.UntilAsync(async () => await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}") != "ingested",
             "the recording to be transcribed", transcription);
 
         Assert.Equal("transcribed", await _db.ScalarAsync<string>($"select stage from brewclip.recordings where id = {id}"));
@@ -212,19 +212,4 @@ public sealed class RecordingFlowTests : IAsyncLifetime
         var stages = await _db.ScalarAsync<string>("select string_agg(id || stage || stage_changed_at::text, ',' order by id) from brewclip.recordings");
         return $"{vectors}|{segments}|{transcripts}|{stages}";
     }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, params ServiceProcess[] services)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            foreach (var service in services)
-            {
-                Assert.False(service.HasExited, $"a service exited while waiting for {what}.\n{service}");
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(240), $"timed out waiting for {what}.\n{string.Join("\n", services.Select(s => s.ToString()))}");
-            await Task.Delay(250);
-        }
-    }
-
 }

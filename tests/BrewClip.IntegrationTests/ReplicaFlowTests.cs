@@ -28,7 +28,7 @@ public sealed class ReplicaFlowTests() : FileFlowTests("replica-flow")
         }
 
         Drop(files[..150]);
-        await WaitAsync(async () => await EmbeddedAsync() >= 40, "the first items to be embedded", TimeSpan.FromMinutes(5));
+        await WaitAsync(async () => await EmbeddedAsync() >= 40, "the first items to be embedded", wholeFlow: true);
         // kill -9 one replica of each service mid-flow, drop the rest of the files, and start a replacement of each.
         foreach (var service in first)
         {
@@ -40,7 +40,7 @@ public sealed class ReplicaFlowTests() : FileFlowTests("replica-flow")
             await StartAsync(project, settings);
         }
 
-        await SettledAsync(files.Count, TimeSpan.FromMinutes(10));
+        await SettledAsync(files.Count);
         await AssertIndexedOnceAsync(files.Count);
         // Every artifact is in the bucket: the PCM of each recording, an encoder-states and a text-states file per
         // segment, a PNG per image; no artifact went to a local folder, and no temporary copy is left behind.

@@ -129,7 +129,7 @@ public sealed class SearchLimitsTests(Xunit.Abstractions.ITestOutputHelper outpu
         using var gone = new CancellationTokenSource();
         var upload = http.PostAsync("/api/search", Upload("huge.png"), gone.Token);
         // The slow query holds the only slot while its ffmpeg runs.
-        var ffmpeg = await WaitForAsync(() => FfmpegOf(search.ProcessId).FirstOrDefault(), "the upload's ffmpeg to start", search);
+        var ffmpeg = await Eventually.ForAsync(() => FfmpegOf(search.ProcessId).FirstOrDefault(), "the upload's ffmpeg to start", search);
         using (var busy = await http.GetAsync("/api/search?q=dog"))
         {
             var problem = await ProblemAsync(busy, busy.RequestMessage!);
@@ -141,8 +141,8 @@ public sealed class SearchLimitsTests(Xunit.Abstractions.ITestOutputHelper outpu
         // The client goes: its ffmpeg is stopped, the query ends as cancelled, and the slot is free again.
         await gone.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
-        await WaitForAsync(() => Directory.Exists(ffmpeg) ? null : "gone", $"ffmpeg ({ffmpeg}) to be stopped", search);
-        var line = await WaitForAsync(() => search.Stdout.Split('\n').FirstOrDefault(l => l.Contains("Query huge.png: ", StringComparison.Ordinal)), "the query's log line", search);
+        await Eventually.ForAsync(() => Directory.Exists(ffmpeg) ? null : "gone", $"ffmpeg ({ffmpeg}) to be stopped", search);
+        var line = await Eventually.ForAsync(() => search.Stdout.Split('\n').FirstOrDefault(l => l.Contains("Query huge.png: ", StringComparison.Ordinal)), "the query's log line", search);
         Assert.Contains("cancelled: the client went away during decode", line, StringComparison.Ordinal);
         output.WriteLine(line);
         using (var free = await http.GetAsync("/api/search?q=dog"))
@@ -207,21 +207,6 @@ public sealed class SearchLimitsTests(Xunit.Abstractions.ITestOutputHelper outpu
             {
                 yield return folder;
             }
-        }
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<T?> probe, string what, ServiceProcess service) where T : class
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            if (probe() is { } found)
-            {
-                return found;
-            }
-            Assert.False(service.HasExited, $"the service exited while waiting for {what}.\n{service}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"timed out waiting for {what}.\n{service}");
-            await Task.Delay(20);
         }
     }
 }

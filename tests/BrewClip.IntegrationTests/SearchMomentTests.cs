@@ -40,13 +40,7 @@ public sealed class SearchMomentTests(Xunit.Abstractions.ITestOutputHelper outpu
         }
         File.Copy(Path.Combine(Made, "walk.srt"), Path.Combine(Inbox, "walk.srt"));
         File.Copy(Path.Combine(Made, "walk.wav"), Path.Combine(Inbox, "walk.wav"));
-        var clock = Stopwatch.StartNew();
-        while (await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") != 1)
-        {
-            Assert.False(Services.Any(s => s.HasExited), string.Join('\n', Services));
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), $"timed out indexing.\n{string.Join('\n', Services)}");
-            await Task.Delay(250);
-        }
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == 1, "the walk to be indexed", Services);
         Assert.Equal("en", await Db.ScalarAsync<string>("select language from brewclip.transcripts"));
 
         // SQL.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BrewClip.Contracts;
 using BrewClip.Hosting.Bus;
 using BrewClip.Testing;
@@ -25,11 +24,11 @@ internal static class Settling
     /// in-test consumers (a message name and how many of those they have received). Returns the published counts.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, long>> FlowAsync(string what, IReadOnlyList<ServiceProcess> services,
-        IReadOnlyList<MessageCounts>? publishers = null, IReadOnlyList<(string Message, Func<long> Received)>? observers = null, TimeSpan? timeout = null)
+        IReadOnlyList<MessageCounts>? publishers = null, IReadOnlyList<(string Message, Func<long> Received)>? observers = null)
     {
-        var clock = Stopwatch.StartNew();
-        var limit = timeout ?? TimeSpan.FromMinutes(3);
-        while (true)
+        IReadOnlyDictionary<string, long> published = new Dictionary<string, long>();
+        var behind = new List<string>();
+        async Task<bool> SettledAsync()
         {
             var snapshots = new List<(string Who, MessageCountsSnapshot Counts)>();
             foreach (var (service, i) in services.Select((s, i) => (s, i)))
@@ -41,19 +40,19 @@ internal static class Settling
                 snapshots.Add(($"service {i}", await service.MessagesAsync()));
             }
             snapshots.AddRange((publishers ?? []).Select((p, i) => ($"publisher {i}", p.Snapshot())));
-            var published = snapshots.SelectMany(s => s.Counts.Published)
+            var counts = snapshots.SelectMany(s => s.Counts.Published)
                 .GroupBy(p => p.Key, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
-            var behind = new List<string>();
-            foreach (var (who, counts) in snapshots)
+            behind.Clear();
+            foreach (var (who, snapshot) in snapshots)
             {
-                foreach (var (queue, handled) in counts.Queues)
+                foreach (var (queue, handled) in snapshot.Queues)
                 {
                     if (MessageNames.FirstOrDefault(n => queue.EndsWith("-" + n, StringComparison.Ordinal)) is not { } message)
                     {
                         continue; // not a contract's queue (the bus's own endpoint)
                     }
-                    var expected = published.GetValueOrDefault(message);
+                    var expected = counts.GetValueOrDefault(message);
                     if (handled.Handled != expected)
                     {
                         behind.Add($"{who} {queue}: handled {handled.Handled} of {expected} published");
@@ -62,43 +61,26 @@ internal static class Settling
             }
             foreach (var (message, received) in observers ?? [])
             {
-                var expected = published.GetValueOrDefault(message);
+                var expected = counts.GetValueOrDefault(message);
                 if (received() != expected)
                 {
                     behind.Add($"observer of {message}: received {received()} of {expected} published");
                 }
             }
-            if (behind.Count == 0)
-            {
-                return published;
-            }
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"waiting for {what}: not settled after {limit}: {string.Join("; ", behind)}\n"
-                    + string.Join("\n", services.Select((s, i) => $"service {i}: {s}")));
-            }
-            await Task.Delay(200);
+            published = counts;
+            return behind.Count == 0;
         }
+        await Eventually.UntilAsync(SettledAsync, what, services, () => Task.FromResult("not settled: " + string.Join("; ", behind)));
+        return published;
     }
 
     /// <summary>Waits until each source had a scan begin after <paramref name="since"/> that found nothing left to read.</summary>
-    public static async Task CaughtUpAsync(TestDatabase db, DateTimeOffset since, IReadOnlyList<string> sources, string what, ServiceProcess ingest, TimeSpan? timeout = null)
+    public static async Task CaughtUpAsync(TestDatabase db, DateTimeOffset since, IReadOnlyList<string> sources, string what, ServiceProcess ingest)
     {
-        var clock = Stopwatch.StartNew();
-        var limit = timeout ?? TimeSpan.FromMinutes(3);
         var names = string.Join(", ", sources.Select(s => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'"));
-        while (await db.ScalarAsync<long>($"select count(*) from brewclip.sources where name in ({names}) and caught_up_at > '{since.UtcDateTime:O}'::timestamptz") < sources.Count)
-        {
-            if (ingest.HasExited)
-            {
-                throw new InvalidOperationException($"waiting for {what}: Ingest exited with {ingest.ExitCode}\n{ingest}");
-            }
-            if (clock.Elapsed > limit)
-            {
-                var state = await db.ColumnAsync<string>("select name || ': ' || coalesce(caught_up_at::text, 'never') from brewclip.sources order by 1");
-                throw new TimeoutException($"waiting for {what}: sources not caught up since {since:O} after {limit} ({string.Join("; ", state)})\n{ingest}");
-            }
-            await Task.Delay(200);
-        }
+        await Eventually.UntilAsync(
+            async () => await db.ScalarAsync<long>($"select count(*) from brewclip.sources where name in ({names}) and caught_up_at > '{since.UtcDateTime:O}'::timestamptz") == sources.Count,
+            what, [ingest],
+            async () => $"sources not caught up since {since:O} ({string.Join("; ", await db.ColumnAsync<string>("select name || ': ' || coalesce(caught_up_at::text, 'never') from brewclip.sources order by 1"))})");
     }
 }

@@ -124,7 +124,7 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
                 File.Copy(file, Path.Combine(Inbox, Path.GetFileName(file)));
             }
             var recordings = train + validation;
-            await WaitUntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == recordings
+            await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.recordings where stage = 'embedded'") == recordings
                 && await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") == 2 * Words.Length
                 && await Db.ScalarAsync<long>("select count(*) from brewclip.pairs") == recordings, "every file to be indexed and paired", services,
                 async () => string.Join(", ", await Db.ColumnAsync<string>("""
@@ -167,7 +167,7 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             await StartAsync("BrewClip.Training", training);
             // `training status --follow` started while nothing moves waits for the next run and follows it to the end.
             var follow = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "training", "status", "--follow");
-            await WaitUntilAsync(() => Task.FromResult(follow.Stdout.Contains("waiting for the next run", StringComparison.Ordinal) || follow.HasExited),
+            await Eventually.UntilAsync(() => Task.FromResult(follow.Stdout.Contains("waiting for the next run", StringComparison.Ordinal) || follow.HasExited),
                 "training status --follow to wait", services);
             Assert.False(follow.HasExited, follow.ToString());
             var third = await RetrainAsync(0);
@@ -252,17 +252,5 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
         }
         File.WriteAllLines(Path.Combine(Made, "pairs.csv"), rows);
         return counts;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, IReadOnlyList<ServiceProcess> services, Func<Task<string>>? state = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.False(services.Any(s => s.HasExited && !s.Stopped), $"a service exited while waiting for {what}.\n{string.Join('\n', services)}");
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3),
-                $"timed out waiting for {what}{(state is null ? "" : ": " + await state())}.\n{string.Join('\n', services)}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -1,3 +1,4 @@
+using BrewClip.Contracts;
 using BrewClip.Testing;
 
 namespace BrewClip.IntegrationTests;
@@ -40,4 +41,15 @@ public abstract class WatchedFolderTests(string name) : IAsyncLifetime
         settings["BREWCLIP__Ingest__RescanIntervalMs"] = "1000";
         return settings;
     }
+
+    protected static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>How many of the recordings the messages name have a sidecar transcript.</summary>
+    protected Task<long> SidecarTranscriptsOfAsync(IEnumerable<RecordingIngested> messages)
+        => Db.ScalarAsync<long>($"select count(distinct recording_id) from brewclip.sidecar_transcripts where recording_id in ({string.Join(",", messages.Select(m => m.RecordingId))})");
 }

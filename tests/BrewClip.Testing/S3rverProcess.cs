@@ -40,7 +40,7 @@ public sealed class S3rverProcess : IAsyncDisposable
                 await probe.ConnectAsync("127.0.0.1", port);
                 break;
             }
-            catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            catch (SocketException) when (clock.Elapsed < Eventually.Patience && !process.HasExited)
             {
                 await Task.Delay(200);
             }
@@ -55,7 +55,7 @@ public sealed class S3rverProcess : IAsyncDisposable
                 await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, MaxKeys = 1 });
                 return server;
             }
-            catch (AmazonS3Exception) when (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            catch (AmazonS3Exception) when (clock.Elapsed < Eventually.Patience && !process.HasExited)
             {
                 await Task.Delay(100);
             }

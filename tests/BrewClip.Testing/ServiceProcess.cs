@@ -138,13 +138,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             ?? throw new InvalidOperationException($"/status/messages answered {body}");
     }
 
-    /// <summary>Polls /health/ready until it answers 200; returns its body, or null if the process ends or 90 s pass.</summary>
+    /// <summary>Polls /health/ready until it answers 200; returns its body, or null if the process ends or <see cref="Eventually.Patience"/> passes.</summary>
     public async Task<string?> WaitForReadyAsync(int port)
     {
         Port = port;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(90) && !HasExited)
+        while (clock.Elapsed < Eventually.Patience && !HasExited)
         {
             try
             {
