@@ -48,7 +48,8 @@ public sealed class SearchKeysTests(Xunit.Abstractions.ITestOutputHelper output)
         var alice = await KeyAsync("alice");
         var bob = await KeyAsync("bob");
         var stored = string.Join('\n', await Db.ColumnAsync<string>("select row_to_json(k)::text from brewclip.api_keys k"));
-        var secretPart = alice[(alice.LastIndexOf('_') + 1)..];
+        // The secret is what follows "bck_" and the 8-hex prefix and its '_'; it may itself hold '_' (base64url).
+        var secretPart = SecretOf(alice);
         Assert.DoesNotContain(secretPart, stored, StringComparison.Ordinal);
         Assert.Contains($"\"prefix\":\"{alice[4..12]}\"", stored, StringComparison.Ordinal);
         var list = await CliAsync("keys", "list");
@@ -189,7 +190,7 @@ public sealed class SearchKeysTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             foreach (var secret in new[] { alice, bob, carol })
             {
-                Assert.DoesNotContain(secret[(secret.LastIndexOf('_') + 1)..], service.Stdout + service.Stderr, StringComparison.Ordinal);
+                Assert.DoesNotContain(SecretOf(secret), service.Stdout + service.Stderr, StringComparison.Ordinal);
             }
         }
 
@@ -265,4 +266,6 @@ public sealed class SearchKeysTests(Xunit.Abstractions.ITestOutputHelper output)
             return JsonDocument.Parse(body).RootElement.Clone();
         }
     }
+
+    private static string SecretOf(string key) => key[(BrewClip.Storage.ApiKeys.ApiKeySecret.Scheme.Length + 9)..];
 }
