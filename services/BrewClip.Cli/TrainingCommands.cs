@@ -222,7 +222,7 @@ internal static class TrainingCommands
     {
         await using var command = dataSource.CreateCommand("""
             select id, trigger, status, epoch, coalesce(epochs, 0), step, coalesce(total_steps, 0), progress, loss, samples_per_second, eta_seconds,
-                   coalesce(message, ''), metrics::text, candidate_version, requested_at
+                   coalesce(message, ''), metrics::text, candidate_version, requested_at, stops_at_step
             from brewclip.training_runs where $1::bigint is null or id = $1 order by id desc limit $2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
@@ -233,7 +233,10 @@ internal static class TrainingCommands
         {
             rows.Add(new RunRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5),
                 reader.GetInt32(6), reader.GetDouble(7), reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.IsDBNull(9) ? null : reader.GetDouble(9),
-                reader.IsDBNull(10) ? null : reader.GetDouble(10), reader.GetString(11), reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetInt32(13)));
+                reader.IsDBNull(10) ? null : reader.GetDouble(10), reader.GetString(11), reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetInt32(13))
+            {
+                StopsAt = reader.IsDBNull(15) ? null : reader.GetInt32(15),
+            });
         }
         await reader.CloseAsync();
         // Each candidate's present state, read from the model versions (not the text its run wrote when it ended).
@@ -250,6 +253,9 @@ internal static class TrainingCommands
     private sealed record RunRow(long Id, string Trigger, string Status, int Epoch, int Epochs, int Step, int TotalSteps, double Progress,
         double? Loss, double? SamplesPerSecond, double? EtaSeconds, string Message, string Metrics, int? Candidate, string? VersionState = null)
     {
+        /// <summary>An early-stopping run's expected end (the step it stops at if validation does not improve again).</summary>
+        public int? StopsAt { get; init; }
+
         public string Line()
         {
             var parts = new List<string> { string.Create(CultureInfo.InvariantCulture, $"run {Id,4} {Status,-9} ({Trigger})") };
@@ -257,7 +263,7 @@ internal static class TrainingCommands
             {
                 var filled = (int)(Math.Clamp(Progress, 0, 1) * 20);
                 parts.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"[{new string('#', filled)}{new string('.', 20 - filled)}] {Progress * 100,3:F0}% epoch {Epoch}/{Epochs} step {Step}/{TotalSteps}"));
+                    $"[{new string('#', filled)}{new string('.', 20 - filled)}] {Progress * 100,3:F0}% epoch {Epoch}/{Epochs} step {Step}/{(StopsAt is { } end ? $"~{end} (at most {TotalSteps})" : TotalSteps)}"));
                 if (Loss is { } loss)
                 {
                     parts.Add(string.Create(CultureInfo.InvariantCulture, $"loss {loss:F4}"));

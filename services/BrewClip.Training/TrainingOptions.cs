@@ -121,6 +121,14 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(0, 1_000_000)]
     public int GalleryImages { get; set; } = 10_000;
 
+    /// <summary>
+    /// Recordings of the index (besides the validation pairs' own) that image->audio recall is measured against when a
+    /// candidate is judged (not in each epoch's validation: each is run through both versions' heads); 0 measures
+    /// against the validation recordings alone.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int GalleryRecordings { get; set; } = 500;
+
     /// <summary>With fewer validation recordings than this the gate cannot judge a candidate, and does not promote it.</summary>
     [Range(1, 1_000_000)]
     public int MinValidationPairs { get; set; } = 20;

@@ -64,6 +64,9 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             // Validation against the validation pictures alone: each has the pixels of its class's training picture, which
             // in the gallery would tie with the right answer.
             ["BREWCLIP__Training__GalleryImages"] = "0",
+            // And against the validation voices alone: the training voices of the same class are right answers the pairs
+            // do not mark, so among them image -> audio measures how many of a class's voices are held out, not learning.
+            ["BREWCLIP__Training__GalleryRecordings"] = "0",
             ["BREWCLIP__Training__Ablations"] = "true",
             ["BREWCLIP__Training__MinPairs"] = "16",
             // Out of reach first: both runs end rejected, so the second starts where the first did.

@@ -194,6 +194,14 @@ public sealed class HeadTrainingTests
         // Progress told each epoch's validation score and the best so far.
         Assert.Equal(scores, epochReports.Select(p => p.Validation!.Value));
         Assert.Equal(scores.Max(), epochReports[^1].BestValidation);
+        // Each report said where the run ends if validation does not improve again, against which its share done is
+        // counted: never behind the step reached, moved out by each better epoch, and the last one where it did end.
+        Assert.All(epochReports, p => Assert.InRange(p.StopsAt!.Value, p.Step, p.TotalSteps));
+        Assert.Equal(trainer.Steps, epochReports[^1].StopsAt);
+        Assert.Equal(1, epochReports[^1].Done);
+        var best = trainer.BestEpoch!.Value;
+        Assert.True(epochReports[best - 1].StopsAt > epochReports[0].StopsAt, string.Join(", ", epochReports.Select(p => p.StopsAt)));
+        Assert.True(epochReports[0].Done > epochReports[0].Step / (double)epochReports[0].TotalSteps);
     }
 
     [Fact]

@@ -68,6 +68,26 @@ public sealed class RetrievalMetricsTests
         Assert.Equal(alone.ImageToAudio, inIndex.ImageToAudio);
     }
 
+    [Fact]
+    public void Recordings_of_the_rest_of_the_index_compete_for_image_queries_and_ask_none_of_their_own()
+    {
+        static SegmentFeatures Said(float[] text) => new(0, 0, 1, text, "t", "e");
+        static PairGroup Pair(long recording, float[] said, long image, float[] looks)
+            => new(recording, image, [Said(said)], [new FrameFeatures(image, looks)]);
+        PairGroup[] pairs = [Pair(1, Unit(1, 0, 0), 10, Unit(1, 0.2f, 0)), Pair(2, Unit(0, 1, 0), 20, Unit(0, 1, 0))];
+        // Another recording of the index, nearer to image 10 than its own; and recording 1 again, which is not counted twice.
+        GalleryRecording[] gallery = [new(3, [Said(Unit(1, 0.2f, 0))]), new(1, [Said(Unit(1, 0, 0))])];
+
+        var alone = HeadEvaluator.Evaluate(pairs, null, null, reader: null!);
+        var inIndex = HeadEvaluator.Evaluate(pairs, null, null, reader: null!, recordingGallery: gallery);
+
+        AssertRecall(1, 1, 1, alone.ImageToAudio);
+        AssertRecall(0.5, 1, 1, inIndex.ImageToAudio);
+        Assert.Equal(2, inIndex.Recordings);
+        Assert.Equal(alone.AudioToImage, inIndex.AudioToImage);
+        Assert.Equal(alone.TextToImage, inIndex.TextToImage);
+    }
+
     internal static void AssertRecall(double r1, double r5, double r10, Recall actual)
     {
         Assert.Equal(r1, actual.R1, 12);

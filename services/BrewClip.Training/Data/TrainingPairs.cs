@@ -47,36 +47,14 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
         }
 
         var recordings = frames.Keys.Select(k => k.Recording).Distinct().ToArray();
-        var segments = new Dictionary<long, List<SegmentFeatures>>();
-        var incomplete = new HashSet<long>();
-        await using (var command = dataSource.CreateCommand("""
+        var (segments, incomplete) = await ReadSegmentsAsync("""
             select s.recording_id, s.segment_index, s.start_seconds, s.end_seconds, f.text_embeds, f.text_states_uri, s.encoder_states_uri
             from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id
             left join brewclip.segment_text_features f
               on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
             where s.recording_id = any($1) and r.stage = 'embedded'
             order by s.recording_id, s.segment_index
-            """))
-        {
-            command.Parameters.Add(new() { Value = recordings });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var recording = reader.GetInt64(0);
-                if (reader.IsDBNull(4) || reader.IsDBNull(5) || reader.IsDBNull(6))
-                {
-                    incomplete.Add(recording);
-                    continue;
-                }
-                if (!segments.TryGetValue(recording, out var list))
-                {
-                    segments[recording] = list = [];
-                }
-                list.Add(new SegmentFeatures(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3),
-                    reader.GetFieldValue<Pgvector.Vector>(4).ToArray(),
-                    reader.GetString(5), reader.GetString(6))); // artifact URIs, read through the store (StoreSegmentReader)
-            }
-        }
+            """, recordings, cancellationToken).ConfigureAwait(false);
 
         var groups = new List<PairGroup>();
         var without = 0;
@@ -90,6 +68,61 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
             groups.Add(new PairGroup(recording, media, own, list));
         }
         return new Loaded(groups, without);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> recordings of the index whose segments all have cached features (the lowest ids: the
+    /// same ones run after run), from accepted media; none when 0.
+    /// </summary>
+    public async Task<List<GalleryRecording>> LoadRecordingGalleryAsync(int limit, CancellationToken cancellationToken)
+    {
+        if (limit == 0)
+        {
+            return [];
+        }
+        var (segments, incomplete) = await ReadSegmentsAsync("""
+            with chosen as (
+                select r.id from brewclip.recordings r join brewclip.media m on m.id = r.media_id
+                where r.stage = 'embedded' and m.status = 'accepted'
+                order by r.id limit $1)
+            select s.recording_id, s.segment_index, s.start_seconds, s.end_seconds, f.text_embeds, f.text_states_uri, s.encoder_states_uri
+            from chosen c join brewclip.recording_segments s on s.recording_id = c.id
+            left join brewclip.segment_text_features f
+              on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
+            order by s.recording_id, s.segment_index
+            """, limit, cancellationToken).ConfigureAwait(false);
+        return [.. segments.Where(r => !incomplete.Contains(r.Key)).OrderBy(r => r.Key).Select(r => new GalleryRecording(r.Key, r.Value))];
+    }
+
+    /// <summary>
+    /// Segments with their cached features by recording, from a query of (recording, index, start, end, text embeds,
+    /// text states URI, encoder states URI) with one parameter; a recording with any segment lacking them is incomplete.
+    /// </summary>
+    private async Task<(Dictionary<long, List<SegmentFeatures>> Segments, HashSet<long> Incomplete)> ReadSegmentsAsync(string sql, object parameter,
+        CancellationToken cancellationToken)
+    {
+        var segments = new Dictionary<long, List<SegmentFeatures>>();
+        var incomplete = new HashSet<long>();
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new() { Value = parameter });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var recording = reader.GetInt64(0);
+            if (reader.IsDBNull(4) || reader.IsDBNull(5) || reader.IsDBNull(6))
+            {
+                incomplete.Add(recording);
+                continue;
+            }
+            if (!segments.TryGetValue(recording, out var list))
+            {
+                segments[recording] = list = [];
+            }
+            list.Add(new SegmentFeatures(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3),
+                reader.GetFieldValue<Pgvector.Vector>(4).ToArray(),
+                reader.GetString(5), reader.GetString(6))); // artifact URIs, read through the store (StoreSegmentReader)
+        }
+        return (segments, incomplete);
     }
 
     /// <summary>

@@ -124,8 +124,9 @@ internal sealed class RunExecutor(
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
         await runs.SetMessageAsync(run.Id, "evaluating on the validation pairs", stoppingToken).ConfigureAwait(false);
-        var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader, gallery: gallery);
-        var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader, gallery: gallery);
+        var recordingGallery = await pairs.LoadRecordingGalleryAsync(settings.GalleryRecordings, stoppingToken).ConfigureAwait(false);
+        var activeReport = HeadEvaluator.Evaluate(validation.Groups, activeAudio, activeImage, reader, gallery: gallery, recordingGallery: recordingGallery);
+        var candidateReport = HeadEvaluator.Evaluate(validation.Groups, audio, image, reader, gallery: gallery, recordingGallery: recordingGallery);
         var improvement = candidateReport.MeanRecall - activeReport.MeanRecall;
         var decision = new PromotionGate(settings.MinImprovement, settings.MaxRegression, settings.MinValidationPairs).Decide(activeReport, candidateReport);
         var metrics = new TrainingMetrics
@@ -146,6 +147,7 @@ internal sealed class RunExecutor(
             TrainPairs = train.Groups.Count,
             ValidationPairs = validation.Groups.Count,
             GalleryImages = gallery.Sum(g => g.Frames.Count),
+            GalleryRecordings = recordingGallery.Select(r => r.Key).Except(validation.Groups.Select(v => v.RecordingId)).Count(),
             Epochs = headTrainer.EpochsDone,
             Steps = headTrainer.Steps,
             StoppedEarly = trainer.StopEarly,
@@ -181,7 +183,7 @@ internal sealed class RunExecutor(
                     $"ablation {name.Replace('_', '-')}",
                     () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery).AudioToImage),
                     stoppingToken).ConfigureAwait(false);
-                ablations[name] = HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery);
+                ablations[name] = HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery, recordingGallery);
             }
             metrics = metrics with { Ablations = ablations };
         }
@@ -240,7 +242,7 @@ internal sealed class RunExecutor(
             lastReport.Restart();
             var upTo = trainer.Options.StopEarly ? $"up to {progress.Epochs}" : $"{progress.Epochs}";
             var message = string.Create(CultureInfo.InvariantCulture,
-                $"{what}: epoch {progress.Epoch}/{upTo}, step {progress.Step}/{progress.TotalSteps}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s")
+                $"{what}: epoch {progress.Epoch}/{upTo}, step {progress.Step}/{(progress.StopsAt is { } end ? $"~{end} (at most {progress.TotalSteps})" : progress.TotalSteps)}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s")
                 + (progress.Validation is { } score
                     ? string.Create(CultureInfo.InvariantCulture, $", validation audio->image recall {score:F3} (best {progress.BestValidation:F3})")
                     : "");

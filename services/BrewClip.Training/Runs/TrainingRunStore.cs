@@ -56,7 +56,7 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand("""
             update brewclip.training_runs
             set epoch = $2, epochs = $3, step = $4, total_steps = $5, progress = $6, loss = $7, samples_per_second = $8,
-                eta_seconds = $9, message = $10, updated_at = now()
+                eta_seconds = $9, message = $10, stops_at_step = $11, updated_at = now()
             where id = $1
             returning cancel_requested_at is not null
             """);
@@ -65,11 +65,12 @@ internal sealed class TrainingRunStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = progress.Epochs });
         command.Parameters.Add(new() { Value = progress.Step });
         command.Parameters.Add(new() { Value = progress.TotalSteps });
-        command.Parameters.Add(new() { Value = progress.TotalSteps == 0 ? 0 : Math.Clamp(progress.Step / (double)progress.TotalSteps, 0, 1) });
+        command.Parameters.Add(new() { Value = progress.Done });
         command.Parameters.Add(new() { Value = float.IsFinite(progress.Loss) ? (object)(double)progress.Loss : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
         command.Parameters.Add(new() { Value = progress.SamplesPerSecond });
         command.Parameters.Add(new() { Value = progress.EtaSeconds });
         command.Parameters.Add(new() { Value = message });
+        command.Parameters.Add(new() { Value = (object?)progress.StopsAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 

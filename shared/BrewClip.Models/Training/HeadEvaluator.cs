@@ -9,13 +9,14 @@ namespace BrewClip.Models.Training;
 /// (or, for version 0, CLIP's normalised text embedding), every image through the image adapter (or CLIP's
 /// normalised image embedding), scored as <see cref="RetrievalMetrics"/> does. Images of a <c>gallery</c> (the rest of
 /// the index) join the pairs' images as wrong answers for the audio queries, so audio->image recall is what a search
-/// over the index would find; image->audio queries are the pairs' images alone. Typed text->image recall takes each
+/// over the index would find; recordings of a <c>recordings</c> gallery join the pairs' recordings the same way for the
+/// image queries. Queries are the pairs' own recordings and images alone. Typed text->image recall takes each
 /// recording's transcript through the pipeline channel alone, as a typed query is embedded.
 /// </summary>
 public static class HeadEvaluator
 {
     public static RetrievalReport Evaluate(IReadOnlyList<PairGroup> pairs, AudioHead? audio, ImageAdapter? image, ISegmentReader reader,
-        AudioChannels channels = AudioChannels.Both, IReadOnlyList<GalleryImage>? gallery = null)
+        AudioChannels channels = AudioChannels.Both, IReadOnlyList<GalleryImage>? gallery = null, IReadOnlyList<GalleryRecording>? recordingGallery = null)
     {
         using var _ = GradMode.Disable();
         var recordingIndex = new Dictionary<long, int>();
@@ -46,6 +47,15 @@ public static class HeadEvaluator
             if (imageIndex.TryAdd(other.Key, images.Count))
             {
                 images.Add(ImageVectors(other.Frames, image));
+            }
+        }
+        foreach (var other in recordingGallery ?? [])
+        {
+            if (recordingIndex.TryAdd(other.Key, recordings.Count))
+            {
+                var (vectors, text) = AudioVectors(other.Segments, audio, reader, channels);
+                recordings.Add(vectors);
+                texts.Add(text);
             }
         }
         var report = RetrievalMetrics.Compute(recordings, images, positives);

@@ -77,6 +77,13 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         var schedule = new WarmupCosineSchedule(options.LearningRate, warmup, totalSteps);
         var best = double.NegativeInfinity;
         var sinceBest = 0;
+        // Steps an epoch really takes (a lone last row sits out), and the step an early-stopping run ends at if validation
+        // does not improve again after completedEpochs: Patience epochs past the best, and not before MinSteps.
+        var stepsEachEpoch = Math.Max(1, stepsPerEpoch - (train.Count % batchSize == 1 ? 1 : 0));
+        int? StopsAt(int completedEpochs) => stopEarly
+            ? Math.Max(optimizer.Steps, Math.Min(totalSteps, Math.Max(completedEpochs + Math.Max(0, options.Patience - sinceBest),
+                (options.MinSteps + stepsEachEpoch - 1) / stepsEachEpoch) * stepsEachEpoch))
+            : null;
         (AudioHead Audio, ImageAdapter Image)? bestHeads = null;
 
         var firstEpoch = 0;
@@ -131,8 +138,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 samples += batch.Count;
                 stepsThisSession++;
                 var seconds = Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                var end = StopsAt(epoch);
                 progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss,
-                    samples / seconds, seconds / stepsThisSession * Math.Max(0, totalSteps - optimizer.Steps)));
+                    samples / seconds, seconds / stepsThisSession * Math.Max(0, (end ?? totalSteps) - optimizer.Steps), StopsAt: end));
             }
             EpochsDone = epoch + 1;
             double? score = null;
@@ -168,8 +176,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             if (score is not null)
             {
                 var seconds = Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                var end = StopsAt(epoch + 1);
                 progress?.Invoke(new TrainingProgress(epoch + 1, options.Epochs, optimizer.Steps, totalSteps, lastLoss, samples / seconds,
-                    seconds / Math.Max(1, stepsThisSession) * Math.Max(0, totalSteps - optimizer.Steps), score, best));
+                    seconds / Math.Max(1, stepsThisSession) * Math.Max(0, (end ?? totalSteps) - optimizer.Steps), score, best, end));
                 if (stopEarly)
                 {
                     StopReason = sinceBest >= options.Patience && optimizer.Steps >= options.MinSteps

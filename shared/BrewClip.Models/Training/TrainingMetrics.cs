@@ -47,6 +47,9 @@ public sealed record TrainingMetrics
 
     [JsonPropertyName("gallery_images")] public int GalleryImages { get; init; }
 
+    /// <summary>Recordings of the index that competed with the validation recordings for the image queries when judging.</summary>
+    [JsonPropertyName("gallery_recordings")] public int GalleryRecordings { get; init; }
+
     [JsonPropertyName("epochs")] public int Epochs { get; init; }
 
     [JsonPropertyName("steps")] public int Steps { get; init; }
