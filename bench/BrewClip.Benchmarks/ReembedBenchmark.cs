@@ -98,6 +98,32 @@ internal static class ReembedBenchmark
             var label = frames switch { 1500 => "30 s segment", 250 => "5 s segment", _ => "1 frame (~pipeline channel alone)" };
             Console.WriteLine($"  {label,-34} {time.TotalMilliseconds,8:F1} ms  {1 / time.TotalSeconds,7:F1} segments/s");
         }
+
+        // 30 s windows as the backfill runs them (AudioHeadBatches' plan): a head trained without pooling (the default
+        // before), batches of 2; one trained with 4 frames pooled (Training:AcousticPool's default now), batches of up to 32.
+        var windows = quick ? 16 : 64;
+        var inputs = Enumerable.Range(0, windows)
+            .Select(_ => new AudioHeadInput(tokens, 20, embeds.ToArray(), Tensor.RandomNormal(random, 1f, 1500, config.WhisperWidth))).ToList();
+        Console.WriteLine($"reembed audio: {windows} windows of 30 s through the head in the backfill's batches, median of {runs}");
+        double? before = null;
+        foreach (var pool in new[] { 1, 4 })
+        {
+            var pooled = new AudioHead(config with { FramePool = pool }, new Random(3)) { Training = false };
+            var plan = AudioHeadBatches.Plan(inputs.Select(i => i.WhisperStates.Shape[0]), pool);
+            var time = Timing.Median(() =>
+            {
+                using var _ = GradMode.Disable();
+                var start = 0;
+                foreach (var size in plan)
+                {
+                    pooled.Forward(inputs.GetRange(start, size));
+                    start += size;
+                }
+            }, warmup: 1, runs: runs);
+            var rate = windows / time.TotalSeconds;
+            before ??= rate;
+            Console.WriteLine($"  pool {pool}, batches of {plan[0],2}: {rate,7:F1} segments/s  ({rate / before.Value:F2}x pool 1)");
+        }
     }
 
     private static async Task SeedAsync(TestDatabase database, int count)

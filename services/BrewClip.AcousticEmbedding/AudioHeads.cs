@@ -14,8 +14,6 @@ namespace BrewClip.AcousticEmbedding;
 /// </summary>
 internal sealed class AudioHeads(IArtifactStore artifacts)
 {
-    private const long MaxBatchFramesSquared = 2L * 1500 * 1500;
-
     private readonly VersionHeads<AudioHead> _trained = new(artifacts, HeadFolder.AudioFiles, AudioHead.Load);
 
     /// <summary>
@@ -38,7 +36,11 @@ internal sealed class AudioHeads(IArtifactStore artifacts)
         return rows.Select((r, i) => new AudioSegmentVector(r.RecordingId, r.Index, vectors.AsMemory(i * size, size))).ToList();
     }
 
-    /// <summary>A trained head's vectors ([rows, size], row-major) of segments whose feature files are local.</summary>
+    /// <summary>
+    /// A trained head's vectors ([rows, size], row-major) of segments whose feature files are local, read one at a time
+    /// and run in batches as <see cref="AudioHeadBatches"/> bounds them (by the frames the head attends over after its
+    /// pooling: two 30 s windows at a time unpooled, 32 with 4 frames pooled).
+    /// </summary>
     private static float[] Vectors(AudioHead head, IReadOnlyList<SegmentRow> rows)
     {
         using var _ = GradMode.Disable();
@@ -62,16 +64,13 @@ internal sealed class AudioHeads(IArtifactStore artifacts)
                 Required(row.TextStatesUri, row, "CLIP token states"),
                 Required(row.EncoderStatesUri, row, "Whisper encoder states"),
                 TextEmbeds(row));
-            // Attention scores grow with the square of the longest segment: short clips batch many at a
-            // time, 30 s windows two at a time (~150 MB of scores).
-            var frames = Math.Max(longest, input.WhisperStates.Shape[0]);
-            if (batch.Count > 0 && (long)(batch.Count + 1) * frames * frames > MaxBatchFramesSquared)
+            var attended = AudioHeadBatches.AttendedFrames(input.WhisperStates.Shape[0], head.Config.FramePool);
+            if (!AudioHeadBatches.Fits(batch.Count, longest, attended))
             {
                 Flush();
-                frames = input.WhisperStates.Shape[0];
             }
             batch.Add(input);
-            longest = frames;
+            longest = Math.Max(longest, attended);
         }
         Flush();
         return vectors;
