@@ -17,14 +17,9 @@ namespace BrewClip.IntegrationTests;
 [Collection(BrokerObservers.Name)]
 public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelper output) : WatchedFolderTests("learnability")
 {
-    // Words that differ in length and vowels: the fixture Whisper encoder is 16 random filters over the log-mel.
-    private static readonly string[] Words = ["go", "seven", "banana", "umbrella", "tree", "helicopter", "moon", "xylophone"];
+    private static readonly string[] Words = LearnabilityClasses.Words;
 
-    private static readonly string[] Patterns =
-    [
-        "testsrc=size=224x224", "smptebars=size=224x224", "rgbtestsrc=size=224x224", "mandelbrot=size=224x224",
-        "color=c=red:size=224x224", "yuvtestsrc=size=224x224", "cellauto=size=224x224:rule=110", "color=c=blue:size=224x224",
-    ];
+    private static readonly string[] Patterns = LearnabilityClasses.Patterns;
 
     /// <summary>Eight voices at two speeds each for training.</summary>
     private static readonly string[][] TrainVoices =

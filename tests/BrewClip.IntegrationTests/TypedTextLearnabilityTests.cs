@@ -17,13 +17,9 @@ namespace BrewClip.IntegrationTests;
 [Collection(BrokerObservers.Name)]
 public sealed class TypedTextLearnabilityTests(Xunit.Abstractions.ITestOutputHelper output) : WatchedFolderTests("typed-text")
 {
-    private static readonly string[] Words = ["go", "seven", "banana", "umbrella", "tree", "helicopter", "moon", "xylophone"];
+    private static readonly string[] Words = LearnabilityClasses.Words;
 
-    private static readonly string[] Patterns =
-    [
-        "testsrc=size=224x224", "smptebars=size=224x224", "rgbtestsrc=size=224x224", "mandelbrot=size=224x224",
-        "color=c=red:size=224x224", "yuvtestsrc=size=224x224", "cellauto=size=224x224:rule=110", "color=c=blue:size=224x224",
-    ];
+    private static readonly string[] Patterns = LearnabilityClasses.Patterns;
 
     private static readonly string[] TrainSentences =
     [
