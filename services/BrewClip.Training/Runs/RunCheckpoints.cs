@@ -30,9 +30,11 @@ internal sealed class RunCheckpoints(ModelStore store, IArtifactStore artifacts,
             var uri = await artifacts.WriteFolderAsync(EpochKey(run, epochs), LocalFolder(run), TrainingCheckpoint.Files, cancellationToken).ConfigureAwait(false);
             await artifacts.WriteAsync(LatestKey(run), stream => JsonSerializer.SerializeAsync(stream, new Latest(epochs, uri), cancellationToken: cancellationToken),
                 cancellationToken).ConfigureAwait(false);
-            if (epochs > 1)
+            // The copy before, and the one before that: a replica killed between naming its copy the latest and deleting
+            // the one before left that one behind, and the replica that resumed from its latest removes it here.
+            for (var before = epochs - 1; before >= Math.Max(1, epochs - 2); before--)
             {
-                await DeleteCopyAsync(artifacts.UriOf(EpochKey(run, epochs - 1)), cancellationToken).ConfigureAwait(false);
+                await DeleteCopyAsync(artifacts.UriOf(EpochKey(run, before)), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -77,6 +79,11 @@ internal sealed class RunCheckpoints(ModelStore store, IArtifactStore artifacts,
             if (await LatestAsync(run, cancellationToken).ConfigureAwait(false) is { } latest)
             {
                 await DeleteCopyAsync(latest.Uri, cancellationToken).ConfigureAwait(false);
+                if (latest.Epochs > 1)
+                {
+                    // Left behind when the replica that copied the latest was killed before deleting it, and no epoch came after.
+                    await DeleteCopyAsync(artifacts.UriOf(EpochKey(run, latest.Epochs - 1)), cancellationToken).ConfigureAwait(false);
+                }
                 await artifacts.DeleteAsync(artifacts.UriOf(LatestKey(run)), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -121,11 +128,16 @@ internal sealed class RunCheckpoints(ModelStore store, IArtifactStore artifacts,
             ?? throw new InvalidDataException($"{uri} does not name a checkpoint.");
     }
 
+    /// <summary>Deletes a checkpoint copy's files that are there (a copy may be partial, or already gone).</summary>
     private async Task DeleteCopyAsync(string folderUri, CancellationToken cancellationToken)
     {
         foreach (var file in TrainingCheckpoint.Files)
         {
-            await artifacts.DeleteAsync(ArtifactFolders.FileUri(folderUri, file), cancellationToken).ConfigureAwait(false);
+            var uri = ArtifactFolders.FileUri(folderUri, file);
+            if (await artifacts.ExistsAsync(uri, cancellationToken).ConfigureAwait(false))
+            {
+                await artifacts.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
