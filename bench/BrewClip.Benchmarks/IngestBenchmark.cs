@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using BrewClip.Contracts;
 using BrewClip.Ingest;
+using BrewClip.Ingest.Storage;
 using BrewClip.Media;
 using BrewClip.Storage;
 using BrewClip.Testing;
 using MassTransit;
 using Microsoft.Extensions.Logging.Abstractions;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Benchmarks;
 

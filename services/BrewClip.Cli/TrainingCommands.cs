@@ -263,7 +263,7 @@ internal static class TrainingCommands
             {
                 var filled = (int)(Math.Clamp(Progress, 0, 1) * 20);
                 parts.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"[{new string('#', filled)}{new string('.', 20 - filled)}] {Progress * 100,3:F0}% epoch {Epoch}/{Epochs} step {Step}/{(StopsAt is { } end ? $"~{end} (at most {TotalSteps})" : TotalSteps)}"));
+                    $"[{new string('#', filled)}{new string('.', 20 - filled)}] {Progress * 100,3:F0}% epoch {Epoch}/{Epochs} {TrainingProgress.StepText(Step, StopsAt, TotalSteps)}"));
                 if (Loss is { } loss)
                 {
                     parts.Add(string.Create(CultureInfo.InvariantCulture, $"loss {loss:F4}"));

@@ -1,8 +1,8 @@
 using BrewClip.Hosting;
+using BrewClip.Ingest.Storage;
 using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 

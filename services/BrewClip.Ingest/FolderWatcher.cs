@@ -1,7 +1,7 @@
 using BrewClip.Hosting;
+using BrewClip.Ingest.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 

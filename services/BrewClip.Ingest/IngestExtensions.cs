@@ -1,7 +1,7 @@
 using BrewClip.Hosting.Options;
+using BrewClip.Ingest.Storage;
 using BrewClip.Media;
 using Microsoft.Extensions.Options;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
+using BrewClip.Ingest.Storage;
 using BrewClip.Media;
 using BrewClip.Storage;
 using BrewClip.Storage.Artifacts;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 

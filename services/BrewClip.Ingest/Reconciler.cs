@@ -2,9 +2,9 @@ using BrewClip.Contracts;
 using BrewClip.Hosting;
 using BrewClip.Hosting.Bus;
 using BrewClip.Hosting.Options;
+using BrewClip.Ingest.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 

@@ -2,10 +2,10 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using BrewClip.Hosting;
+using BrewClip.Ingest.Storage;
 using BrewClip.Media;
 using BrewClip.Storage.Artifacts;
 using Microsoft.Extensions.Options;
-using BrewClip.Ingest.Storage;
 
 namespace BrewClip.Ingest;
 

@@ -63,7 +63,12 @@ public sealed class FileSystemArtifactStore(string root) : IArtifactStore
 
     public Task DeleteAsync(string uri, CancellationToken cancellationToken = default)
     {
-        File.Delete(ArtifactPaths.ToLocalPath(uri));
+        var path = ArtifactPaths.ToLocalPath(uri);
+        // One already gone is no error, its folder with it (File.Delete alone throws for a missing folder).
+        if (Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(path);
+        }
         return Task.CompletedTask;
     }
 }

@@ -93,6 +93,7 @@ public sealed class ArtifactStoreTests : IAsyncLifetime
         var uri = await store.WriteAsync("crops/1.png", stream => stream.WriteAsync(new byte[] { 1, 2, 3 }).AsTask());
         await store.DeleteAsync(uri);
         await store.DeleteAsync(uri); // already gone: no error
+        await store.DeleteAsync(store.UriOf("never/written/here.bin")); // nor one whose folder never was
 
         Assert.False(await store.ExistsAsync(uri));
         var e = await Assert.ThrowsAsync<FileNotFoundException>(() => store.FetchAsync(uri));

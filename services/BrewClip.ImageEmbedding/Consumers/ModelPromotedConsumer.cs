@@ -3,5 +3,5 @@ using BrewClip.Hosting;
 
 namespace BrewClip.ImageEmbedding.Consumers;
 
-/// <summary>A promoted version wakes this service's backfill (queue imageembedding-model-promoted).</summary>
+/// <summary>A promoted version wakes this service's backfill (queue image-embedding-model-promoted).</summary>
 internal sealed class ModelPromotedConsumer(WakeUpSignal signal) : WakeBackfillOnPromotion(signal);

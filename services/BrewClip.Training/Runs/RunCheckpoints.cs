@@ -128,16 +128,12 @@ internal sealed class RunCheckpoints(ModelStore store, IArtifactStore artifacts,
             ?? throw new InvalidDataException($"{uri} does not name a checkpoint.");
     }
 
-    /// <summary>Deletes a checkpoint copy's files that are there (a copy may be partial, or already gone).</summary>
+    /// <summary>Deletes a checkpoint copy's files (a copy may be partial, or already gone: deleting what is gone is no error).</summary>
     private async Task DeleteCopyAsync(string folderUri, CancellationToken cancellationToken)
     {
         foreach (var file in TrainingCheckpoint.Files)
         {
-            var uri = ArtifactFolders.FileUri(folderUri, file);
-            if (await artifacts.ExistsAsync(uri, cancellationToken).ConfigureAwait(false))
-            {
-                await artifacts.DeleteAsync(uri, cancellationToken).ConfigureAwait(false);
-            }
+            await artifacts.DeleteAsync(ArtifactFolders.FileUri(folderUri, file), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -242,7 +242,7 @@ internal sealed class RunExecutor(
             lastReport.Restart();
             var upTo = trainer.Options.StopEarly ? $"up to {progress.Epochs}" : $"{progress.Epochs}";
             var message = string.Create(CultureInfo.InvariantCulture,
-                $"{what}: epoch {progress.Epoch}/{upTo}, step {progress.Step}/{(progress.StopsAt is { } end ? $"~{end} (at most {progress.TotalSteps})" : progress.TotalSteps)}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s")
+                $"{what}: epoch {progress.Epoch}/{upTo}, {TrainingProgress.StepText(progress.Step, progress.StopsAt, progress.TotalSteps)}, loss {progress.Loss:F4}, {progress.SamplesPerSecond:F1} samples/s")
                 + (progress.Validation is { } score
                     ? string.Create(CultureInfo.InvariantCulture, $", validation audio->image recall {score:F3} (best {progress.BestValidation:F3})")
                     : "");

@@ -11,4 +11,10 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Total
 {
     /// <summary>The share of the run done: against where it stops if validation does not improve, or its ceiling.</summary>
     public double Done => (StopsAt ?? TotalSteps) is > 0 and var end ? Math.Clamp(Step / (double)end, 0, 1) : 0;
+
+    /// <summary>"step 120/3000", or for an early-stopping run "step 120/~300 (at most 3000)".</summary>
+    public static string StepText(int step, int? stopsAt, int totalSteps)
+        => stopsAt is { } end
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}/~{end} (at most {totalSteps})")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}/{totalSteps}");
 }

@@ -164,7 +164,11 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     {
         if (!TryParse(uri, out var bucket, out var key))
         {
-            File.Delete(ArtifactPaths.ToLocalPath(uri));
+            var path = ArtifactPaths.ToLocalPath(uri);
+            if (Directory.Exists(Path.GetDirectoryName(path)))
+            {
+                File.Delete(path);
+            }
             return;
         }
         await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
