@@ -97,11 +97,13 @@ up() {
   fi
   dotnet "services/BrewClip.Cli/bin/Release/net10.0/brewclip.dll" db migrate
   # The embedding services' models, each file checked against its pinned SHA-256 (verified files are kept).
-  # BREWCLIP_PULL_MODELS= (empty) skips this, for a model store filled by hand.
-  pull="clip-vit-base-patch32 whisper-base"
+  # By default the chosen ones (Models:Clip, Models:Whisper, Models:Precision); BREWCLIP_PULL_MODELS names others,
+  # and BREWCLIP_PULL_MODELS= (empty) skips this, for a model store filled by hand.
+  pull="chosen"
   if has_setting BREWCLIP_PULL_MODELS; then pull=$(setting BREWCLIP_PULL_MODELS); fi
   store=$(setting BREWCLIP__Models__Root)
-  if [ -n "$pull" ]; then
+  if [ "$pull" = chosen ]; then pull=""; chosen=1; else chosen=""; fi
+  if [ -n "$pull$chosen" ]; then
     # shellcheck disable=SC2086
     dotnet "services/BrewClip.Cli/bin/Release/net10.0/brewclip.dll" models pull $pull ${store:+--models "$store"} \
       || echo "warning: the models were not pulled; Transcription, AcousticEmbedding, ImageEmbedding and Search will stop at start naming the missing file" >&2

@@ -1,18 +1,23 @@
+using BrewClip.Models.Catalogue;
 using BrewClip.Models.Clip;
 
 namespace BrewClip.Models;
 
 /// <summary>
-/// The folder of models: <c>clip-vit-base-patch32/</c>, <c>whisper-base/</c>, <c>brewclip/</c> (Training's working folder).
+/// The folder of models: one folder per chosen catalogue entry and precision (<c>clip-vit-base-patch32/</c>,
+/// <c>whisper-small-int8/</c>), and <c>brewclip/</c> (Training's working folder).
 /// Found from an option, else <c>BREWCLIP_MODELS</c>, else <c>./models</c>.
 /// </summary>
-public sealed class ModelStore(string root)
+public sealed class ModelStore(string root, ModelChoice? choice = null)
 {
     public const string EnvironmentVariable = "BREWCLIP_MODELS";
-    public const string ClipName = "clip-vit-base-patch32";
-    public const string WhisperName = "whisper-base";
+    public const string ClipName = ModelCatalogue.DefaultClip;
+    public const string WhisperName = ModelCatalogue.DefaultWhisper;
 
     public string Root { get; } = Path.GetFullPath(root);
+
+    /// <summary>The models this store's files are looked up for.</summary>
+    public ModelChoice Choice { get; } = choice ?? ModelChoice.Default;
 
     /// <summary>
     /// Training's working folder (<c>brewclip/runs/&lt;run&gt;/</c>: checkpoints, heads before their upload). Trained
@@ -27,15 +32,18 @@ public sealed class ModelStore(string root)
     /// </summary>
     public static string OfflineRecipe(string name, string folder)
     {
-        var script = name == WhisperName ? "make_whisper_fixtures.py" : "make_clip_fixtures.py";
+        var pull = ModelCatalogue.ParsePull(name);
+        var entry = pull?.Entry.Name ?? name;
+        var script = pull?.Entry.Family == ModelFamily.Whisper || name.StartsWith("whisper", StringComparison.Ordinal) ? "make_whisper_fixtures.py" : "make_clip_fixtures.py";
+        var int8 = pull?.Precision == ModelPrecision.Int8 ? " --int8" : "";
         return $"Offline, a stand-in with random weights (every service runs; its vectors and transcripts mean nothing): " +
-            $"`/usr/bin/python3 tests/fixtures/{script} --full {folder}` in the checkout (README, \"Offline, with stand-in models\"; needs python3-torch).";
+            $"`/usr/bin/python3 tests/fixtures/{script} --full {folder} --model {entry}{int8}` in the checkout (README, \"Offline, with stand-in models\"; needs python3-torch).";
     }
 
-    public static ModelStore FromEnvironment(string? configuredRoot = null) => new(
+    public static ModelStore FromEnvironment(string? configuredRoot = null, ModelChoice? choice = null) => new(
         !string.IsNullOrWhiteSpace(configuredRoot) ? configuredRoot
         : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
-        : Path.Combine(Directory.GetCurrentDirectory(), "models"));
+        : Path.Combine(Directory.GetCurrentDirectory(), "models"), choice);
 
     /// <summary>The CLIP vision tower's file (all ImageEmbedding loads); throws naming it and how to get it when it is missing.</summary>
     public string ClipVision() => RequireClip("vision_model.onnx")[0];
@@ -49,17 +57,18 @@ public sealed class ModelStore(string root)
 
     private string[] RequireClip(params string[] names)
     {
-        var folder = Path.Combine(Root, ClipName);
-        var files = names.Select(name => Path.Combine(folder, name)).ToArray();
+        var name = Choice.ClipFolder;
+        var folder = Path.Combine(Root, name);
+        var files = names.Select(file => Path.Combine(folder, file)).ToArray();
         foreach (var file in files)
         {
             if (!File.Exists(file))
             {
                 throw new ModelMissingException(
-                    $"The model file {file} is missing. Put the ONNX export of openai/{ClipName} (vision_model.onnx and text_model.onnx, " +
+                    $"The model file {file} is missing. Put the ONNX export {Choice.Clip.Repository} ({Choice.Precision.Name()}: vision_model.onnx and text_model.onnx, " +
                     $"as published by transformers.js/Optimum, with vocab.json and merges.txt) into {folder} " +
-                    $"(`brewclip models pull {ClipName}` downloads them), or point Models:Root or {EnvironmentVariable} at a model store that has them. " +
-                    OfflineRecipe(ClipName, folder));
+                    $"(`brewclip models pull {name}` downloads them), or point Models:Root or {EnvironmentVariable} at a model store that has them. " +
+                    OfflineRecipe(name, folder));
             }
         }
         return files;
@@ -68,18 +77,21 @@ public sealed class ModelStore(string root)
     /// <summary>The folder of the Whisper export, checked for every file the model reads.</summary>
     public string Whisper()
     {
-        var folder = Path.Combine(Root, WhisperName);
+        var name = Choice.WhisperFolder;
+        var folder = Path.Combine(Root, name);
         var tokenizerFiles = File.Exists(Path.Combine(folder, "tokenizer.json")) ? ["tokenizer.json"] : new[] { "vocab.json", "merges.txt" };
-        foreach (var name in new[] { "encoder_model.onnx", "decoder_model_merged.onnx", "generation_config.json" }.Concat(tokenizerFiles))
+        // An export whose weights sit in external-data files (large-v3-turbo's fp32 encoder) needs them beside the graph.
+        var external = Choice.Whisper.Files.GetValueOrDefault(Choice.Precision, []).Select(f => f.LocalName).Where(n => n.EndsWith(".onnx_data", StringComparison.Ordinal));
+        foreach (var file in new[] { "encoder_model.onnx", "decoder_model_merged.onnx", "generation_config.json" }.Concat(tokenizerFiles).Concat(external)
+            .Select(n => Path.Combine(folder, n)))
         {
-            var file = Path.Combine(folder, name);
             if (!File.Exists(file))
             {
                 throw new ModelMissingException(
-                    $"The model file {file} is missing. Put the ONNX export of openai/{WhisperName} (encoder_model.onnx, decoder_model_merged.onnx, " +
+                    $"The model file {file} is missing. Put the ONNX export {Choice.Whisper.Repository} ({Choice.Precision.Name()}: encoder_model.onnx, decoder_model_merged.onnx, " +
                     $"as published by transformers.js/Optimum, with generation_config.json and its tokenizer: tokenizer.json, or vocab.json and merges.txt) " +
-                    $"into {folder} (`brewclip models pull {WhisperName}` downloads them), " +
-                    $"or point Models:Root or {EnvironmentVariable} at a model store that has them. " + OfflineRecipe(WhisperName, folder));
+                    $"into {folder} (`brewclip models pull {name}` downloads them), " +
+                    $"or point Models:Root or {EnvironmentVariable} at a model store that has them. " + OfflineRecipe(name, folder));
             }
         }
         return folder;

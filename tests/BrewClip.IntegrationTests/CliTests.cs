@@ -101,7 +101,7 @@ public sealed class CliTests
             await using var unknown = await ServiceProcess.RunAsync("BrewClip.Cli", new Dictionary<string, string>(),
                 "models", "pull", "clip-vit-base-patch32", "no-such-model", "--models", store);
             Assert.Equal(78, unknown.ExitCode);
-            Assert.Contains("no model named 'no-such-model'; known: clip-vit-base-patch32, whisper-base", unknown.Stderr, StringComparison.Ordinal);
+            Assert.Contains("no model named 'no-such-model'; known: clip-vit-base-patch32, clip-vit-base-patch32-int8, clip-vit-base-patch16", unknown.Stderr, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFileSystemEntries(store));
 
             var closed = $"http://127.0.0.1:{ServiceProcess.FreePort()}/";
@@ -116,8 +116,8 @@ public sealed class CliTests
             Assert.Contains($"{Path.Combine(store, "whisper-base", "encoder_model.onnx")}  from http", unreachable.Stderr, StringComparison.Ordinal);
             // And the way to run with no model host at all: the stand-in recipe, for each model.
             Assert.Contains($"brewclip: whisper-base: Offline, a stand-in with random weights", unreachable.Stderr, StringComparison.Ordinal);
-            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_whisper_fixtures.py --full {Path.Combine(store, "whisper-base")}`", unreachable.Stderr, StringComparison.Ordinal);
-            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_clip_fixtures.py --full {Path.Combine(store, "clip-vit-base-patch32")}`", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_whisper_fixtures.py --full {Path.Combine(store, "whisper-base")} --model whisper-base`", unreachable.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_clip_fixtures.py --full {Path.Combine(store, "clip-vit-base-patch32")} --model clip-vit-base-patch32`", unreachable.Stderr, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFiles(store, "*.onnx", SearchOption.AllDirectories));
         }
         finally

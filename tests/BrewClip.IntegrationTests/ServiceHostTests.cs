@@ -67,7 +67,11 @@ public sealed class ServiceHostTests
     [InlineData("BrewClip.Transcription", "whisper-base/encoder_model.onnx", "whisper-base")]
     [InlineData("BrewClip.AcousticEmbedding", "clip-vit-base-patch32/text_model.onnx", "clip-vit-base-patch32")]
     [InlineData("BrewClip.ImageEmbedding", "clip-vit-base-patch32/vision_model.onnx", "clip-vit-base-patch32")]
-    public async Task A_missing_model_stops_a_model_service_at_start_naming_the_file_and_the_pull_command(string project, string file, string model)
+    // A chosen model is looked for in its own folder, at the chosen precision.
+    [InlineData("BrewClip.Transcription", "whisper-small-int8/encoder_model.onnx", "whisper-small-int8", "whisper-small", "int8")]
+    [InlineData("BrewClip.ImageEmbedding", "clip-vit-large-patch14/vision_model.onnx", "clip-vit-large-patch14", "clip-vit-large-patch14")]
+    public async Task A_missing_model_stops_a_model_service_at_start_naming_the_file_and_the_pull_command(
+        string project, string file, string model, string? chosen = null, string? precision = null)
     {
         await using var db = await TestDatabase.CreateAsync();
         var store = Directory.CreateTempSubdirectory("brewclip-no-models-").FullName;
@@ -75,6 +79,14 @@ public sealed class ServiceHostTests
         {
             var settings = StackSettings.For(db, ServiceProcess.FreePort());
             settings["BREWCLIP__Models__Root"] = store;
+            if (chosen is not null)
+            {
+                settings[chosen.StartsWith("whisper", StringComparison.Ordinal) ? "BREWCLIP__Models__Whisper" : "BREWCLIP__Models__Clip"] = chosen;
+            }
+            if (precision is not null)
+            {
+                settings["BREWCLIP__Models__Precision"] = precision;
+            }
             await using var service = ServiceProcess.Start(project, settings);
 
             Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
@@ -99,6 +111,20 @@ public sealed class ServiceHostTests
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.ToString());
         Assert.Equal(78, service.ExitCode);
         Assert.Contains("RabbitMq:PrefetchCount (BREWCLIP__RabbitMq__PrefetchCount)", service.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_model_the_catalogue_does_not_have_stops_the_service_at_start_listing_the_choices()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var settings = StackSettings.For(db, ServiceProcess.FreePort());
+        settings["BREWCLIP__Models__Clip"] = "clip-vit-huge-patch14";
+        await using var service = ServiceProcess.Start("BrewClip.ImageEmbedding", settings);
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.ToString());
+        Assert.Equal(78, service.ExitCode);
+        Assert.Contains("Models:Clip is 'clip-vit-huge-patch14'; choose one of clip-vit-base-patch32, clip-vit-base-patch16, clip-vit-large-patch14",
+            service.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

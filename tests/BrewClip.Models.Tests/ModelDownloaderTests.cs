@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using BrewClip.Models.Catalogue;
 using BrewClip.Models.Download;
 
 namespace BrewClip.Models.Tests;
@@ -90,14 +91,23 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
         await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(wrong, new ModelStore(_store)));
     }
 
-    [Theory]
-    [InlineData(ModelStore.ClipName)]
-    [InlineData(ModelStore.WhisperName)]
-    public void Every_known_model_is_pinned_by_hash_at_https(string name)
+    [Fact]
+    public void Every_catalogue_file_is_fetched_over_https_from_a_pinned_revision_or_waits_for_acceptance()
     {
-        var manifest = ModelManifest.Known[name];
-        Assert.StartsWith("https://", manifest.BaseUrl, StringComparison.Ordinal);
-        Assert.All(manifest.Files, f => Assert.Matches("^[0-9a-f]{64}$", f.Sha256!));
+        foreach (var manifest in ModelManifest.Known.Values)
+        {
+            Assert.StartsWith("https://", manifest.BaseUrl, StringComparison.Ordinal);
+            foreach (var file in manifest.Files.Where(f => f.Sha256 is not null))
+            {
+                Assert.Matches("^[0-9a-f]{64}$", file.Sha256!);
+                // A hash is only worth something at an immutable revision.
+                Assert.Matches("/resolve/[0-9a-f]{40}/$", manifest.BaseUrl);
+            }
+        }
+        // What a fresh stack pulls by default is pinned whole.
+        Assert.True(ModelCatalogue.Find(ModelStore.ClipName)!.FullyPinned(ModelPrecision.Fp32));
+        Assert.True(ModelCatalogue.Find(ModelStore.WhisperName)!.FullyPinned(ModelPrecision.Fp32));
+        Assert.True(ModelCatalogue.Find(ModelStore.WhisperName)!.FullyPinned(ModelPrecision.Int8));
     }
 
     [Fact]
@@ -111,14 +121,45 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_model_without_pinned_checksums_is_not_downloaded()
+    public async Task A_file_no_one_pins_is_shown_with_its_hash_and_placed_only_once_that_hash_is_accepted()
     {
         var manifest = Manifest();
-        manifest = manifest with { Files = [manifest.Files[0], manifest.Files[1] with { Sha256 = null }] };
-        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(() => Downloader().PullAsync(manifest, new ModelStore(_store), _server.BaseUrl));
-        Assert.Contains("no pinned SHA-256", e.Message, StringComparison.Ordinal);
-        Assert.Contains("vocab.json", e.Message, StringComparison.Ordinal);
-        Assert.Empty(_server.Requests);
+        manifest = manifest with { Files = [manifest.Files[0], manifest.Files[1] with { Size = 0, Sha256 = null }] };
+        var vocabulary = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(_published, "vocab.json"))));
+
+        // Without acceptance: the pinned file is placed, the other is downloaded, hashed and held back.
+        var e = await Assert.ThrowsAsync<UnpinnedFilesException>(() => Downloader().PullAsync(manifest, new ModelStore(_store)));
+        var waiting = Assert.Single(e.Files);
+        Assert.Equal(("vocab.json", vocabulary), (waiting.LocalName, waiting.Sha256));
+        Assert.Contains($"--accept {vocabulary}", e.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Stored("vision_model.onnx")));
+        Assert.False(File.Exists(Stored("vocab.json")));
+        Assert.True(File.Exists(Stored("vocab.json") + ".unverified"));
+
+        // Another hash accepted: still held back, and not downloaded again.
+        var requests = _server.Requests.Count;
+        await Assert.ThrowsAsync<UnpinnedFilesException>(() => Downloader().PullAsync(manifest, new ModelStore(_store), accept: new HashSet<string> { new('a', 64) }));
+        Assert.Equal(requests, _server.Requests.Count);
+
+        // Its own hash accepted: placed, and recorded, so a later pull checks it without asking again.
+        await Downloader().PullAsync(manifest, new ModelStore(_store), accept: new HashSet<string> { vocabulary });
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_published, "vocab.json")), File.ReadAllBytes(Stored("vocab.json")));
+        Assert.False(File.Exists(Stored("vocab.json") + ".unverified"));
+        Assert.Contains($"{vocabulary}  vocab.json", File.ReadAllLines(Path.Combine(_store, "clip-vit-base-patch32", ModelDownloader.AcceptedFileName)));
+        await Downloader().PullAsync(manifest, new ModelStore(_store));
+        Assert.Equal(requests, _server.Requests.Count);
+
+        // A placed file that changed no longer matches what was accepted: it is fetched again, and placed as the accepted bytes.
+        File.WriteAllText(Stored("vocab.json"), "{}");
+        await Downloader().PullAsync(manifest, new ModelStore(_store));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_published, "vocab.json")), File.ReadAllBytes(Stored("vocab.json")));
+
+        // Served bytes that differ from the accepted ones are held back again.
+        File.WriteAllText(Path.Combine(_published, "vocab.json"), "{\"changed\": 1}");
+        File.Delete(Stored("vocab.json"));
+        var changed = await Assert.ThrowsAsync<UnpinnedFilesException>(() => Downloader().PullAsync(manifest, new ModelStore(_store)));
+        Assert.NotEqual(vocabulary, Assert.Single(changed.Files).Sha256);
+        Assert.False(File.Exists(Stored("vocab.json")));
     }
 
     private ModelManifest Manifest() => new("clip-vit-base-patch32", _server.BaseUrl,
