@@ -71,5 +71,6 @@ internal static class HeadTrainingBenchmark
             $"{peak / 1e6,16:F0} {TimeSpan.FromSeconds(10_000 / samplesPerSecond),15:h\\:mm\\:ss}");
     }
 
-    private const int HeadIndexWidth = HeadFolder.IndexWidth;
+    // The width of ViT-B/32 and B/16 vectors (the default CLIP).
+    private const int HeadIndexWidth = 512;
 }

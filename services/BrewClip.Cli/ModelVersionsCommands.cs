@@ -88,7 +88,7 @@ internal static class ModelVersionsCommands
         try
         {
             var config = HeadFolder.Check(folder);
-            Console.WriteLine($"checked {folder}: audio head {config.WhisperWidth}-d Whisper and {config.TextWidth}-d CLIP text states -> {config.EmbeddingSize}-d; image head {HeadFolder.IndexWidth}-d");
+            Console.WriteLine($"checked {folder}: audio head {config.WhisperWidth}-d Whisper and {config.TextWidth}-d CLIP text states -> {config.EmbeddingSize}-d; image head {config.EmbeddingSize}-d");
         }
         catch (Exception e) when (e is InvalidDataException or ModelMissingException)
         {

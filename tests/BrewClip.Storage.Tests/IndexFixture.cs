@@ -75,19 +75,19 @@ internal static class IndexFixture
         await command.ExecuteNonQueryAsync();
     }
 
-    public static async Task<Dictionary<long, float[]>> WriteImageVectorsAsync(TestDatabase db, int version, long[] imageIds, int seed)
+    public static async Task<Dictionary<long, float[]>> WriteImageVectorsAsync(TestDatabase db, int version, long[] imageIds, int seed, int width = 512)
     {
-        var vectors = RandomVectors.Unit(imageIds.Length, 512, seed);
+        var vectors = RandomVectors.Unit(imageIds.Length, width, seed);
         await new VectorIndexWriter(db.DataSource).UpsertImageVectorsAsync(version,
             imageIds.Select((id, i) => new ImageVector(id, vectors[i])).ToList());
         return imageIds.Select((id, i) => (id, RandomVectors.RoundToHalf(vectors[i]))).ToDictionary();
     }
 
     public static async Task<Dictionary<(long, int), float[]>> WriteAudioVectorsAsync(
-        TestDatabase db, int version, long[] recordingIds, IReadOnlyList<int> segmentCounts, int seed)
+        TestDatabase db, int version, long[] recordingIds, IReadOnlyList<int> segmentCounts, int seed, int width = 512)
     {
         var keys = recordingIds.SelectMany((id, i) => Enumerable.Range(0, segmentCounts[i]).Select(s => (id, s))).ToList();
-        var vectors = RandomVectors.Unit(keys.Count, 512, seed);
+        var vectors = RandomVectors.Unit(keys.Count, width, seed);
         await new VectorIndexWriter(db.DataSource).UpsertAudioVectorsAsync(version,
             keys.Select((k, i) => new AudioSegmentVector(k.id, k.s, vectors[i])).ToList());
         return keys.Select((k, i) => (k, RandomVectors.RoundToHalf(vectors[i]))).ToDictionary();

@@ -54,6 +54,17 @@ internal sealed class ModelVersionRegistry(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        // Heads are trained on the active version's models and keep them (the insert inherits them): their width must be its.
+        await using (var active = new NpgsqlCommand("select version, width, clip_model from brewclip.model_versions where status = 'active'", connection, transaction))
+        await using (var reader = await active.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetInt32(1) != config.EmbeddingSize)
+            {
+                throw new ModelRequestRefusedException(
+                    $"the heads at {headsUri} make {config.EmbeddingSize}-d vectors, but the active version {reader.GetInt32(0)} holds {reader.GetInt32(1)}-d vectors " +
+                    $"of {reader.GetString(2)}; heads are trained on the active version's models.");
+            }
+        }
         await using var insert = new NpgsqlCommand("""
             insert into brewclip.model_versions (version, status, description, artifact_uri, config, training_run_id, metrics)
             select coalesce(max(version), 0) + 1, 'candidate', $1, $2, $3::jsonb, $4, coalesce($5::jsonb, '{}'::jsonb) from brewclip.model_versions

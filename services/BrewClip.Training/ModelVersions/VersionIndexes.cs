@@ -5,7 +5,7 @@ using Npgsql;
 namespace BrewClip.Training.ModelVersions;
 
 /// <summary>
-/// A version's partial HNSW indexes (one per kind, <c>where model_version = N</c>), built once its vectors are all
+/// A version's partial HNSW indexes (one per kind, <c>where model_version = N</c>, over its vectors at its width), built once its vectors are all
 /// loaded, which is several times faster than inserting into a live graph, and concurrently, so vector writes for
 /// other versions go on during the build.
 /// </summary>
@@ -16,6 +16,13 @@ internal sealed class VersionIndexes(NpgsqlDataSource dataSource, IOptions<Train
     public async Task BuildAsync(int version, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        int width;
+        await using (var widthCommand = new NpgsqlCommand("select brewclip.version_width($1)", connection))
+        {
+            widthCommand.Parameters.Add(new() { Value = version });
+            width = await widthCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as int?
+                ?? throw new InvalidOperationException($"Model version {version} does not exist, so it has no indexes to build.");
+        }
         await ExecuteAsync(connection, $"set maintenance_work_mem = '{options.Value.IndexBuildMemory}'", cancellationToken).ConfigureAwait(false);
         try
         {
@@ -29,8 +36,9 @@ internal sealed class VersionIndexes(NpgsqlDataSource dataSource, IOptions<Train
                     await ExecuteAsync(connection, $"drop index concurrently if exists brewclip.{name}", cancellationToken).ConfigureAwait(false);
                 }
                 var clock = System.Diagnostics.Stopwatch.StartNew();
+                // Over the vectors cast to the version's width, as the searches compare them (the column holds any width).
                 await ExecuteAsync(connection, string.Create(CultureInfo.InvariantCulture,
-                    $"create index concurrently if not exists {name} on brewclip.{table} using hnsw (embedding halfvec_cosine_ops) " +
+                    $"create index concurrently if not exists {name} on brewclip.{table} using hnsw ((embedding::halfvec({width})) halfvec_cosine_ops) " +
                     $"with (m = {options.Value.HnswM}, ef_construction = {options.Value.HnswEfConstruction}) where model_version = {version}"),
                     cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Index brewclip.{Index} ready in {Seconds:F1} s", name, clock.Elapsed.TotalSeconds);

@@ -67,8 +67,10 @@ internal sealed class RunExecutor(
 
         var reader = new CachingSegmentReader(new StoreSegmentReader(artifacts), settings.FeatureCacheMegabytes * 1024L * 1024L);
         var sample = reader.Read(train.Groups[0].Segments[0]);
+        // The heads map into the space of the CLIP whose features are cached: its width is the version's (512 or 768).
+        var width = train.Groups[0].Frames[0].ImageEmbeds.Length;
         var config = new AudioHeadConfig(sample.TokenStates.Shape[1], sample.WhisperStates.Shape[1], settings.HeadWidth, settings.Prompts, settings.Heads,
-            HeadFolder.IndexWidth, settings.AcousticPool);
+            width, settings.AcousticPool);
         var frameMatch = Enum.Parse<FrameMatch>(run.FrameMatch ?? settings.FrameMatch, ignoreCase: true);
         var trainer = new TrainerOptions
         {
@@ -93,7 +95,7 @@ internal sealed class RunExecutor(
 
         var (activeVersion, activeAudio, activeImage) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
         var audio = new AudioHead(config, new Random(settings.Seed));
-        var image = new ImageAdapter(HeadFolder.IndexWidth);
+        var image = new ImageAdapter(width);
         var basis = $"fresh heads (version {activeVersion} has none of this shape)";
         if (activeAudio is not null && activeAudio.Config == config && activeImage!.Size == image.Size)
         {
@@ -178,7 +180,7 @@ internal sealed class RunExecutor(
             foreach (var (name, channels) in new[] { ("pipeline_only", AudioChannels.Pipeline), ("acoustic_only", AudioChannels.Acoustic) })
             {
                 var ablationAudio = new AudioHead(config, new Random(settings.Seed));
-                var ablationImage = new ImageAdapter(HeadFolder.IndexWidth);
+                var ablationImage = new ImageAdapter(width);
                 await TrainAsync(run, new HeadTrainer(trainer with { Channels = channels }, reader), train.Groups, ablationAudio, ablationImage, null,
                     $"ablation {name.Replace('_', '-')}",
                     () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation.Groups, ablationAudio, ablationImage, reader, channels, gallery).AudioToImage),

@@ -8,9 +8,6 @@ namespace BrewClip.Models.Heads;
 /// </summary>
 public static class HeadFolder
 {
-    /// <summary>The width of the index's vectors (brewclip.*_vectors are halfvec(512)).</summary>
-    public const int IndexWidth = 512;
-
     /// <summary>Every file of a version's heads.</summary>
     public static IReadOnlyList<string> Files { get; } = [AudioHead.ConfigFile, AudioHead.WeightsFile, ImageHead.FileName];
 
@@ -21,7 +18,8 @@ public static class HeadFolder
     public static IReadOnlyList<string> ImageFiles { get; } = [ImageHead.FileName];
 
     /// <summary>
-    /// Loads both heads and checks they fit the index and each other and hold only finite weights; throws
+    /// Loads both heads and checks they fit each other (one vector width: their version's, the width of the CLIP they were
+    /// trained on) and hold only finite weights; throws
     /// <see cref="ModelMissingException"/> or <see cref="InvalidDataException"/> naming what is wrong.
     /// </summary>
     public static AudioHeadConfig Check(string folder)
@@ -41,13 +39,9 @@ public static class HeadFolder
         {
             throw new InvalidDataException($"The heads in {folder} cannot be read: {e.Message}", e);
         }
-        if (audio.Config.EmbeddingSize != IndexWidth)
+        if (image.Size != audio.Config.EmbeddingSize)
         {
-            throw new InvalidDataException($"The audio head in {folder} makes {audio.Config.EmbeddingSize}-d vectors; the index holds {IndexWidth}-d vectors.");
-        }
-        if (image.Size != IndexWidth)
-        {
-            throw new InvalidDataException($"The image head in {folder} makes {image.Size}-d vectors; the index holds {IndexWidth}-d vectors.");
+            throw new InvalidDataException($"The heads in {folder} do not fit each other: the audio head makes {audio.Config.EmbeddingSize}-d vectors, the image head {image.Size}-d.");
         }
         foreach (var (name, parameter) in audio.NamedParameters())
         {

@@ -46,7 +46,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
         // One row per item: the last vector given for an id wins, as a second upsert of it would.
         var rows = vectors.GroupBy(v => v.ImageId).Select(g => g.Last()).ToList();
         return await LoadAndUpsertAsync(connection, transaction,
-            "image_vectors_load (image_id bigint not null, embedding halfvec(512) not null)",
+            "image_vectors_load (image_id bigint not null, embedding halfvec not null)",
             "copy image_vectors_load (image_id, embedding) from stdin (format binary)",
             async (importer, ct) =>
             {
@@ -74,7 +74,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
     {
         var rows = vectors.GroupBy(v => (v.RecordingId, v.SegmentIndex)).Select(g => g.Last()).ToList();
         return await LoadAndUpsertAsync(connection, transaction,
-            "audio_vectors_load (recording_id bigint not null, segment_index integer not null, embedding halfvec(512) not null)",
+            "audio_vectors_load (recording_id bigint not null, segment_index integer not null, embedding halfvec not null)",
             "copy audio_vectors_load (recording_id, segment_index, embedding) from stdin (format binary)",
             async (importer, ct) =>
             {
@@ -151,6 +151,36 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
         return result;
     }
 
+    /// <summary>
+    /// Vectors of one model's width never go into a version made with another: a service running other models than a
+    /// version records (its CLIP's width differs) is refused, naming both, and writes nothing.
+    /// </summary>
+    private static async Task RequireWidthAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, int modelVersion,
+        CancellationToken cancellationToken)
+    {
+        await using var check = new NpgsqlCommand($"""
+            select v.width, v.clip_model, l.narrowest, l.widest
+            from brewclip.model_versions v,
+                 (select min(vector_dims(embedding)) as narrowest, max(vector_dims(embedding)) as widest from {table}) l
+            where v.version = $1
+            """, connection, transaction);
+        check.Parameters.Add(new() { Value = modelVersion });
+        await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(2))
+        {
+            return;
+        }
+        var (width, clip, narrowest, widest) = (reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3));
+        if (narrowest != width || widest != width)
+        {
+            throw new VectorWidthMismatchException(
+                $"Vectors of {(narrowest == widest ? narrowest.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{narrowest} to {widest}")} numbers " +
+                $"cannot go into model version {modelVersion}, which holds {width}-number vectors made with {clip}: this service runs another model than " +
+                $"that version records, so features of two models would mix. Run every service with the models of the active version " +
+                $"(`brewclip models list` names them), or make a new base version for the new models.");
+        }
+    }
+
     private static async Task<int> LoadAndUpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         string loadTable, string copy, Func<NpgsqlBinaryImporter, CancellationToken, Task> writeRows,
         string upsert, int modelVersion, CancellationToken cancellationToken)
@@ -166,6 +196,7 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
             await writeRows(importer, cancellationToken).ConfigureAwait(false);
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
+        await RequireWidthAsync(connection, transaction, table, modelVersion, cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(upsert, connection, transaction);
         command.Parameters.Add(new() { Value = modelVersion });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
