@@ -6,6 +6,7 @@ using BrewClip.Onnx;
 using BrewClip.Storage;
 using BrewClip.Storage.Vectors;
 using BrewClip.Testing;
+using BrewClip.Storage.ModelVersions;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BrewClip.Benchmarks;
@@ -63,9 +64,11 @@ internal static class ImageEmbeddingBenchmark
             var decoder = new CenterCropDecoder(tools);
             var preprocessor = new ClipImagePreprocessor(decoder);
             var writer = new VectorIndexWriter(database.DataSource);
-            var store = new ImageStore(database.DataSource);
+            var served = new ServedModels("clip-vit-base-patch32", "whisper-base");
+            var store = new ImageStore(database.DataSource, served);
             var artifacts = new FileSystemArtifactStore(folder);
-            var indexer = new ImageIndexer(store, preprocessor, tower, new ImageHeads(artifacts), writer, artifacts, NullLogger<ImageIndexer>.Instance);
+            var features = new ImageFeatures(store, preprocessor, tower, artifacts, NullLogger<ImageFeatures>.Instance);
+            var indexer = new ImageIndexer(store, features, new ImageHeads(artifacts), writer, served, NullLogger<ImageIndexer>.Instance);
 
             // The same images twice: with the crops Ingest stored (the normal case), and without (decoded by ffmpeg here).
             var cropIds = await RegisterImagesAsync(database, paths, withCrop.Crops);

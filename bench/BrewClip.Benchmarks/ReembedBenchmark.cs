@@ -12,6 +12,8 @@ using BrewClip.Testing;
 using Npgsql;
 using NpgsqlTypes;
 
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace BrewClip.Benchmarks;
 
 /// <summary>
@@ -42,7 +44,10 @@ internal static class ReembedBenchmark
                 [new("adapter.weight", Tensor.RandomNormal(new Random(1), 0.01f, 512, 512)), new("adapter.bias", Tensor.RandomNormal(new Random(2), 0.01f, 512))]);
             await database.ExecuteAsync($"insert into brewclip.model_versions (version, status, description, artifact_uri) values (1, 'backfilling', 'bench', '{new Uri(folder).AbsoluteUri}')");
             var heads = new ImageHeads(new FileSystemArtifactStore(folder));
-            var source = new ImageBackfillSource(heads);
+            var served = new ServedModels("clip-vit-base-patch32", "whisper-base");
+            // The cached embeddings are all the served CLIP's, so the backfill never embeds an image again (nor needs a tower).
+            var source = new ImageBackfillSource(heads, new ImageStore(database.DataSource, served), served,
+                new NoServices(), NullLogger<ImageBackfillSource>.Instance);
 
             var raw = await RawCopyAsync(database, count);
             var clock = Stopwatch.StartNew();
@@ -139,7 +144,7 @@ internal static class ReembedBenchmark
         }
         var ids = await database.ColumnAsync<long>("select id from brewclip.images order by id");
         var random = new Random(5);
-        await using var importer = await connection.BeginBinaryImportAsync("copy brewclip.image_features (image_id, image_embeds) from stdin (format binary)");
+        await using var importer = await connection.BeginBinaryImportAsync("copy brewclip.image_features (image_id, image_embeds, clip_model) from stdin (format binary)");
         var vector = new float[512];
         foreach (var id in ids)
         {
@@ -150,6 +155,7 @@ internal static class ReembedBenchmark
             await importer.StartRowAsync();
             await importer.WriteAsync(id, NpgsqlDbType.Bigint);
             await importer.WriteAsync(VectorValues.ToVector(vector));
+            await importer.WriteAsync("clip-vit-base-patch32", NpgsqlDbType.Text);
         }
         await importer.CompleteAsync();
     }
@@ -182,5 +188,11 @@ internal static class ReembedBenchmark
             rows.Add((reader.GetInt64(0), reader.GetFieldValue<Pgvector.Vector>(1).ToArray()));
         }
         return rows;
+    }
+
+    /// <summary>The backfill asks for the vision tower only for images another CLIP embedded; here there are none.</summary>
+    private sealed class NoServices : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => null;
     }
 }

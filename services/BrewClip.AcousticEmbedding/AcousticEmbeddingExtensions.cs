@@ -5,6 +5,7 @@ using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
 using BrewClip.Onnx;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,10 @@ public static class AcousticEmbeddingExtensions
             return new ClipTextTower(sp.GetRequiredService<OnnxEnvironment>(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
                 options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
         });
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Choice() is var choice
+            ? new ServedModels(choice.Clip.Name, choice.Whisper.Name) : null!);
         services.AddSingleton<SegmentStore>();
+        services.AddSingleton<TextFeatures>();
         services.AddSingleton<VectorIndexWriter>();
         services.AddSingleton<AudioHeads>();
         services.AddSingleton<RecordingEmbedder>();

@@ -9,11 +9,15 @@ namespace BrewClip.AcousticEmbedding;
 
 /// <summary>
 /// Audio segments re-embedded for a promoted version from their cached features (CLIP token states and text
-/// embedding, Whisper encoder states: the head only, no Whisper or CLIP run), in (recording, segment) order.
+/// embedding, Whisper encoder states: the head only, no Whisper or CLIP run), in (recording, segment) order. For a
+/// base version of a new CLIP, segments whose text features another CLIP made get this CLIP's first (its text tower
+/// over their text).
 /// </summary>
-internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artifacts) : IBackfillSource
+internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artifacts, ServedModels models, IServiceProvider services) : IBackfillSource
 {
     public string Kind => "audio";
+
+    public bool Serves(ModelVersion version) => models.ServesAudio(version);
 
     public async Task<BackfillCount> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, CancellationToken cancellationToken)
     {
@@ -47,6 +51,11 @@ internal sealed class AudioBackfillSource(AudioHeads heads, IArtifactStore artif
         if (rows.Count == 0)
         {
             return;
+        }
+        if (rows.Any(r => r.FeaturesClip != version.Clip))
+        {
+            // Resolved only here: the text tower loads when a version of a new CLIP needs it, not to start the backfill.
+            rows = await services.GetRequiredService<TextFeatures>().EnsureAsync(rows, cancellationToken).ConfigureAwait(false);
         }
         using var local = new LocalSegments(artifacts, rows);
         var vectors = await heads.SegmentVectorsAsync(version, rows, local, cancellationToken).ConfigureAwait(false);

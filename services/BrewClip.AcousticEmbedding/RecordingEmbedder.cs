@@ -1,7 +1,5 @@
-using BrewClip.Models.Clip;
-using BrewClip.Models.Heads;
-using BrewClip.Storage;
 using BrewClip.Storage.Artifacts;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 
 namespace BrewClip.AcousticEmbedding;
@@ -13,10 +11,11 @@ namespace BrewClip.AcousticEmbedding;
 /// </summary>
 internal sealed class RecordingEmbedder(
     SegmentStore segments,
-    ClipTextTower textTower,
+    TextFeatures textFeatures,
     VectorIndexWriter writer,
     IArtifactStore artifacts,
     AudioHeads heads,
+    ServedModels models,
     ILogger<RecordingEmbedder> logger)
 {
     public async Task<int> EmbedAsync(long recordingId, CancellationToken cancellationToken)
@@ -27,32 +26,15 @@ internal sealed class RecordingEmbedder(
             logger.LogWarning("Recording {RecordingId} has no transcribed segments; its message is dropped", recordingId);
             return 0;
         }
-        var missing = rows.Where(r => r.TextEmbeds is null).ToList();
-        if (missing.Count > 0)
-        {
-            var features = textTower.Encode(missing.Select(r => r.Text).ToList());
-            var stateSize = ClipTokenizer.ContextLength * features.Width;
-            for (var i = 0; i < missing.Count; i++)
-            {
-                var row = missing[i];
-                var states = features.TokenStates.AsSpan(i * stateSize, stateSize).ToArray();
-                var uri = await artifacts.WriteAsync($"recordings/{recordingId}/window-{row.Index}.text.safetensors", stream =>
-                {
-                    CachedFeatures.WriteTokenStates(stream, states, ClipTokenizer.ContextLength, features.Width, features.Lengths[i]);
-                    return Task.CompletedTask;
-                }, cancellationToken).ConfigureAwait(false);
-                var projected = features.Embeddings.ProjectedRow(i).ToArray();
-                await segments.SaveTextFeaturesAsync(recordingId, row.Index, row.Text, projected, uri, cancellationToken).ConfigureAwait(false);
-                rows[rows.IndexOf(row)] = row with { TextEmbeds = projected, TextStatesUri = uri };
-            }
-        }
+        rows = await textFeatures.EnsureAsync(rows, cancellationToken).ConfigureAwait(false);
 
         using var local = new LocalSegments(artifacts, rows);
-        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectorsAsync(version, rows, local, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
+        var written = await writer.UpsertAudioVectorsForLiveVersionsAsync(version => heads.SegmentVectorsAsync(version, rows, local, cancellationToken), cancellationToken,
+            models.ServesAudio).ConfigureAwait(false);
         await segments.MarkEmbeddedAsync(recordingId, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written for model versions {Versions}",
-            recordingId, rows.Count, written.RowsChanged, string.Join(", ", written.Versions));
+        logger.LogInformation("Embedded recording {RecordingId}: {Segments} segments, {Written} vectors written for model versions {Versions}{Skipped}",
+            recordingId, rows.Count, written.RowsChanged, string.Join(", ", written.Versions),
+            written.Skipped is { Count: > 0 } skipped ? $" (not for {string.Join(", ", skipped)}: made with other models than {models.Clip} + {models.Whisper})" : "");
         return rows.Count;
     }
 }

@@ -1,3 +1,4 @@
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using Npgsql;
 using BrewClip.Storage.Stages;
@@ -8,19 +9,20 @@ namespace BrewClip.AcousticEmbedding;
 /// A recording's 30-second segments (read: Transcription writes them), the CLIP text features of their text (this
 /// service is segment_text_features' one writer), and the recording's stage.
 /// </summary>
-internal sealed class SegmentStore(NpgsqlDataSource dataSource)
+internal sealed class SegmentStore(NpgsqlDataSource dataSource, ServedModels models)
 {
     public async Task<List<SegmentRow>> SegmentsAsync(long recordingId, CancellationToken cancellationToken)
     {
-        // Every segment, with the features of its current text when they are computed.
+        // Every segment, with the features of its current text when this service's CLIP computed them.
         await using var command = dataSource.CreateCommand("""
-            select s.recording_id, s.segment_index, coalesce(s.text, ''), f.text_embeds, f.text_states_uri, s.encoder_states_uri
+            select s.recording_id, s.segment_index, coalesce(s.text, ''), f.text_embeds, f.text_states_uri, s.encoder_states_uri, f.clip_model
             from brewclip.recording_segments s
             left join brewclip.segment_text_features f
-              on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
+              on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '') and f.clip_model = $2
             where s.recording_id = $1 order by s.segment_index
             """);
         command.Parameters.Add(new() { Value = recordingId });
+        command.Parameters.Add(new() { Value = models.Clip });
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
@@ -94,7 +96,7 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    private const string Columns = "recording_id, segment_index, text, text_embeds, text_states_uri, encoder_states_uri";
+    private const string Columns = "recording_id, segment_index, text, text_embeds, text_states_uri, encoder_states_uri, clip_model";
 
     private static async Task<List<SegmentRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -105,25 +107,28 @@ internal sealed class SegmentStore(NpgsqlDataSource dataSource)
             rows.Add(new SegmentRow(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetFieldValue<Pgvector.Vector>(3).ToArray(),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
         return rows;
     }
 
-    /// <summary>The CLIP text features of a segment's text, replacing those of any text it had before.</summary>
+    /// <summary>The CLIP text features of a segment's text, replacing those of any text (or any CLIP) it had before.</summary>
     public async Task SaveTextFeaturesAsync(long recordingId, int index, string text, float[] textEmbeds, string tokenStatesUri, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            insert into brewclip.segment_text_features (recording_id, segment_index, text, text_embeds, text_states_uri)
-            values ($1, $2, $5, $3, $4)
+            insert into brewclip.segment_text_features (recording_id, segment_index, text, text_embeds, text_states_uri, clip_model)
+            values ($1, $2, $5, $3, $4, $6)
             on conflict (recording_id, segment_index) do update set
-                text = excluded.text, text_embeds = excluded.text_embeds, text_states_uri = excluded.text_states_uri, created_at = now()
+                text = excluded.text, text_embeds = excluded.text_embeds, text_states_uri = excluded.text_states_uri,
+                clip_model = excluded.clip_model, created_at = now()
             """);
         command.Parameters.Add(new() { Value = recordingId });
         command.Parameters.Add(new() { Value = index });
         command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(textEmbeds) });
         command.Parameters.Add(new() { Value = tokenStatesUri });
         command.Parameters.Add(new() { Value = text });
+        command.Parameters.Add(new() { Value = models.Clip });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -177,9 +177,11 @@ internal static class ModelVersionsCommands
     private static async Task<List<VersionRow>> ReadAsync(NpgsqlDataSource dataSource, int? version, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            select version, status, coalesce(status_reason, ''), description, metrics::text, activated_at, vectors_dropped_at is not null,
-                   audio_done, audio_total, audio_finished_at is not null, image_done, image_total, image_finished_at is not null
-            from brewclip.model_versions_progress where $1::integer is null or version = $1 order by version desc
+            select p.version, p.status, coalesce(p.status_reason, ''), p.description, p.metrics::text, p.activated_at, p.vectors_dropped_at is not null,
+                   p.audio_done, p.audio_total, p.audio_finished_at is not null, p.image_done, p.image_total, p.image_finished_at is not null,
+                   format('%s + %s, %s, %s-d', m.clip_model, m.whisper_model, m.model_precision, m.width)
+            from brewclip.model_versions_progress p join brewclip.model_versions m on m.version = p.version
+            where $1::integer is null or p.version = $1 order by p.version desc
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         var rows = new List<VersionRow>();
@@ -188,7 +190,7 @@ internal static class ModelVersionsCommands
         {
             rows.Add(new VersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6),
-                Progress.From(reader, 7), Progress.From(reader, 10)));
+                Progress.From(reader, 7), Progress.From(reader, 10), reader.GetString(13)));
         }
         return rows;
     }
@@ -208,7 +210,7 @@ internal static class ModelVersionsCommands
     }
 
     private sealed record VersionRow(int Version, string Status, string Reason, string Description, string Metrics,
-        DateTimeOffset? ActivatedAt, bool Dropped, Progress? Audio, Progress? Image)
+        DateTimeOffset? ActivatedAt, bool Dropped, Progress? Audio, Progress? Image, string Models)
     {
         /// <summary>The version's present state, with backfill progress and the reason it is where it is.</summary>
         public string State()
@@ -216,7 +218,7 @@ internal static class ModelVersionsCommands
             var state = Status switch
             {
                 "active" => $"version {Version} active since {ActivatedAt?.ToString("u", CultureInfo.InvariantCulture)}",
-                "backfilling" => $"version {Version} backfilling: audio {Audio?.ToString() ?? "(not started)"}, images {Image?.ToString() ?? "(not started)"}",
+                "backfilling" => $"version {Version} ({Models}) backfilling: audio {Audio?.ToString() ?? "(not started)"}, images {Image?.ToString() ?? "(not started)"}",
                 "candidate" => $"version {Version} a candidate, not promoted",
                 "retired" => $"version {Version} retired{(Dropped ? " (vectors dropped)" : "")}",
                 _ => $"version {Version} {Status}",
@@ -228,7 +230,7 @@ internal static class ModelVersionsCommands
         {
             var activated = ActivatedAt is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "";
             var status = Status == "retired" && Dropped ? "retired*" : Status;
-            var notes = new List<string> { Description };
+            var notes = new List<string> { Description, Models };
             if (Metrics != "{}")
             {
                 notes.Add(SummarizeMetrics(Metrics));

@@ -6,6 +6,7 @@ using BrewClip.Media;
 using BrewClip.Models;
 using BrewClip.Models.Clip;
 using BrewClip.Onnx;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,9 @@ public static class ImageEmbeddingExtensions
         });
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
         services.AddSingleton(sp => new ClipImagePreprocessor(new CenterCropDecoder(sp.GetRequiredService<ToolRunner>())));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Choice() is var choice
+            ? new ServedModels(choice.Clip.Name, choice.Whisper.Name) : null!);
+        services.AddSingleton<ImageFeatures>();
         services.AddSingleton<ImageHeads>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<VectorIndexWriter>();

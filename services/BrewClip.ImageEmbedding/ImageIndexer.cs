@@ -1,5 +1,4 @@
-using BrewClip.Models.Clip;
-using BrewClip.Storage.Artifacts;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 
 namespace BrewClip.ImageEmbedding;
@@ -11,11 +10,10 @@ namespace BrewClip.ImageEmbedding;
 /// </summary>
 internal sealed class ImageIndexer(
     ImageStore images,
-    ClipImagePreprocessor preprocessor,
-    ClipVisionTower tower,
+    ImageFeatures features,
     ImageHeads heads,
     VectorIndexWriter writer,
-    IArtifactStore artifacts,
+    ServedModels models,
     ILogger<ImageIndexer> logger)
 {
     public async Task<ImageIndexResult> IndexAsync(IReadOnlyCollection<long> imageIds, CancellationToken cancellationToken)
@@ -26,75 +24,17 @@ internal sealed class ImageIndexer(
         {
             logger.LogWarning("Image {ImageId} is not in the database; its message is dropped", missing);
         }
-        var embeddings = await images.CachedEmbeddingsAsync(ids, cancellationToken).ConfigureAwait(false);
-        var failures = new Dictionary<long, string>();
-        var (fromCrops, decoded) = (0, 0);
-
-        // Local files for the batch: the store's own files, or downloads deleted when the batch is done.
-        var toEmbed = new List<(ImageRow Row, ImageInput Input)>();
-        var local = new List<LocalArtifact>();
-        try
-        {
-            foreach (var row in rows.Where(r => !embeddings.ContainsKey(r.Id)))
-            {
-                var crop = await CropAsync(row, cancellationToken).ConfigureAwait(false);
-                if (crop is not null)
-                {
-                    local.Add(crop);
-                    if (ClipImagePreprocessor.IsWholeCrop(new FileInfo(crop.Path).Length))
-                    {
-                        // A whole crop is all CLIP reads: the image itself (maybe many MB from S3) is not fetched.
-                        toEmbed.Add((row, new ImageInput(row.ImageUri, crop.Path)));
-                        continue;
-                    }
-                }
-                try
-                {
-                    var image = await artifacts.FetchAsync(row.ImageUri, cancellationToken).ConfigureAwait(false);
-                    local.Add(image);
-                    toEmbed.Add((row, new ImageInput(image.Path, crop?.Path)));
-                }
-                catch (Exception e) when (e is NotSupportedException or FileNotFoundException)
-                {
-                    failures[row.Id] = crop is null ? e.Message : $"{e.Message} Its stored CLIP crop is not a whole crop either.";
-                }
-            }
-            if (toEmbed.Count > 0)
-            {
-                var batch = await preprocessor.PreprocessAsync(toEmbed.Select(t => t.Input).ToList(), cancellationToken).ConfigureAwait(false);
-                var withCrop = toEmbed.Count(t => t.Input.CropPath is not null);
-                (fromCrops, decoded) = (batch.CropsRead, toEmbed.Count - batch.CropsRead);
-                if (batch.CropsRead < withCrop)
-                {
-                    logger.LogWarning("{Unreadable} of {WithCrop} stored CLIP crops were missing or malformed; those images were decoded instead", withCrop - batch.CropsRead, withCrop);
-                }
-                foreach (var failure in batch.Failures)
-                {
-                    failures[toEmbed[failure.Index].Row.Id] = failure.Reason;
-                }
-                var computed = tower.Embed(batch.PixelValues, batch.Count);
-                var fresh = new List<(long, ReadOnlyMemory<float>)>();
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    var id = toEmbed[batch.SourceIndex[i]].Row.Id;
-                    var embedding = computed.ProjectedRow(i);
-                    embeddings[id] = embedding.ToArray();
-                    fresh.Add((id, embedding));
-                }
-                await images.SaveEmbeddingsAsync(fresh, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            foreach (var file in local)
-            {
-                file.Dispose();
-            }
-        }
+        var (embeddings, failures, fromCrops, decoded) = await features.EnsureAsync(rows, cancellationToken).ConfigureAwait(false);
 
         var embedded = rows.Where(r => embeddings.ContainsKey(r.Id)).Select(r => r.Id).ToArray();
         var cached = embedded.Select(id => (id, embeddings[id])).ToList();
-        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => heads.VectorsAsync(version, cached, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var written = await writer.UpsertImageVectorsForLiveVersionsAsync(version => heads.VectorsAsync(version, cached, cancellationToken), cancellationToken,
+            models.ServesImages).ConfigureAwait(false);
+        if (written.Skipped is { Count: > 0 } skipped)
+        {
+            logger.LogInformation("Model versions {Skipped} were made with another CLIP than {Clip}; services running theirs write their vectors",
+                string.Join(", ", skipped), models.Clip);
+        }
         await images.MarkEmbeddedAsync(embedded, cancellationToken).ConfigureAwait(false);
         foreach (var (id, reason) in failures)
         {
@@ -102,22 +42,5 @@ internal sealed class ImageIndexer(
             await images.MarkFailedAsync(id, reason, cancellationToken).ConfigureAwait(false);
         }
         return new ImageIndexResult(embedded.Length, fromCrops, decoded, failures.Count, written.RowsChanged, written.Versions);
-    }
-
-    /// <summary>The row's stored crop as a local file; null when it has none or it cannot be read (the image is decoded instead).</summary>
-    private async Task<LocalArtifact?> CropAsync(ImageRow row, CancellationToken cancellationToken)
-    {
-        if (row.ClipCropUri is null)
-        {
-            return null;
-        }
-        try
-        {
-            return await artifacts.FetchAsync(row.ClipCropUri, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NotSupportedException or FileNotFoundException)
-        {
-            return null;
-        }
     }
 }

@@ -1,11 +1,12 @@
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using Npgsql;
 using BrewClip.Storage.Stages;
 
 namespace BrewClip.ImageEmbedding;
 
-/// <summary>The image rows, cached CLIP embeddings and stages this service reads and writes.</summary>
-internal sealed class ImageStore(NpgsqlDataSource dataSource)
+/// <summary>The image rows, cached CLIP embeddings (of the CLIP this service runs) and stages this service reads and writes.</summary>
+internal sealed class ImageStore(NpgsqlDataSource dataSource, ServedModels models)
 {
     public async Task<List<ImageRow>> LoadAsync(long[] ids, CancellationToken cancellationToken)
     {
@@ -22,8 +23,9 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
 
     public async Task<Dictionary<long, float[]>> CachedEmbeddingsAsync(long[] ids, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select image_id, image_embeds from brewclip.image_features where image_id = any($1)");
+        await using var command = dataSource.CreateCommand("select image_id, image_embeds from brewclip.image_features where image_id = any($1) and clip_model = $2");
         command.Parameters.Add(new() { Value = ids });
+        command.Parameters.Add(new() { Value = models.Clip });
         var cached = new Dictionary<long, float[]>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -33,7 +35,7 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         return cached;
     }
 
-    /// <summary>Caches CLIP's embeddings; an image already cached keeps its first embedding.</summary>
+    /// <summary>Caches CLIP's embeddings; an image already cached by this CLIP keeps its first embedding, one cached by another CLIP gets this one's.</summary>
     public async Task SaveEmbeddingsAsync(IReadOnlyList<(long Id, ReadOnlyMemory<float> Embedding)> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
@@ -43,9 +45,14 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         await using var batch = dataSource.CreateBatch();
         foreach (var (id, embedding) in rows)
         {
-            var command = new NpgsqlBatchCommand("insert into brewclip.image_features (image_id, image_embeds) values ($1, $2) on conflict (image_id) do nothing");
+            var command = new NpgsqlBatchCommand("""
+                insert into brewclip.image_features as f (image_id, image_embeds, clip_model) values ($1, $2, $3)
+                on conflict (image_id) do update set image_embeds = excluded.image_embeds, clip_model = excluded.clip_model, created_at = now()
+                    where f.clip_model <> excluded.clip_model
+                """);
             command.Parameters.Add(new NpgsqlParameter { Value = id });
             command.Parameters.Add(new NpgsqlParameter { Value = VectorValues.ToVector(embedding) });
+            command.Parameters.Add(new NpgsqlParameter { Value = models.Clip });
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

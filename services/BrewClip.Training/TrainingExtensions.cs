@@ -25,6 +25,7 @@ public static class TrainingExtensions
         services.AddSingleton<ModelPromotion>();
         services.AddSingleton<WakeUpSignal>();
         services.AddHostedService<PromotionMonitor>();
+        services.AddHostedService<ModelChangeWatcher>();
         services.AddSingleton<TrainingRunStore>();
         services.AddSingleton<TrainingPairs>();
         services.AddSingleton<RunExecutor>();

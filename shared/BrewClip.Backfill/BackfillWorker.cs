@@ -49,6 +49,15 @@ public sealed class BackfillWorker(
             {
                 foreach (var version in await store.BackfillingAsync(stoppingToken).ConfigureAwait(false))
                 {
+                    if (!source.Serves(version))
+                    {
+                        if (_reported.Add(version.Version))
+                        {
+                            logger.LogInformation("Backfill ({Kind}) of model version {Version} is left to services running its models ({Models})",
+                                source.Kind, version.Version, version.Models);
+                        }
+                        continue;
+                    }
                     if (!_reported.Contains(version.Version))
                     {
                         await BackfillAsync(version, stoppingToken).ConfigureAwait(false);

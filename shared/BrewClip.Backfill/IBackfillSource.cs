@@ -14,6 +14,13 @@ public interface IBackfillSource
     /// <summary>audio or image, as brewclip.backfills spells it.</summary>
     string Kind { get; }
 
+    /// <summary>
+    /// Whether this service makes this version's vectors: it was made with the models the service runs. A version of
+    /// other models is left to the services that run them (a replica not yet restarted with a new CLIP skips the new base
+    /// version instead of failing it).
+    /// </summary>
+    bool Serves(ModelVersion version) => true;
+
     /// <summary>The items to re-embed now, and how many of them have a vector of <paramref name="version"/> already.</summary>
     Task<BackfillCount> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int version, CancellationToken cancellationToken);
 

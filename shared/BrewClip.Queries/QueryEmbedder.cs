@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using BrewClip.Autograd;
 using BrewClip.Media;
 using BrewClip.Models;
+using BrewClip.Models.Catalogue;
 using BrewClip.Models.Clip;
 using BrewClip.Models.Heads;
 using BrewClip.Models.Whisper;
@@ -21,10 +23,9 @@ namespace BrewClip.Queries;
 /// </summary>
 public sealed class QueryEmbedder : IDisposable
 {
-    private readonly Lazy<ClipTextTower> _text;
-    private readonly Lazy<ClipVisionTower> _vision;
-    private readonly Lazy<WhisperModel> _whisper;
-    private readonly Lazy<WhisperLogMel> _logMel;
+    private readonly ModelOptions _models;
+    private readonly ILoggerFactory _loggers;
+    private readonly ConcurrentDictionary<(string Clip, string Whisper), Towers> _towers = new();
     private readonly ClipImagePreprocessor _preprocessor;
     private readonly PcmDecoder _decoder;
     private readonly VersionHeads<AudioHead> _audioHeads;
@@ -44,16 +45,7 @@ public sealed class QueryEmbedder : IDisposable
         loggers ??= NullLoggerFactory.Instance;
         _audioHeads = new(artifacts, HeadFolder.AudioFiles, AudioHead.Load);
         _imageHeads = new(artifacts, HeadFolder.ImageFiles, ImageHead.Load);
-        var store = models.Store();
-        _text = new(() =>
-        {
-            var files = store.ClipText();
-            return new ClipTextTower(models.Environment(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
-                models.SessionOptions(), loggers.CreateLogger<ClipTextTower>());
-        });
-        _vision = new(() => new ClipVisionTower(models.Environment(), store.ClipVision(), models.SessionOptions(), loggers.CreateLogger<ClipVisionTower>()));
-        _whisper = new(() => new WhisperModel(models.Environment(), store.Whisper(), models.SessionOptions(), loggers.CreateLogger<WhisperModel>()));
-        _logMel = new(() => new WhisperLogMel(_whisper.Value.MelBins));
+        (_models, _loggers) = (models, loggers);
         var runner = new ToolRunner(tools);
         _preprocessor = new ClipImagePreprocessor(new CenterCropDecoder(runner));
         _decoder = new PcmDecoder(runner);
@@ -62,20 +54,78 @@ public sealed class QueryEmbedder : IDisposable
         _language = string.IsNullOrWhiteSpace(language) ? null : language;
     }
 
-    /// <summary>Loads the models the given kinds of query need now (a missing model fails here, not at the first query).</summary>
+    /// <summary>
+    /// Loads the configured models (Models:Clip, Models:Whisper) the given kinds of query need now (a missing model fails
+    /// here, not at the first query). A version made with other models is searched with its own, loaded on first use.
+    /// </summary>
     public void Load(bool text = true, bool audio = true, bool image = true)
     {
+        var choice = _models.Choice();
+        var towers = TowersFor(choice.Clip.Name, choice.Whisper.Name);
         if (text || audio)
         {
-            _ = _text.Value;
+            _ = towers.Text.Value;
         }
         if (audio)
         {
-            _ = _logMel.Value;
+            _ = towers.LogMel.Value;
         }
         if (image)
         {
-            _ = _vision.Value;
+            _ = towers.Vision.Value;
+        }
+    }
+
+    /// <summary>The models a version's vectors come from, so a query lands in its space (the old version keeps serving during a change of model).</summary>
+    private Towers TowersFor(ModelVersion version) => TowersFor(version.Clip, version.Whisper);
+
+    private Towers TowersFor(string clip, string whisper) => _towers.GetOrAdd((clip, whisper), key =>
+    {
+        var configured = _models.Choice();
+        var choice = new ModelChoice(ModelCatalogue.Find(key.Clip) ?? throw new QueryException($"this build does not know the model {key.Clip} a version was made with"),
+            ModelCatalogue.Find(key.Whisper) ?? throw new QueryException($"this build does not know the model {key.Whisper} a version was made with"),
+            configured.Precision);
+        return new Towers(_models, ModelStore.FromEnvironment(string.IsNullOrWhiteSpace(_models.Root) ? null : _models.Root, choice), _loggers);
+    });
+
+    /// <summary>One CLIP and one Whisper, each loaded on first use.</summary>
+    private sealed class Towers : IDisposable
+    {
+        public Towers(ModelOptions models, ModelStore store, ILoggerFactory loggers)
+        {
+            Text = new(() =>
+            {
+                var files = store.ClipText();
+                return new ClipTextTower(models.Environment(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
+                    models.SessionOptions(), loggers.CreateLogger<ClipTextTower>());
+            });
+            Vision = new(() => new ClipVisionTower(models.Environment(), store.ClipVision(), models.SessionOptions(), loggers.CreateLogger<ClipVisionTower>()));
+            Whisper = new(() => new WhisperModel(models.Environment(), store.Whisper(), models.SessionOptions(), loggers.CreateLogger<WhisperModel>()));
+            LogMel = new(() => new WhisperLogMel(Whisper.Value.MelBins));
+        }
+
+        public Lazy<ClipTextTower> Text { get; }
+
+        public Lazy<ClipVisionTower> Vision { get; }
+
+        public Lazy<WhisperModel> Whisper { get; }
+
+        public Lazy<WhisperLogMel> LogMel { get; }
+
+        public void Dispose()
+        {
+            if (Text.IsValueCreated)
+            {
+                Text.Value.Dispose();
+            }
+            if (Vision.IsValueCreated)
+            {
+                Vision.Value.Dispose();
+            }
+            if (Whisper.IsValueCreated)
+            {
+                Whisper.Value.Dispose();
+            }
         }
     }
 
@@ -93,7 +143,7 @@ public sealed class QueryEmbedder : IDisposable
         {
             throw new QueryException("the query text is empty; type what to look for");
         }
-        var features = _text.Value.Encode([text.Trim()]);
+        var features = TowersFor(version).Text.Value.Encode([text.Trim()]);
         var head = await _audioHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
         return new QueryVector(AudioVectors(head, features, null), version.Version);
     }
@@ -186,7 +236,8 @@ public sealed class QueryEmbedder : IDisposable
         timings.Begin("decode");
         var samples = await DecodeAsync(path, name, cancellationToken).ConfigureAwait(false);
         timings.Begin("embed");
-        var (whisper, logMel) = (_whisper.Value, _logMel.Value);
+        var towers = TowersFor(version);
+        var (whisper, logMel) = (towers.Whisper.Value, towers.LogMel.Value);
         var windows = new List<(float[] States, int Frames)>();
         for (var start = 0; start < samples.Length; start += WhisperLogMel.WindowSamples)
         {
@@ -204,7 +255,7 @@ public sealed class QueryEmbedder : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             texts.Add(whisper.Decode(window.States, new WhisperDecodeOptions { Language = language }).Text);
         }
-        var features = _text.Value.Encode(texts);
+        var features = towers.Text.Value.Encode(texts);
         var encoder = windows.Select(w => Tensor.FromArray(ThroughHalf(w.States.AsSpan(0, w.Frames * whisper.Width)), w.Frames, whisper.Width)).ToList();
         var transcript = string.Join(' ', texts.Select(t => t.Trim()).Where(t => t.Length > 0));
         var vector = new QueryVector(AudioVectors(head, features, encoder), version.Version, transcript);
@@ -214,7 +265,7 @@ public sealed class QueryEmbedder : IDisposable
 
     private async Task<QueryVector> ImageAsync(string path, string name, ModelVersion version, QueryTimings timings, CancellationToken cancellationToken)
     {
-        var vision = _vision.Value;
+        var vision = TowersFor(version).Vision.Value;
         var head = await _imageHeads.GetAsync(version, cancellationToken).ConfigureAwait(false);
         timings.Begin("decode");
         var batch = await _preprocessor.PreprocessAsync([new ImageInput(path, null)], cancellationToken).ConfigureAwait(false);
@@ -315,17 +366,9 @@ public sealed class QueryEmbedder : IDisposable
 
     public void Dispose()
     {
-        if (_text.IsValueCreated)
+        foreach (var towers in _towers.Values)
         {
-            _text.Value.Dispose();
-        }
-        if (_vision.IsValueCreated)
-        {
-            _vision.Value.Dispose();
-        }
-        if (_whisper.IsValueCreated)
-        {
-            _whisper.Value.Dispose();
+            towers.Dispose();
         }
     }
 }

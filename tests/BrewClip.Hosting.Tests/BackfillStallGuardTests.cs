@@ -29,7 +29,7 @@ public sealed class BackfillStallGuardTests : IAsyncLifetime
                        select sha256(convert_to('image ' || g, 'UTF8')), 'image', case when g = 2 then 'replaced' else 'accepted' end, 1
                        from generate_series(1, 3) g returning id),
                  i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///images/' || id, 'embedded' from m returning id)
-            insert into brewclip.image_features (image_id, image_embeds) select id, array_fill(0.5, array[512])::vector from i;
+            insert into brewclip.image_features (image_id, image_embeds, clip_model) select id, array_fill(0.5, array[512])::vector, 'clip-vit-base-patch32' from i;
             """);
         var replaced = await _db.ScalarAsync<long>("select i.id from brewclip.images i join brewclip.media m on m.id = i.media_id where m.status = 'replaced'");
         var source = new EveryCachedImage();
@@ -58,7 +58,7 @@ public sealed class BackfillStallGuardTests : IAsyncLifetime
             with m as (insert into brewclip.media (content_hash, kind, status, size_bytes)
                        select sha256(convert_to('image ' || g, 'UTF8')), 'image', 'accepted', 1 from generate_series(1, 5) g returning id),
                  i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///images/' || id, 'embedded' from m returning id)
-            insert into brewclip.image_features (image_id, image_embeds) select id, array_fill(0.5, array[512])::vector from i;
+            insert into brewclip.image_features (image_id, image_embeds, clip_model) select id, array_fill(0.5, array[512])::vector, 'clip-vit-base-patch32' from i;
             """);
         var source = new EveryCachedImage();
 

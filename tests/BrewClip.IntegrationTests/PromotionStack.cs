@@ -147,8 +147,8 @@ internal sealed class PromotionStack : IAsyncDisposable
                 select sha256(convert_to('seeded image ' || g || ' {seed}', 'UTF8')), 'image', 'accepted', 1000 from generate_series(1, {count}) g
                 returning id),
             i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///seeded/' || id || '.png', 'embedded' from m returning id)
-            insert into brewclip.image_features (image_id, image_embeds)
-            select i.id, v.e from i cross join lateral (select array_agg(random() - 0.5)::vector as e from generate_series(1, 512) where i.id > 0) v;
+            insert into brewclip.image_features (image_id, image_embeds, clip_model)
+            select i.id, v.e, 'clip-vit-base-patch32' from i cross join lateral (select array_agg(random() - 0.5)::vector as e from generate_series(1, 512) where i.id > 0) v;
             insert into brewclip.image_vectors (model_version, image_id, embedding)
             select 0, f.image_id, l2_normalize(f.image_embeds)::halfvec(512) from brewclip.image_features f
             on conflict do nothing;
@@ -181,8 +181,8 @@ internal sealed class PromotionStack : IAsyncDisposable
                     insert into brewclip.recording_segments (recording_id, segment_index, start_seconds, end_seconds, text, encoder_states_uri, encoder_frames,
                                                              encoder_width)
                     values ({id}, {s}, {s * 30}, {s * 30 + 30}, 'seeded words {s}', '{new Uri(encoder).AbsoluteUri}', {100 + 20 * s}, {FixtureWidth});
-                    insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds)
-                    values ({id}, {s}, 'seeded words {s}', '{new Uri(tokens).AbsoluteUri}', '[{embeds}]');
+                    insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds, clip_model)
+                    values ({id}, {s}, 'seeded words {s}', '{new Uri(tokens).AbsoluteUri}', '[{embeds}]', 'clip-vit-base-patch32');
                     insert into brewclip.audio_vectors (model_version, recording_id, segment_index, embedding)
                     values (0, {id}, {s}, l2_normalize('[{embeds}]'::vector)::halfvec(512));
                     """);
@@ -214,12 +214,12 @@ internal sealed class PromotionStack : IAsyncDisposable
                                                                     encoder_width)
                            select id, 0, 0, {frames / 50.0}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames}, {FixtureWidth} from r
                            returning recording_id, segment_index),
-                     t as (insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds)
-                           select recording_id, segment_index, 'seeded words', '{new Uri(tokens).AbsoluteUri}', '{Vector()}' from s),
+                     t as (insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds, clip_model)
+                           select recording_id, segment_index, 'seeded words', '{new Uri(tokens).AbsoluteUri}', '{Vector()}', 'clip-vit-base-patch32' from s),
                      b as (insert into brewclip.media (content_hash, kind, status, size_bytes)
                            values (sha256(convert_to('seeded {tag} image {r}', 'UTF8')), 'image', 'accepted', 1000) returning id),
                      i as (insert into brewclip.images (media_id, image_uri, stage) select id, 'file:///seeded/{tag}-{r}.png', 'embedded' from b returning id),
-                     f as (insert into brewclip.image_features (image_id, image_embeds) select id, '{Vector()}' from i)
+                     f as (insert into brewclip.image_features (image_id, image_embeds, clip_model) select id, '{Vector()}', 'clip-vit-base-patch32' from i)
                 insert into brewclip.pairs (recording_id, image_id, origin, split) select r.id, i.id, 'stem', 'train' from r, i
                 """);
         }
@@ -265,14 +265,14 @@ internal sealed class PromotionStack : IAsyncDisposable
                                                                     encoder_width)
                            select id, 0, 0, {frames * span}, 'seeded words', '{new Uri(encoder).AbsoluteUri}', {frames * statesPerSpan}, {FixtureWidth} from r
                            returning recording_id, segment_index),
-                     t as (insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds)
+                     t as (insert into brewclip.segment_text_features (recording_id, segment_index, text, text_states_uri, text_embeds, clip_model)
                            select recording_id, segment_index, 'seeded words', '{new Uri(tokens).AbsoluteUri}',
-                                  '{Literal(Enumerable.Range(0, 512).Select(_ => (float)(random.NextDouble() - 0.5)))}' from s),
+                                  '{Literal(Enumerable.Range(0, 512).Select(_ => (float)(random.NextDouble() - 0.5)))}', 'clip-vit-base-patch32' from s),
                      f (frame_index, at, span_start, span_end, embeds) as (values {frameRows}),
                      i as (insert into brewclip.images (media_id, frame_index, frame_time_seconds, frame_start_seconds, frame_end_seconds, image_uri, stage)
                            select m.id, f.frame_index, f.at, f.span_start, f.span_end, 'file:///seeded/video-{v}-' || f.frame_index || '.png', 'embedded' from m, f
                            returning id, frame_index),
-                     e as (insert into brewclip.image_features (image_id, image_embeds) select i.id, f.embeds::vector from i join f using (frame_index))
+                     e as (insert into brewclip.image_features (image_id, image_embeds, clip_model) select i.id, f.embeds::vector, 'clip-vit-base-patch32' from i join f using (frame_index))
                 insert into brewclip.pairs (recording_id, image_id, origin, split) select r.id, i.id, 'video', 'train' from r, i
                 """);
         }

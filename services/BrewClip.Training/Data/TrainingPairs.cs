@@ -7,7 +7,8 @@ namespace BrewClip.Training.Data;
 /// Reads a split's pairs whose two sides have cached features, as recording-image groups: a still image's
 /// pair, or a video's recording with all its frames in order. Only accepted media count (a replaced file's
 /// pairs are not trained on), only recordings that reached 'embedded' (their text features are cached), and
-/// only pairs that existed when the run started, so a resumed run sees the data it started with.
+/// only pairs that existed when the run started, so a resumed run sees the data it started with. Features are those of
+/// the active version's CLIP: during a change of model, items the new CLIP embedded again wait for it to become active.
 /// </summary>
 internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
 {
@@ -23,7 +24,7 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
             join brewclip.media im on im.id = i.media_id
             join brewclip.recordings r on r.id = p.recording_id
             join brewclip.media rm on rm.id = r.media_id
-            left join brewclip.image_features f on f.image_id = i.id
+            left join brewclip.image_features f on f.image_id = i.id and f.clip_model = (select clip_model from brewclip.model_versions where status = 'active')
             where p.split = $1 and p.created_at <= $2 and im.status = 'accepted' and rm.status = 'accepted'
             order by p.recording_id, i.media_id, i.frame_index nulls first
             """))
@@ -52,6 +53,7 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
             from brewclip.recording_segments s join brewclip.recordings r on r.id = s.recording_id
             left join brewclip.segment_text_features f
               on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
+             and f.clip_model = (select clip_model from brewclip.model_versions where status = 'active')
             where s.recording_id = any($1) and r.stage = 'embedded'
             order by s.recording_id, s.segment_index
             """, recordings, cancellationToken).ConfigureAwait(false);
@@ -89,6 +91,7 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
             from chosen c join brewclip.recording_segments s on s.recording_id = c.id
             left join brewclip.segment_text_features f
               on f.recording_id = s.recording_id and f.segment_index = s.segment_index and f.text = coalesce(s.text, '')
+             and f.clip_model = (select clip_model from brewclip.model_versions where status = 'active')
             order by s.recording_id, s.segment_index
             """, limit, cancellationToken).ConfigureAwait(false);
         return [.. segments.Where(r => !incomplete.Contains(r.Key)).OrderBy(r => r.Key).Select(r => new GalleryRecording(r.Key, r.Value))];
@@ -138,7 +141,8 @@ internal sealed class TrainingPairs(NpgsqlDataSource dataSource)
         }
         await using var command = dataSource.CreateCommand("""
             select i.media_id, i.id, f.image_embeds
-            from (select image_id, image_embeds from brewclip.backfill_images order by image_id limit $1) f
+            from (select image_id, image_embeds from brewclip.backfill_images
+                  where clip_model = (select clip_model from brewclip.model_versions where status = 'active') order by image_id limit $1) f
             join brewclip.images i on i.id = f.image_id
             order by i.media_id, i.frame_index nulls first
             """);

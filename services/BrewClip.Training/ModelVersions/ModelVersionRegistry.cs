@@ -1,3 +1,4 @@
+using BrewClip.Models.Catalogue;
 using BrewClip.Models;
 using BrewClip.Models.Heads;
 using BrewClip.Storage.Artifacts;
@@ -79,6 +80,47 @@ internal sealed class ModelVersionRegistry(
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Registered model version {Version} ({Description}) with the heads at {Uri}", version, description, headsUri);
         return version;
+    }
+
+    /// <summary>
+    /// The version for other models than the active version's: one already on its way (candidate or backfilling), else a
+    /// base version (no heads: its vectors are its CLIP's own embeddings) registered now as a candidate. Decided under the
+    /// exclusive version lock, so Training replicas starting together register one. Promoted, it re-indexes every item
+    /// with the new models while the active version keeps serving search, and becomes active when it is complete.
+    /// </summary>
+    public async Task<(int Version, ModelVersionStatus Status)> EnsureBaseAsync(ModelChoice choice, string description, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ModelVersionLock.TakeExclusiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using (var pending = new NpgsqlCommand("""
+            select version, status from brewclip.model_versions
+            where clip_model = $1 and whisper_model = $2 and status in ('candidate', 'backfilling') order by version desc limit 1
+            """, connection, transaction))
+        {
+            pending.Parameters.Add(new() { Value = choice.Clip.Name });
+            pending.Parameters.Add(new() { Value = choice.Whisper.Name });
+            await using var reader = await pending.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return (reader.GetInt32(0), ModelVersionTransitions.Parse(reader.GetString(1)));
+            }
+        }
+        await using var insert = new NpgsqlCommand("""
+            insert into brewclip.model_versions (version, status, description, clip_model, whisper_model, model_precision, width)
+            select coalesce(max(version), 0) + 1, 'candidate', $1, $2, $3, $4, $5 from brewclip.model_versions
+            returning version
+            """, connection, transaction);
+        insert.Parameters.Add(new() { Value = description });
+        insert.Parameters.Add(new() { Value = choice.Clip.Name });
+        insert.Parameters.Add(new() { Value = choice.Whisper.Name });
+        insert.Parameters.Add(new() { Value = choice.Precision.Name() });
+        insert.Parameters.Add(new() { Value = choice.Clip.Width });
+        var version = (int)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Registered base model version {Version} for {Clip} + {Whisper} ({Precision}, {Width}-d)", version, choice.Clip.Name,
+            choice.Whisper.Name, choice.Precision.Name(), choice.Clip.Width);
+        return (version, ModelVersionStatus.Candidate);
     }
 
     /// <summary>candidate -> backfilling: the embedding services start re-embedding with it.</summary>
@@ -246,7 +288,7 @@ internal sealed class ModelVersionRegistry(
             }
         }
         await using var command = new NpgsqlCommand("""
-            with active as (select version from brewclip.model_versions where status = 'active')
+            with active as (select version, clip_model, whisper_model from brewclip.model_versions where status = 'active')
             select
                 (select count(*) from brewclip.image_vectors a, active where a.model_version = active.version
                     and not exists (select 1 from brewclip.image_vectors b where b.model_version = $1 and b.image_id = a.image_id)),
@@ -257,12 +299,14 @@ internal sealed class ModelVersionRegistry(
                                     and b.recording_id = a.recording_id and b.segment_index = a.segment_index)),
                 (select count(*) from brewclip.audio_vectors b, active where b.model_version = $1
                     and not exists (select 1 from brewclip.audio_vectors a where a.model_version = active.version
-                                    and a.recording_id = b.recording_id and a.segment_index = b.segment_index))
+                                    and a.recording_id = b.recording_id and a.segment_index = b.segment_index)),
+                (select (v.clip_model, v.whisper_model) <> (active.clip_model, active.whisper_model)
+                 from brewclip.model_versions v, active where v.version = $1)
             """, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.Add(new() { Value = version });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new CompletionCheck(true, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return new CompletionCheck(true, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetBoolean(4));
     }
 
     public async Task<int> ActiveVersionAsync(CancellationToken cancellationToken)

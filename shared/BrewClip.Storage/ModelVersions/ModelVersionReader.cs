@@ -5,7 +5,7 @@ namespace BrewClip.Storage.ModelVersions;
 /// <summary>Reads of brewclip.model_versions for the services that use versions (the Training service alone writes them).</summary>
 public sealed class ModelVersionReader(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "version, status, artifact_uri";
+    private const string Columns = "version, status, artifact_uri, clip_model, whisper_model, width";
 
     /// <summary>The version searches use.</summary>
     public async Task<ModelVersion> ActiveAsync(CancellationToken cancellationToken = default)
@@ -52,7 +52,8 @@ public sealed class ModelVersionReader(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            versions.Add(new ModelVersion(reader.GetInt32(0), ModelVersionTransitions.Parse(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            versions.Add(new ModelVersion(reader.GetInt32(0), ModelVersionTransitions.Parse(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetString(3), reader.GetString(4), reader.GetInt32(5)));
         }
         return versions;
     }

@@ -28,16 +28,19 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
     /// <see cref="ModelVersionLock"/> shared, so an item embedded while a version is backfilled gets that version's
     /// vector too, whether or not the backfill has passed it.
     /// </summary>
-    public Task<LiveVectorWrite> UpsertImageVectorsForLiveVersionsAsync(Func<ModelVersion, Task<IReadOnlyList<ImageVector>>> vectorsFor, CancellationToken cancellationToken = default)
+    /// <param name="serves">Which versions the writing service makes vectors for (those made with its models); null: all.</param>
+    public Task<LiveVectorWrite> UpsertImageVectorsForLiveVersionsAsync(Func<ModelVersion, Task<IReadOnlyList<ImageVector>>> vectorsFor,
+        CancellationToken cancellationToken = default, Func<ModelVersion, bool>? serves = null)
         => ForLiveVersionsAsync(async (connection, transaction, version)
             => await UpsertImageVectorsAsync(connection, transaction, version.Version, await vectorsFor(version).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
-            cancellationToken);
+            serves, cancellationToken);
 
     /// <inheritdoc cref="UpsertImageVectorsForLiveVersionsAsync"/>
-    public Task<LiveVectorWrite> UpsertAudioVectorsForLiveVersionsAsync(Func<ModelVersion, Task<IReadOnlyList<AudioSegmentVector>>> vectorsFor, CancellationToken cancellationToken = default)
+    public Task<LiveVectorWrite> UpsertAudioVectorsForLiveVersionsAsync(Func<ModelVersion, Task<IReadOnlyList<AudioSegmentVector>>> vectorsFor,
+        CancellationToken cancellationToken = default, Func<ModelVersion, bool>? serves = null)
         => ForLiveVersionsAsync(async (connection, transaction, version)
             => await UpsertAudioVectorsAsync(connection, transaction, version.Version, await vectorsFor(version).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
-            cancellationToken);
+            serves, cancellationToken);
 
     /// <summary>Upserts image vectors inside the caller's transaction.</summary>
     public static async Task<int> UpsertImageVectorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int modelVersion,
@@ -98,21 +101,27 @@ public sealed class VectorIndexWriter(NpgsqlDataSource dataSource)
     }
 
     private async Task<LiveVectorWrite> ForLiveVersionsAsync(
-        Func<NpgsqlConnection, NpgsqlTransaction, ModelVersion, Task<int>> upsert, CancellationToken cancellationToken)
+        Func<NpgsqlConnection, NpgsqlTransaction, ModelVersion, Task<int>> upsert, Func<ModelVersion, bool>? serves, CancellationToken cancellationToken)
     {
         var versions = new List<int>();
+        var skipped = new List<int>();
         var changed = await InTransactionAsync(async (connection, transaction) =>
         {
             await ModelVersionLock.TakeSharedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             var total = 0;
             foreach (var version in await ModelVersionReader.LiveAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
             {
+                if (serves is not null && !serves(version))
+                {
+                    skipped.Add(version.Version);
+                    continue;
+                }
                 total += await upsert(connection, transaction, version).ConfigureAwait(false);
                 versions.Add(version.Version);
             }
             return total;
         }, cancellationToken).ConfigureAwait(false);
-        return new LiveVectorWrite(versions, changed);
+        return new LiveVectorWrite(versions, changed, skipped);
     }
 
     /// <summary>

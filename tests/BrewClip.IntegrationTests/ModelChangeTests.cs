@@ -1,0 +1,91 @@
+using System.Text.Json;
+using BrewClip.Testing;
+
+namespace BrewClip.IntegrationTests;
+
+/// <summary>
+/// A change of CLIP on a populated index: from ViT-B/32 (512-d) to a ViT-L/14-shaped stand-in (768-d,
+/// tests/fixtures/catalogue). Training makes a base version for the new models; services still running the old CLIP
+/// leave it alone; search keeps answering with the old version until the services running the new CLIP have embedded
+/// every item again from its media, then answers with the new one.
+/// </summary>
+[Collection(BrokerObservers.Name)]
+public sealed class ModelChangeTests() : IndexedFolderTests("model-change")
+{
+    private const string Large = "clip-vit-large-patch14";
+
+    [Fact]
+    public async Task A_new_clip_reindexes_from_the_media_while_the_old_version_serves_search_then_takes_over()
+    {
+        await IndexAsync();
+        Directory.CreateSymbolicLink(Path.Combine(Models, Large), Path.Combine(TestSettings.RepositoryRoot, "tests", "fixtures", "catalogue", Large));
+        var large = new Dictionary<string, string> { ["BREWCLIP__Models__Clip"] = Large };
+
+        // Training (and Search) now run the new CLIP; the embedding services still run the old one.
+        var (_, searchPort) = await StartAsync("BrewClip.Search", large);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{searchPort}"), Timeout = TimeSpan.FromMinutes(2) };
+        await StartAsync("BrewClip.Training", large);
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>(
+            $"select count(*) from brewclip.model_versions where version = 1 and status = 'backfilling' and clip_model = '{Large}' and width = 768 and artifact_uri is null") == 1,
+            "Training to register and promote a base version for the new CLIP", Services);
+        await using (var list = await ServiceProcess.RunAsync("BrewClip.Cli", Settings(ServiceProcess.FreePort()), "models", "list"))
+        {
+            Assert.Contains($"{Large} + whisper-base, fp32, 768-d", list.Stdout, StringComparison.Ordinal);
+        }
+
+        // Re-indexing waits for services running the new CLIP (the old ones skip the version: nothing fails), and meanwhile
+        // search answers from version 0 with the old CLIP's query towers.
+        await Eventually.UntilAsync(() => Task.FromResult(Services.Any(s => s.Stdout.Contains(
+            $"Backfill (image) of model version 1 is left to services running its models ({Large} + whisper-base, 768-d)", StringComparison.Ordinal))),
+            "the old ImageEmbedding to leave version 1 to others", Services);
+        var during = await JsonAsync(await http.GetAsync("/api/search?q=red%20train%20station&kind=audio"));
+        Assert.Equal(0, during.GetProperty("modelVersion").GetInt32());
+        Assert.Equal("train.wav", during.GetProperty("hits")[0].GetProperty("key").GetString());
+        var redDuring = await JsonAsync(await http.PostAsync("/api/search?kind=images", Upload(Path.Combine(Made, "red.png"))));
+        Assert.Equal((0, "red.png"), (redDuring.GetProperty("modelVersion").GetInt32(), redDuring.GetProperty("hits")[0].GetProperty("key").GetString()));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
+        Assert.Equal("backfilling", await Db.ScalarAsync<string>("select status from brewclip.model_versions where version = 1"));
+
+        // The embedding services restart with the new CLIP: every image is embedded again from its media, every segment's
+        // text by the new text tower; then version 1 becomes active.
+        // IndexAsync started Ingest, Transcription, AcousticEmbedding and ImageEmbedding, in that order.
+        foreach (var service in new[] { Services[2], Services[3] })
+        {
+            service.Terminate();
+            Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.ToString());
+        }
+        await StartAsync("BrewClip.AcousticEmbedding", large);
+        await StartAsync("BrewClip.ImageEmbedding", large);
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<string>("select status from brewclip.model_versions where version = 1") == "active",
+            "version 1 to be re-indexed and activated", Services);
+
+        Assert.Equal("retired", await Db.ScalarAsync<string>("select status from brewclip.model_versions where version = 0"));
+        Assert.Equal(768, await Db.ScalarAsync<int>("select min(vector_dims(embedding::vector)) from brewclip.image_vectors where model_version = 1"));
+        Assert.Equal(768, await Db.ScalarAsync<int>("select max(vector_dims(embedding::vector)) from brewclip.audio_vectors where model_version = 1"));
+        Assert.Equal(await Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"),
+            await Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 1"));
+        Assert.Equal(await Db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 0"),
+            await Db.ScalarAsync<long>("select count(*) from brewclip.audio_vectors where model_version = 1"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>($"select count(*) from brewclip.image_features where clip_model <> '{Large}'"));
+
+        // Search now answers from version 1, its queries embedded by the new CLIP.
+        var after = await JsonAsync(await http.GetAsync("/api/search?q=red%20train%20station&kind=audio"));
+        Assert.Equal((1, "train.wav"), (after.GetProperty("modelVersion").GetInt32(), after.GetProperty("hits")[0].GetProperty("key").GetString()));
+        var redAfter = await JsonAsync(await http.PostAsync("/api/search?kind=images", Upload(Path.Combine(Made, "red.png"))));
+        var top = redAfter.GetProperty("hits")[0];
+        Assert.Equal((1, "red.png"), (redAfter.GetProperty("modelVersion").GetInt32(), top.GetProperty("key").GetString()));
+        Assert.True(top.GetProperty("similarity").GetDouble() > 0.999, redAfter.ToString());
+    }
+
+    private static MultipartFormDataContent Upload(string path) => new() { { new ByteArrayContent(File.ReadAllBytes(path)), "file", Path.GetFileName(path) } };
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {body}");
+            return JsonDocument.Parse(body).RootElement.Clone();
+        }
+    }
+}
