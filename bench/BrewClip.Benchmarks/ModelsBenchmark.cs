@@ -67,7 +67,37 @@ internal static class ModelsBenchmark
                     $"encoder states cosine {TensorPrimitives.CosineSimilarity(fp32.Value.States, int8.Value.States):F4}"));
             }
         }
+        foreach (var name in new[] { "whisper-base", "whisper-base-int8" })
+        {
+            Batched(environment, Path.Combine(root, name), runs);
+        }
         Console.WriteLine();
+    }
+
+    /// <summary>Decoded tokens a second with windows decoded one at a time against 4 and 8 together (DecodeBatch).</summary>
+    private static void Batched(OnnxEnvironment environment, string folder, int runs)
+    {
+        if (!File.Exists(Path.Combine(folder, "decoder_model_merged.onnx")))
+        {
+            return;
+        }
+        using var model = new WhisperModel(environment, folder);
+        var mel = new WhisperLogMel(model.MelBins);
+        var states = Enumerable.Range(0, 8).Select(w => model.Encode(mel.ComputeWindow(Enumerable.Range(0, WhisperLogMel.WindowSamples)
+            .Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * (110 + 40 * w) * i / WhisperLogMel.SampleRate))).ToArray()))).ToList();
+        var options = new WhisperDecodeOptions { Language = "en", MaxNewTokens = TokensPerWindow };
+        var tokens = 0;
+        var serial = Timing.Median(() => tokens = states.Sum(s => model.Decode(s, options).Tokens.Count), warmup: 1, runs);
+        var serialRate = tokens / serial.TotalSeconds;
+        var line = string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(folder)} batched decoding: 1 window at a time {serialRate:F0} tokens/s");
+        foreach (var size in new[] { 4, 8 })
+        {
+            var batch = states.Take(size).ToList();
+            var count = 0;
+            var time = Timing.Median(() => count = model.DecodeBatch(batch, options).Sum(t => t.Tokens.Count), warmup: 1, runs);
+            line += string.Create(CultureInfo.InvariantCulture, $", {size} together {count / time.TotalSeconds:F0} tokens/s ({count / time.TotalSeconds / serialRate:F2}x)");
+        }
+        Console.WriteLine(line);
     }
 
     private static (double ImagesPerSecond, double TextsPerSecond, List<float[]> Vectors)? Clip(OnnxEnvironment environment, string folder, int runs)

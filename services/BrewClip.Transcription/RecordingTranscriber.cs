@@ -114,9 +114,10 @@ internal sealed partial class RecordingTranscriber(
                 // The same fixed windows, decoded with timestamps: segments in recording time, each window's own text.
                 var segments = new List<TimedText>();
                 texts = new string[windowCount];
+                var decoded = DecodeAll(windowStates, new WhisperDecodeOptions { Language = language, Timestamps = true });
                 for (var k = 0; k < windowCount; k++)
                 {
-                    var tokens = whisper.Decode(windowStates[k], new WhisperDecodeOptions { Language = language, Timestamps = true }).Tokens;
+                    var tokens = decoded[k].Tokens;
                     var inWindow = TimedTranscript.Parse(tokens, whisper.Tokenizer, windows[k].End - windows[k].Start)
                         .Select(s => new TimedText(windows[k].Start + s.Start, windows[k].Start + s.End, s.Text)).ToList();
                     segments.AddRange(inWindow);
@@ -126,7 +127,7 @@ internal sealed partial class RecordingTranscriber(
             }
             else
             {
-                texts = windowStates.Select(states => whisper.Decode(states, new WhisperDecodeOptions { Language = language }).Text).ToArray();
+                texts = DecodeAll(windowStates, new WhisperDecodeOptions { Language = language }).Select(t => t.Text).ToArray();
             }
         }
         windows = windows.Select((w, k) => w with { Text = texts[k] }).ToList();
@@ -138,6 +139,17 @@ internal sealed partial class RecordingTranscriber(
         }
         logger.LogInformation("Transcribed recording {RecordingId}: {Windows} windows, {Source}", recordingId, windowCount, sidecar is null ? $"language {language}" : "sidecar transcript");
         return true;
+    }
+
+    /// <summary>Every window's transcript, Transcription:DecodeBatch windows at a time through the decoder.</summary>
+    private List<WhisperTranscript> DecodeAll(List<float[]> windowStates, WhisperDecodeOptions decode)
+    {
+        var transcripts = new List<WhisperTranscript>(windowStates.Count);
+        foreach (var batch in windowStates.Chunk(options.Value.DecodeBatch))
+        {
+            transcripts.AddRange(batch.Length == 1 ? [whisper.Decode(batch[0], decode)] : whisper.DecodeBatch(batch, decode));
+        }
+        return transcripts;
     }
 
     /// <summary>The windows an earlier run cached, when there is one for every window and each states file is still there.</summary>

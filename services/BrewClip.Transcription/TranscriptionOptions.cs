@@ -20,4 +20,11 @@ public sealed class TranscriptionOptions
     /// <summary>Recordings transcribed at once.</summary>
     [Range(1, 16)]
     public int ConcurrencyLimit { get; set; } = 1;
+
+    /// <summary>
+    /// A recording's 30 s windows decoded together, one decoder call a step for all of them (each window gets the text it
+    /// gets alone); 1 decodes them one at a time.
+    /// </summary>
+    [Range(1, 32)]
+    public int DecodeBatch { get; set; } = 8;
 }

@@ -56,7 +56,7 @@ public sealed class StackScriptTests
             Assert.Contains($"  The model file {work}/models/clip-vit-base-patch32/text_model.onnx is missing.", up.Output, StringComparison.Ordinal);
             Assert.Contains($"  The model file {work}/models/clip-vit-base-patch32/vision_model.onnx is missing.", up.Output, StringComparison.Ordinal);
             // ... with the way out when no model host can be reached: the stand-in recipe for that folder.
-            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_whisper_fixtures.py --full {work}/models/whisper-base`", up.Output, StringComparison.Ordinal);
+            Assert.Contains($"`/usr/bin/python3 tests/fixtures/make_whisper_fixtures.py --full {work}/models/whisper-base --model whisper-base`", up.Output, StringComparison.Ordinal);
             Assert.Contains("error: not every service started", up.Output, StringComparison.Ordinal);
 
             // The linked CLI, run from another folder, reads the same settings and asks each service.
