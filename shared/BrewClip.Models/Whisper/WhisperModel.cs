@@ -77,7 +77,7 @@ public sealed partial class WhisperModel : IDisposable
 
         var tokens = new List<int>(prompt);
         var generated = new List<int>();
-        DecoderCache? cache = null;
+        BatchCache? cache = null;
         for (var step = 0; step < budget; step++)
         {
             // With the cache only the newest token goes in; without it, the whole sequence every time.
@@ -115,48 +115,11 @@ public sealed partial class WhisperModel : IDisposable
         _decoder.Dispose();
     }
 
-    /// <summary>One decoder call: logits of the last position, and the cache it leaves.</summary>
-    private (float[] Logits, DecoderCache Cache) Step(int[] inputIds, float[] encoderStates, int frames, DecoderCache? past)
+    /// <summary>One decoder call for one window: logits of the last position, and the cache it leaves.</summary>
+    private (float[] Logits, BatchCache Cache) Step(int[] inputIds, float[] encoderStates, int frames, BatchCache? past)
     {
-        var ids = inputIds.Select(i => (long)i).ToArray();
-        var inputs = new List<OnnxInput>
-        {
-            OnnxInput.Int64("input_ids", ids, 1, ids.Length),
-            OnnxInput.Float("encoder_hidden_states", encoderStates, 1, frames, Width),
-        };
-        var encoderCacheSize = _heads * frames * _headSize;
-        for (var layer = 0; layer < _layers; layer++)
-        {
-            var pastLength = past?.DecoderLength ?? 0;
-            inputs.Add(OnnxInput.Float($"past_key_values.{layer}.decoder.key", past?.DecoderKeys[layer] ?? [], 1, _heads, pastLength, _headSize));
-            inputs.Add(OnnxInput.Float($"past_key_values.{layer}.decoder.value", past?.DecoderValues[layer] ?? [], 1, _heads, pastLength, _headSize));
-            // On the first call the merged graph projects the encoder states itself and ignores these.
-            inputs.Add(OnnxInput.Float($"past_key_values.{layer}.encoder.key", past?.EncoderKeys[layer] ?? new float[encoderCacheSize], 1, _heads, frames, _headSize));
-            inputs.Add(OnnxInput.Float($"past_key_values.{layer}.encoder.value", past?.EncoderValues[layer] ?? new float[encoderCacheSize], 1, _heads, frames, _headSize));
-        }
-        inputs.Add(OnnxInput.Bool("use_cache_branch", new[] { past is not null }, 1));
-
-        var names = new List<string> { "logits" };
-        for (var layer = 0; layer < _layers; layer++)
-        {
-            names.AddRange([$"present.{layer}.decoder.key", $"present.{layer}.decoder.value"]);
-            if (past is null)
-            {
-                // The encoder's keys and values are made once; later calls pass them in and do not ask for them back.
-                names.AddRange([$"present.{layer}.encoder.key", $"present.{layer}.encoder.value"]);
-            }
-        }
-        using var outputs = _decoder.Run(inputs, names);
-        var all = outputs["logits"];
-        var vocabulary = (int)all.Shape[2];
-        var logits = all.AsFloats()[^vocabulary..].ToArray();
-        var next = new DecoderCache(
-            Enumerable.Range(0, _layers).Select(l => outputs[$"present.{l}.decoder.key"].ToFloatArray()).ToArray(),
-            Enumerable.Range(0, _layers).Select(l => outputs[$"present.{l}.decoder.value"].ToFloatArray()).ToArray(),
-            past?.EncoderKeys ?? Enumerable.Range(0, _layers).Select(l => outputs[$"present.{l}.encoder.key"].ToFloatArray()).ToArray(),
-            past?.EncoderValues ?? Enumerable.Range(0, _layers).Select(l => outputs[$"present.{l}.encoder.value"].ToFloatArray()).ToArray(),
-            (int)outputs["present.0.decoder.key"].Shape[2]);
-        return (logits, next);
+        var (logits, _, cache) = BatchStep(inputIds.Select(i => (long)i).ToArray(), 1, encoderStates, frames, past);
+        return (logits, cache);
     }
 
     private void Suppress(float[] logits, bool first, bool timestamps)
@@ -179,7 +142,4 @@ public sealed partial class WhisperModel : IDisposable
     }
 
     private static int ArgMax(float[] values) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
-
-    /// <summary>Keys and values carried between decoder calls, per layer: [heads, length, headSize].</summary>
-    private sealed record DecoderCache(float[][] DecoderKeys, float[][] DecoderValues, float[][] EncoderKeys, float[][] EncoderValues, int DecoderLength);
 }
