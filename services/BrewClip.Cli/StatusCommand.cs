@@ -147,12 +147,20 @@ internal static class StatusCommand
 
     private static async Task PrintIndexAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await using (var active = dataSource.CreateCommand("select version, description from brewclip.active_model"))
+        // The active version, the models it was made with, and a change of model on its way (a base version re-indexing).
+        await using (var active = dataSource.CreateCommand("""
+            select version, description, format('%s + %s, %s, %s-d', clip_model, whisper_model, model_precision, width), status
+            from brewclip.model_versions
+            where status = 'active' or (status = 'backfilling' and artifact_uri is null)
+            order by status = 'active' desc, version
+            """))
         await using (var reader = await active.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                Console.WriteLine($"model     version {reader.GetInt32(0)}: {reader.GetString(1)}");
+                Console.WriteLine(reader.GetString(3) == "active"
+                    ? $"model     version {reader.GetInt32(0)}: {reader.GetString(1)} ({reader.GetString(2)})"
+                    : $"model     version {reader.GetInt32(0)} re-indexing for a change of model ({reader.GetString(2)}); `brewclip models list` shows its progress");
             }
         }
         if (await TrainingCommands.LatestLineAsync(dataSource, cancellationToken) is { } training)

@@ -32,6 +32,12 @@ public sealed class ModelChangeTests() : IndexedFolderTests("model-change")
         {
             Assert.Contains($"{Large} + whisper-base, fp32, 768-d", list.Stdout, StringComparison.Ordinal);
         }
+        await using (var status = await ServiceProcess.RunAsync("BrewClip.Cli", Settings(ServiceProcess.FreePort()), "status"))
+        {
+            Assert.Contains("model     version 0: zero-shot pipeline model", status.Stdout, StringComparison.Ordinal);
+            Assert.Contains("(clip-vit-base-patch32 + whisper-base, fp32, 512-d)", status.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"model     version 1 re-indexing for a change of model ({Large} + whisper-base, fp32, 768-d)", status.Stdout, StringComparison.Ordinal);
+        }
 
         // Re-indexing waits for services running the new CLIP (the old ones skip the version: nothing fails), and meanwhile
         // search answers from version 0 with the old CLIP's query towers.
