@@ -83,6 +83,23 @@ public sealed class ModelChangeTests() : IndexedFolderTests("model-change")
         Assert.True(top.GetProperty("similarity").GetDouble() > 0.999, redAfter.ToString());
     }
 
+    [Fact]
+    public async Task A_change_of_model_given_up_is_rejected_so_it_holds_back_no_promotion()
+    {
+        // A base version for the large CLIP was on its way when the options went back to the active version's models.
+        await Db.ExecuteAsync($"""
+            insert into brewclip.model_versions (version, status, description, clip_model, whisper_model, model_precision, width)
+            values (1, 'backfilling', 'base version for {Large}', '{Large}', 'whisper-base', 'fp32', 768)
+            """);
+        var (training, _) = await StartAsync("BrewClip.Training");
+
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<string>("select status from brewclip.model_versions where version = 1") == "rejected",
+            "the abandoned base version to be rejected", training);
+        Assert.Contains($"the change of model to {Large} + whisper-base, 768-d was given up", await Db.ScalarAsync<string>(
+            "select status_reason from brewclip.model_versions where version = 1"), StringComparison.Ordinal);
+        Assert.Equal("active", await Db.ScalarAsync<string>("select status from brewclip.model_versions where version = 0"));
+    }
+
     private static MultipartFormDataContent Upload(string path) => new() { { new ByteArrayContent(File.ReadAllBytes(path)), "file", Path.GetFileName(path) } };
 
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)

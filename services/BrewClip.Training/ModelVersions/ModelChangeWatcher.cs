@@ -55,6 +55,13 @@ internal sealed class ModelChangeWatcher(
         var active = await new ModelVersionReader(dataSource).ActiveAsync(cancellationToken).ConfigureAwait(false);
         if (active.Clip == choice.Clip.Name && active.Whisper == choice.Whisper.Name)
         {
+            // A change of model given up (the options name the active version's models again): its base version would wait
+            // for services that no longer run its models, and hold back every other promotion meanwhile.
+            foreach (var abandoned in await AbandonedAsync(choice, cancellationToken).ConfigureAwait(false))
+            {
+                await registry.RejectAsync(abandoned.Version, $"the change of model to {abandoned.Models} was given up: Models:Clip and Models:Whisper " +
+                    $"name the active version's models again ({active.Models})", cancellationToken).ConfigureAwait(false);
+            }
             return true;
         }
         var (version, status) = await registry.EnsureBaseAsync(choice,
@@ -70,5 +77,14 @@ internal sealed class ModelChangeWatcher(
             active.Models, version, active.Version);
         await promotion.PromoteAsync(version, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Base versions on their way (candidate or backfilling) for other models than the configured ones.</summary>
+    private async Task<List<ModelVersion>> AbandonedAsync(ModelChoice choice, CancellationToken cancellationToken)
+    {
+        var reader = new ModelVersionReader(dataSource);
+        var pending = await reader.BackfillingAsync(cancellationToken).ConfigureAwait(false);
+        pending.AddRange(await reader.CandidatesAsync(cancellationToken).ConfigureAwait(false));
+        return pending.Where(v => v.IsBase && (v.Clip != choice.Clip.Name || v.Whisper != choice.Whisper.Name)).ToList();
     }
 }

@@ -22,6 +22,13 @@ public sealed class ModelVersionReader(NpgsqlDataSource dataSource)
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Candidates (registered, not promoted), oldest first.</summary>
+    public async Task<List<ModelVersion>> CandidatesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"select {Columns} from brewclip.model_versions where status = 'candidate' order by version");
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// The versions a new item needs vectors for, read inside a writer's transaction after it took
     /// <see cref="ModelVersionLock"/> shared: the active one, one being backfilled, and the retired ones whose
