@@ -4,9 +4,9 @@ using BrewClip.Media;
 using BrewClip.Models.Clip;
 using BrewClip.Onnx;
 using BrewClip.Storage;
+using BrewClip.Storage.ModelVersions;
 using BrewClip.Storage.Vectors;
 using BrewClip.Testing;
-using BrewClip.Storage.ModelVersions;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BrewClip.Benchmarks;

@@ -1,6 +1,6 @@
 using BrewClip.AcousticEmbedding.Consumers;
-using BrewClip.Hosting;
 using BrewClip.Backfill;
+using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
 using BrewClip.Models;
 using BrewClip.Models.Clip;

@@ -1,5 +1,5 @@
-using BrewClip.Hosting;
 using BrewClip.Backfill;
+using BrewClip.Hosting;
 using BrewClip.Hosting.Options;
 using BrewClip.ImageEmbedding.Consumers;
 using BrewClip.Media;

@@ -1,7 +1,7 @@
 using BrewClip.Storage.ModelVersions;
+using BrewClip.Storage.Stages;
 using BrewClip.Storage.Vectors;
 using Npgsql;
-using BrewClip.Storage.Stages;
 
 namespace BrewClip.ImageEmbedding;
 

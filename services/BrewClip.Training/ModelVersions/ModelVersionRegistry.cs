@@ -1,5 +1,5 @@
-using BrewClip.Models.Catalogue;
 using BrewClip.Models;
+using BrewClip.Models.Catalogue;
 using BrewClip.Models.Heads;
 using BrewClip.Storage.Artifacts;
 using BrewClip.Storage.ModelVersions;
