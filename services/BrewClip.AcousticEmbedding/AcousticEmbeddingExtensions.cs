@@ -27,8 +27,11 @@ public static class AcousticEmbeddingExtensions
             return new ClipTextTower(sp.GetRequiredService<OnnxEnvironment>(), files.TextModel, ClipTokenizer.FromFiles(files.Vocabulary, files.Merges),
                 options.SessionOptions(), sp.GetRequiredService<ILogger<ClipTextTower>>());
         });
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Choice() is var choice
-            ? new ServedModels(choice.Clip.Name, choice.Whisper.Name) : null!);
+        services.AddSingleton(sp =>
+        {
+            var choice = sp.GetRequiredService<IOptions<ModelOptions>>().Value.Choice();
+            return new ServedModels(choice.Clip.Name, choice.Whisper.Name);
+        });
         services.AddSingleton<SegmentStore>();
         services.AddSingleton<TextFeatures>();
         services.AddSingleton<VectorIndexWriter>();

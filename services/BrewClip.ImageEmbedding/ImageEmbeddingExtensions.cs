@@ -31,8 +31,11 @@ public static class ImageEmbeddingExtensions
         });
         services.AddSingleton(new ToolRunner(new MediaToolOptions()));
         services.AddSingleton(sp => new ClipImagePreprocessor(new CenterCropDecoder(sp.GetRequiredService<ToolRunner>())));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.Choice() is var choice
-            ? new ServedModels(choice.Clip.Name, choice.Whisper.Name) : null!);
+        services.AddSingleton(sp =>
+        {
+            var choice = sp.GetRequiredService<IOptions<ModelOptions>>().Value.Choice();
+            return new ServedModels(choice.Clip.Name, choice.Whisper.Name);
+        });
         services.AddSingleton<ImageFeatures>();
         services.AddSingleton<ImageHeads>();
         services.AddSingleton<ImageStore>();

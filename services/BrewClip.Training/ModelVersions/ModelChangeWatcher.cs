@@ -13,7 +13,7 @@ namespace BrewClip.Training.ModelVersions;
 /// the new models (every image embedded again from its media, every segment's text by the new text tower) while the
 /// active version keeps serving search, and it becomes active when it covers every item (PromotionMonitor). Checked at
 /// start and then every Training:PromotionPollSeconds until the active version is made with the configured models or one
-/// that is is on its way; a precision change alone (fp32/int8) keeps the version: its vectors stay comparable.
+/// that is on its way; a precision change alone (fp32/int8) keeps the version: its vectors stay comparable.
 /// </summary>
 internal sealed class ModelChangeWatcher(
     NpgsqlDataSource dataSource,
@@ -53,15 +53,15 @@ internal sealed class ModelChangeWatcher(
     private async Task<bool> CheckAsync(ModelChoice choice, CancellationToken cancellationToken)
     {
         var active = await new ModelVersionReader(dataSource).ActiveAsync(cancellationToken).ConfigureAwait(false);
+        // A change of model given up (the options name the active version's models again, or other models since): its
+        // base version would wait for services that no longer run its models, and hold back every other promotion meanwhile.
+        foreach (var abandoned in await AbandonedAsync(choice, cancellationToken).ConfigureAwait(false))
+        {
+            await registry.RejectAsync(abandoned.Version, $"the change of model to {abandoned.Models} was given up: Models:Clip and Models:Whisper " +
+                $"name {choice.Clip.Name} + {choice.Whisper.Name} now", cancellationToken).ConfigureAwait(false);
+        }
         if (active.Clip == choice.Clip.Name && active.Whisper == choice.Whisper.Name)
         {
-            // A change of model given up (the options name the active version's models again): its base version would wait
-            // for services that no longer run its models, and hold back every other promotion meanwhile.
-            foreach (var abandoned in await AbandonedAsync(choice, cancellationToken).ConfigureAwait(false))
-            {
-                await registry.RejectAsync(abandoned.Version, $"the change of model to {abandoned.Models} was given up: Models:Clip and Models:Whisper " +
-                    $"name the active version's models again ({active.Models})", cancellationToken).ConfigureAwait(false);
-            }
             return true;
         }
         var (version, status) = await registry.EnsureBaseAsync(choice,

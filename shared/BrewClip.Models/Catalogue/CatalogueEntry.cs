@@ -36,9 +36,6 @@ public sealed record CatalogueEntry(
         ? new ModelManifest(Folder(precision), BaseUrl, files)
         : throw new ArgumentException($"{Name} has no published {precision.Name()} variant; it has {string.Join(", ", Files.Keys.Select(p => p.Name()))}.", nameof(precision));
 
-    /// <summary>The bytes to download for a precision, counting the files whose size is pinned.</summary>
-    public long PinnedBytes(ModelPrecision precision) => Files.TryGetValue(precision, out var files) ? files.Sum(f => f.Size) : 0;
-
     /// <summary>Whether every file of a precision has a pinned SHA-256 (else `models pull` asks the user to accept what it computed).</summary>
     public bool FullyPinned(ModelPrecision precision) => Files.TryGetValue(precision, out var files) && files.All(f => f.Sha256 is not null);
 }
