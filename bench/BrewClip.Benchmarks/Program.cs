@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using BrewClip.Benchmarks;
 
-// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|heads|images|whisper|models|ingest|reembed|search|search-e2e|burst|all] [--quick]
+// dotnet run -c Release --project bench/BrewClip.Benchmarks -- [gemm|train|heads|retrain|images|whisper|models|ingest|reembed|search|search-e2e|burst|all] [--quick]
 //
 // OpenBLAS 0.3.21 must run its SKYLAKEX kernels on AVX-512 processors to be a fair baseline; machines
 // here may preset OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for older builds' sake. The core type is fixed
@@ -36,6 +36,10 @@ if (what is "train" or "all")
 if (what is "heads" or "all")
 {
     HeadTrainingBenchmark.Run(quick);
+}
+if (what is "retrain" or "all")
+{
+    RetrainBenchmark.Run(quick);
 }
 if (what is "images" or "all")
 {

@@ -12,7 +12,8 @@ namespace BrewClip.IntegrationTests;
 /// the held-out ones, since train and validation go by group), the class word spoken by espeak-ng in several
 /// voices and speeds, paired by a pairs.csv. With the tiny fixture models the transcripts carry little, so
 /// version 0 (Whisper's transcript through CLIP's text tower) is near chance; the heads must learn the pairing
-/// from the audio and find the right image for voices they never heard (validation uses voices of its own).
+/// from the audio and find the right image for voices they never heard (validation uses voices of its own). A run at
+/// the Training service's defaults must reach held-out audio->image R@1 0.9.
 /// </summary>
 [Collection(BrokerObservers.Name)]
 public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelper output) : WatchedFolderTests("learnability")
@@ -32,11 +33,11 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
     private static readonly string[][] HeldOutVoices = [["-v", "en-029", "-s", "165"], ["-v", "en-gb-x-gbcwmd+f4", "-s", "150"], ["-v", "en-us+m4", "-s", "155"]];
 
     /// <summary>What one retrain reported: mean recall and audio -> image R@1 of the candidate and version 0, and the ablations.</summary>
-    private sealed record Report(string Status, double CandidateMean, double CandidateR1, double ActiveMean, double ActiveR1, double PipelineOnlyMean, string Learned, string Metrics,
+    private sealed record Report(string Status, double CandidateMean, double CandidateR1, double ActiveMean, double ActiveR1, double? PipelineOnlyMean, string Learned, string Metrics,
         long Run, int Version, string Output);
 
     [Fact]
-    public async Task Retraining_learns_the_pairing_from_the_audio_repeats_with_its_seed_and_promotes_a_better_model()
+    public async Task Retraining_at_the_defaults_learns_the_pairing_from_the_audio_repeats_with_its_seed_and_promotes_a_better_model()
     {
         var models = Directory.CreateDirectory(Path.Combine(Work, "models")).FullName;
         foreach (var model in new[] { "clip-vit-base-patch32", "whisper-base" })
@@ -45,26 +46,17 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
         }
         var (train, validation) = MakeMedia();
         var prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
+        // The defaults (schedule, heads, augmentation), but for how the gate measures and judges.
         var training = new Dictionary<string, string>
         {
             ["BREWCLIP__Training__Schedule"] = "00:00:00",
-            ["BREWCLIP__Training__BatchSize"] = "16",
-            ["BREWCLIP__Training__LearningRate"] = "0.002",
-            ["BREWCLIP__Training__HeadWidth"] = "64",
-            ["BREWCLIP__Training__Heads"] = "4",
-            ["BREWCLIP__Training__Prompts"] = "4",
-            // Four Whisper frames averaged into one: on this task it trains 3x faster for the same recall (0.67-0.71 either way).
-            ["BREWCLIP__Training__AcousticPool"] = "4",
-            ["BREWCLIP__Training__Seed"] = "3",
             // Validation against the validation pictures alone: each has the pixels of its class's training picture, which
             // in the gallery would tie with the right answer.
             ["BREWCLIP__Training__GalleryImages"] = "0",
             // And against the validation voices alone: the training voices of the same class are right answers the pairs
             // do not mark, so among them image -> audio measures how many of a class's voices are held out, not learning.
             ["BREWCLIP__Training__GalleryRecordings"] = "0",
-            ["BREWCLIP__Training__Ablations"] = "true",
-            ["BREWCLIP__Training__MinPairs"] = "16",
-            // Out of reach first: both runs end rejected, so the second starts where the first did.
+            // Out of reach first: the runs end rejected, so each starts where the first did.
             ["BREWCLIP__Training__MinImprovement"] = "1",
         };
         var services = new List<ServiceProcess>();
@@ -91,9 +83,9 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
             return service;
         }
         // retrain --wait follows the run and then its version until that is active (exit 0) or not (4).
-        async Task<Report> RetrainAsync(int exitCode)
+        async Task<Report> RetrainAsync(int exitCode, params string[] options)
         {
-            var cli = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "retrain", "--wait");
+            var cli = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, ["retrain", "--wait", .. options]);
             Assert.True(await cli.WaitForExitAsync(TimeSpan.FromMinutes(8)), $"brewclip retrain --wait did not end.\n{cli}\n{string.Join('\n', services)}");
             Assert.True(cli.ExitCode == exitCode, $"brewclip retrain --wait exited {cli.ExitCode}, not {exitCode}.\n{cli}\n{services[^1]}");
             var run = await Db.ScalarAsync<long>("select max(id) from brewclip.training_runs");
@@ -105,8 +97,10 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
                 root.GetProperty("candidate").GetProperty("audio_to_image").GetProperty("r1").GetDouble(),
                 root.GetProperty("active").GetProperty("mean_recall").GetDouble(),
                 root.GetProperty("active").GetProperty("audio_to_image").GetProperty("r1").GetDouble(),
-                root.GetProperty("ablations").GetProperty("pipeline_only").GetProperty("mean_recall").GetDouble(),
-                string.Join(" ", new[] { "candidate", "ablations", "logit_scale", "acoustic_gate" }.Select(p => root.GetProperty(p).GetRawText())),
+                root.TryGetProperty("ablations", out var ablations) && ablations.ValueKind == JsonValueKind.Object
+                    ? ablations.GetProperty("pipeline_only").GetProperty("mean_recall").GetDouble() : null,
+                string.Join(" ", new[] { "candidate", "ablations", "logit_scale", "acoustic_gate" }
+                    .Select(p => root.TryGetProperty(p, out var value) ? value.GetRawText() : "-")),
                 metrics, run, await Db.ScalarAsync<int>($"select coalesce(candidate_version, -1) from brewclip.training_runs where id = {run}"), cli.Stdout);
         }
 
@@ -139,62 +133,74 @@ public sealed class TrainingLearnabilityTests(Xunit.Abstractions.ITestOutputHelp
                                       union all select recording_id from brewclip.pairs group by recording_id having count(distinct split) > 1) x
                 """));
 
+            // At the defaults, the trained heads find the class from voices they never heard; version 0 is at chance (1 in 8 for
+            // audio -> image: every transcript of the fixture Whisper is the same). Measured (seeds 0-5): held-out R@1 0.92-0.96
+            // in 1000 steps (about 2 minutes here); the same steps without augmentation 0.83 (seeds 0-3); the former defaults
+            // (300 steps at least, no augmentation) 0.83 (seed 3).
             var first = await RetrainAsync(4);
-            var second = await RetrainAsync(4);
-            output.WriteLine($"first run: {first.Metrics}");
-
-            // Version 0 is at chance (1 in 8 for audio -> image: every transcript of the fixture Whisper is the same). The trained
-            // heads find the class from voices they never heard. Measured with the default schedule (until validation stops improving:
-            // 41 epochs, best 31, 11 s): R@1 0.75 and mean recall 0.92 against 0.125 and 0.41; 40 fixed epochs gave 0.54 and 0.89
-            // (on the pairs before train and validation went by group).
-            // The thresholds leave room for another CPU's rounding: R@1 at least 0.4 (over 3x chance), mean recall 0.4 above.
+            output.WriteLine($"first run (defaults): {first.Metrics}");
             Assert.True(first.ActiveR1 <= 0.25, $"version 0's held-out audio -> image R@1 is {first.ActiveR1}; it should be near chance.\n{first.Metrics}");
-            Assert.True(first.CandidateR1 >= 0.4 && first.CandidateMean >= first.ActiveMean + 0.4,
+            Assert.True(first.CandidateR1 >= 0.9,
                 $"the trained heads' held-out audio -> image R@1 is {first.CandidateR1} (mean recall {first.CandidateMean}) against version 0's {first.ActiveR1} ({first.ActiveMean}).\n{first.Metrics}");
-            Assert.True(first.CandidateMean >= first.PipelineOnlyMean, $"the full head ({first.CandidateMean}) is worse than pipeline-only ({first.PipelineOnlyMean}).\n{first.Metrics}");
-            // The gate was out of reach: rejected, nothing changed; and the same seed gave the same metrics.
+            // The gate was out of reach: rejected, nothing changed.
             Assert.Equal("rejected", first.Status);
             Assert.Contains($"version {first.Version} rejected: not better than version 0", first.Output, StringComparison.Ordinal);
-            Assert.Equal(first.Learned, second.Learned);
             Assert.Equal(0, await Db.ScalarAsync<int>("select brewclip.active_model_version()"));
 
+            // Runs of a fixed length (--epochs), with the ablations beside: the same seed learns the same, and the full head
+            // is no worse than the pipeline channel alone.
+            async Task RestartTrainingAsync()
+            {
+                trainingService.Terminate();
+                Assert.True(await trainingService.WaitForExitAsync(TimeSpan.FromSeconds(30)), trainingService.ToString());
+                trainingService = await StartAsync("BrewClip.Training", training);
+            }
+            training["BREWCLIP__Training__Ablations"] = "true";
+            await RestartTrainingAsync();
+            var second = await RetrainAsync(4, "--epochs", "40");
+            var third = await RetrainAsync(4, "--epochs", "40");
+            output.WriteLine($"second run (40 epochs): {second.Metrics}");
+            Assert.Equal(second.Learned, third.Learned);
+            Assert.Equal(40, JsonDocument.Parse(second.Metrics).RootElement.GetProperty("epochs").GetInt32());
+            Assert.True(second.CandidateMean >= second.PipelineOnlyMean, $"the full head ({second.CandidateMean}) is worse than pipeline-only ({second.PipelineOnlyMean}).\n{second.Metrics}");
+            Assert.True(second.CandidateMean >= second.ActiveMean + 0.3, $"40 epochs' mean recall {second.CandidateMean} against version 0's {second.ActiveMean}.\n{second.Metrics}");
+
             // With the gate where it belongs, the next run's candidate is promoted, backfilled and made active.
-            trainingService.Terminate();
-            Assert.True(await trainingService.WaitForExitAsync(TimeSpan.FromSeconds(30)), trainingService.ToString());
+            training["BREWCLIP__Training__Ablations"] = "false";
             training["BREWCLIP__Training__MinImprovement"] = "0.05";
-            await StartAsync("BrewClip.Training", training);
+            await RestartTrainingAsync();
             // `training status --follow` started while nothing moves waits for the next run and follows it to the end.
             var follow = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "training", "status", "--follow");
             await Eventually.UntilAsync(() => Task.FromResult(follow.Stdout.Contains("waiting for the next run", StringComparison.Ordinal) || follow.HasExited),
                 "training status --follow to wait", services);
             Assert.False(follow.HasExited, follow.ToString());
-            var third = await RetrainAsync(0);
-            output.WriteLine($"third run: {third.Metrics}\n{third.Output}");
-            Assert.Equal("succeeded", third.Status);
-            var version = third.Version;
+            var promoted = await RetrainAsync(0, "--epochs", "40");
+            output.WriteLine($"promoted run: {promoted.Metrics}\n{promoted.Output}");
+            Assert.Equal("succeeded", promoted.Status);
+            var version = promoted.Version;
             // retrain --wait returned once the version was active: no waiting here.
             Assert.Equal(version, await Db.ScalarAsync<int>("select brewclip.active_model_version()"));
-            Assert.Contains($"version {version} active since ", third.Output, StringComparison.Ordinal);
+            Assert.Contains($"version {version} active since ", promoted.Output, StringComparison.Ordinal);
             Assert.True(await follow.WaitForExitAsync(TimeSpan.FromMinutes(1)), follow.ToString());
             Assert.True(follow.ExitCode == 0, follow.ToString());
-            Assert.Contains($"run {third.Run,4} succeeded", follow.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"run {promoted.Run,4} succeeded", follow.Stdout, StringComparison.Ordinal);
             Assert.Contains($"version {version} active since ", follow.Stdout, StringComparison.Ordinal);
             // What the run wrote when it ended ("promoted, backfilling") gives way to the version's state now, here and in `brewclip status`.
             var status = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "training", "status");
             Assert.True(await status.WaitForExitAsync(TimeSpan.FromMinutes(1)), status.ToString());
-            var line = Assert.Single(status.Stdout.Split('\n'), l => l.Contains($"run {third.Run,4} ", StringComparison.Ordinal));
+            var line = Assert.Single(status.Stdout.Split('\n'), l => l.Contains($"run {promoted.Run,4} ", StringComparison.Ordinal));
             Assert.Contains($"version {version} active since ", line, StringComparison.Ordinal);
             Assert.DoesNotContain("backfilling", line, StringComparison.Ordinal);
             Assert.Contains($"version {first.Version} rejected: not better than version 0", status.Stdout, StringComparison.Ordinal);
             var overall = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "status");
             Assert.True(await overall.WaitForExitAsync(TimeSpan.FromMinutes(1)), overall.ToString());
-            Assert.Contains($"training  run {third.Run,4} succeeded", overall.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"training  run {promoted.Run,4} succeeded", overall.Stdout, StringComparison.Ordinal);
             Assert.Contains($"version {version} active since ", overall.Stdout, StringComparison.Ordinal);
             Assert.Equal(recordings, await Db.ScalarAsync<long>($"select count(*) from brewclip.audio_vectors where model_version = {version}"));
             Assert.Equal(2L * Words.Length, await Db.ScalarAsync<long>($"select count(*) from brewclip.image_vectors where model_version = {version}"));
             var list = ServiceProcess.Start("BrewClip.Cli", Settings(ServiceProcess.FreePort()), null, "models", "list");
             Assert.True(await list.WaitForExitAsync(TimeSpan.FromMinutes(1)), list.ToString());
-            Assert.Contains($"mean validation recall {third.CandidateMean.ToString("0.###", CultureInfo.InvariantCulture)} (version 0: ", list.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"mean validation recall {promoted.CandidateMean.ToString("0.###", CultureInfo.InvariantCulture)} (version 0: ", list.Stdout, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BrewClip.Models.Training;
 using BrewClip.Training;
 
 namespace BrewClip.Services.Tests;
@@ -44,5 +45,32 @@ public sealed class TrainingOptionsTests
         Assert.Contains(problems, p => p.Contains(nameof(TrainingOptions.Patience), StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains(nameof(TrainingOptions.MinPairs), StringComparison.Ordinal));
         Assert.Contains("must be a size such as 512MB or 1GB", problems);
+    }
+
+    [Fact]
+    public void A_run_trains_until_validation_stops_improving_with_augmented_segments_unless_a_length_is_given()
+    {
+        var defaults = new TrainingOptions().Trainer(null, FrameMatch.Nearest);
+        Assert.True(defaults.StopEarly);
+        Assert.Equal((500, 10, 1000, 3000), (defaults.Epochs, defaults.Patience, defaults.MinSteps, defaults.MaxSteps));
+        Assert.Equal(new AugmentationOptions(TimeStretch: 0.15, FrameDrop: 0.2, Noise: 0.1), defaults.Augmentation);
+
+        var requested = new TrainingOptions { Epochs = 20, AugmentTimeStretch = 0, AugmentFrameDrop = 0, AugmentNoise = 0 }.Trainer(7, FrameMatch.Multiframe);
+        Assert.False(requested.StopEarly);
+        Assert.Equal(7, requested.Epochs);
+        Assert.Equal(FrameMatch.Multiframe, requested.FrameMatch);
+        Assert.True(requested.Augmentation.IsNone);
+        Assert.Equal(20, new TrainingOptions { Epochs = 20 }.Trainer(null, FrameMatch.Nearest).Epochs);
+    }
+
+    [Fact]
+    public void Augmentation_out_of_its_range_is_named()
+    {
+        var problems = Problems(new TrainingOptions { AugmentTimeStretch = 1, AugmentFrameDrop = -0.1, AugmentNoise = 11 });
+        Assert.Equal(3, problems.Count);
+        foreach (var name in new[] { nameof(TrainingOptions.AugmentTimeStretch), nameof(TrainingOptions.AugmentFrameDrop), nameof(TrainingOptions.AugmentNoise) })
+        {
+            Assert.Contains(problems, p => p.Contains(name, StringComparison.Ordinal));
+        }
     }
 }

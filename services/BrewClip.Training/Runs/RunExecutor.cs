@@ -72,26 +72,7 @@ internal sealed class RunExecutor(
         var config = new AudioHeadConfig(sample.TokenStates.Shape[1], sample.WhisperStates.Shape[1], settings.HeadWidth, settings.Prompts, settings.Heads,
             width, settings.AcousticPool);
         var frameMatch = Enum.Parse<FrameMatch>(run.FrameMatch ?? settings.FrameMatch, ignoreCase: true);
-        var trainer = new TrainerOptions
-        {
-            Epochs = run.Epochs ?? settings.Epochs ?? settings.MaxEpochs,
-            StopEarly = (run.Epochs ?? settings.Epochs) is null,
-            Patience = settings.Patience,
-            MinSteps = settings.MinSteps,
-            MaxSteps = settings.MaxSteps,
-            MaxDuration = TimeSpan.FromMinutes(settings.MaxMinutes),
-            BatchSize = settings.BatchSize,
-            LearningRate = (float)settings.LearningRate,
-            WeightDecay = (float)settings.WeightDecay,
-            WarmupFraction = (float)settings.WarmupFraction,
-            ClipNorm = (float)settings.ClipNorm,
-            Seed = settings.Seed,
-            FrameMatch = frameMatch,
-            NearestMatchFromEpoch = settings.NearestMatchFromEpoch,
-            InnerOuterWeight = (float)settings.InnerOuterWeight,
-            InnerPairing = settings.InnerPairing,
-            TextWeight = (float)settings.TextWeight,
-        };
+        var trainer = settings.Trainer(run.Epochs, frameMatch);
 
         var (activeVersion, activeAudio, activeImage) = await ActiveAsync(stoppingToken).ConfigureAwait(false);
         var audio = new AudioHead(config, new Random(settings.Seed));
@@ -162,6 +143,8 @@ internal sealed class RunExecutor(
             InnerPairing = trainer.InnerPairing.ToString().ToLowerInvariant(),
             TextWeight = trainer.TextWeight,
             AcousticPool = config.FramePool,
+            Augmentation = trainer.Augmentation,
+            WeightAverage = trainer.WeightAverage,
             StartedFrom = basis,
             LogitScale = logitScale,
             AcousticGate = audio.AcousticGate.Value.Item(),

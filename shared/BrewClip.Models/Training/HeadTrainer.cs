@@ -85,6 +85,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 (options.MinSteps + stepsEachEpoch - 1) / stepsEachEpoch) * stepsEachEpoch))
             : null;
         (AudioHead Audio, ImageAdapter Image)? bestHeads = null;
+        // With WeightAverage, validation, the best epoch and the result are the heads' running average, not the last step's.
+        (AudioHead Audio, ImageAdapter Image)? average = null;
+        (AudioHead Audio, ImageAdapter Image)? stepHeads = null;
 
         var firstEpoch = 0;
         var lastLoss = float.NaN;
@@ -103,6 +106,14 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                     (bestHeads, BestEpoch) = (keptBefore, bestEpoch);
                 }
             }
+            if (options.WeightAverage > 0)
+            {
+                average = TrainingCheckpoint.TryLoadAverage(checkpointFolder);
+            }
+        }
+        if (options.WeightAverage > 0)
+        {
+            average ??= Copy(audio, image, null);
         }
         audio.Training = true;
         image.Training = true;
@@ -130,6 +141,11 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 optimizer.LearningRate = schedule.At(optimizer.Steps);
                 optimizer.Step();
                 logScale.Clamp();
+                if (average is { } averaged)
+                {
+                    // The usual warm start: early on the average follows the heads closely, as there is little to average.
+                    Blend(averaged, audio, image, Math.Min(options.WeightAverage, (1.0 + optimizer.Steps) / (10.0 + optimizer.Steps)));
+                }
                 lastLoss = loss.Item();
                 if (!float.IsFinite(lastLoss))
                 {
@@ -148,9 +164,14 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             {
                 audio.Training = false;
                 image.Training = false;
+                if (average is { } averaged)
+                {
+                    // The average is measured in the heads' place (the validation measures these objects); then they go back.
+                    stepHeads = Copy(audio, image, stepHeads);
+                    audio.LoadWeights(averaged.Audio);
+                    image.LoadWeights(averaged.Image);
+                }
                 score = validate();
-                audio.Training = true;
-                image.Training = true;
                 _scores.Add(score.Value);
                 if (score > best)
                 {
@@ -165,12 +186,19 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 {
                     sinceBest++;
                 }
+                if (stepHeads is { } step)
+                {
+                    audio.LoadWeights(step.Audio);
+                    image.LoadWeights(step.Image);
+                }
+                audio.Training = true;
+                image.Training = true;
             }
             // Saved after the epoch's validation, so the checkpoint holds it and the best heads so far.
             if (checkpointFolder is not null)
             {
                 TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss,
-                    BestEpoch, double.IsFinite(best) ? best : null, sinceBest, validate is null ? null : [.. _scores]), audio, image, optimizer, bestHeads);
+                    BestEpoch, double.IsFinite(best) ? best : null, sinceBest, validate is null ? null : [.. _scores]), audio, image, optimizer, bestHeads, average);
                 CheckpointSaved?.Invoke(epoch + 1);
             }
             if (score is not null)
@@ -194,7 +222,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 }
             }
         }
-        if (bestHeads is { } kept)
+        if ((bestHeads ?? average) is { } kept)
         {
             audio.LoadWeights(kept.Audio);
             image.LoadWeights(kept.Image);
@@ -215,12 +243,25 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         return (audioCopy, imageCopy);
     }
 
+    /// <summary>average = decay x average + (1 - decay) x heads, weight by weight.</summary>
+    private static void Blend((AudioHead Audio, ImageAdapter Image) average, AudioHead audio, ImageAdapter image, double decay)
+    {
+        var pairs = average.Audio.NamedParameters().Zip(audio.NamedParameters())
+            .Concat(average.Image.NamedParameters().Zip(image.NamedParameters()));
+        foreach (var ((_, averaged), (_, current)) in pairs)
+        {
+            var into = averaged.Value.Span;
+            System.Numerics.Tensors.TensorPrimitives.Multiply(into, (float)decay, into);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(current.Value.Span, (float)(1 - decay), into, into);
+        }
+    }
+
     /// <summary>The loss of one batch: InfoNCE of the audio vectors against the images, plus the inner and text terms.</summary>
     private Tensor Loss(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Tensor logScale, int epoch, Random random)
     {
         var mask = SharedMask(batch);
         var (audioVectors, acousticVectors, pipelineVectors, imageVectors) = options.FrameMatch == FrameMatch.Multiframe && batch.Any(g => g.IsVideo)
-            ? Multiframe(batch, audio, image)
+            ? Multiframe(batch, audio, image, random)
             : OneFrame(batch, audio, image, epoch, random);
         // Each term is InfoNCE against the same rows; the fused vector's gets the weight the others leave.
         var terms = new List<(Tensor Loss, float Weight)>();
@@ -252,7 +293,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     private (Tensor Audio, Tensor? Acoustic, Tensor? Pipeline, Tensor Image) OneFrame(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, int epoch, Random random)
     {
         var segments = batch.Select(g => g.Segments[random.Next(g.Segments.Count)]).ToList();
-        var inputs = segments.Select(reader.Read).ToList();
+        var inputs = segments.Select(reader.Read).Select(input => Augmented(input, random)).ToList();
         var output = audio.Forward(inputs, options.Channels);
         var size = image.Size;
         var chosen = new float[batch.Count * size];
@@ -291,7 +332,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
     /// span falls in, the span's Whisper states), L x D audio against L x D frames, flattened. A still pair
     /// in the batch repeats its one vector L times, which keeps its similarity the plain cosine.
     /// </summary>
-    private (Tensor Audio, Tensor? Acoustic, Tensor? Pipeline, Tensor Image) Multiframe(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image)
+    private (Tensor Audio, Tensor? Acoustic, Tensor? Pipeline, Tensor Image) Multiframe(IReadOnlyList<PairGroup> batch, AudioHead audio, ImageAdapter image, Random random)
     {
         var rows = batch.Max(g => g.Frames.Count);
         var inputs = new List<AudioHeadInput>();
@@ -303,11 +344,11 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             var first = inputs.Count;
             if (group.IsVideo)
             {
-                inputs.AddRange(SpanInputs(group, reader));
+                inputs.AddRange(SpanInputs(group, reader).Select(input => Augmented(input, random)));
             }
             else
             {
-                inputs.Add(reader.Read(group.Segments[0]));
+                inputs.Add(Augmented(reader.Read(group.Segments[0]), random));
             }
             var own = inputs.Count - first;
             for (var l = 0; l < rows; l++)
@@ -327,6 +368,10 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         return (Flatten(output.Fused), both && output.Acoustic is { } acoustic ? Flatten(acoustic) : null,
             both && output.Pipeline is { } pipeline ? Flatten(pipeline) : null, images);
     }
+
+    /// <summary>A training segment's Whisper states changed by <see cref="TrainerOptions.Augmentation"/> (as they are when it is none).</summary>
+    private AudioHeadInput Augmented(AudioHeadInput input, Random random)
+        => options.Augmentation.IsNone ? input : input with { WhisperStates = FeatureAugmentation.Apply(input.WhisperStates, options.Augmentation, random) };
 
     /// <summary>
     /// A video's audio cut into its frames' spans, one head input each: the span's Whisper states (slices
