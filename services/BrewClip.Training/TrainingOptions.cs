@@ -103,13 +103,6 @@ public sealed class TrainingOptions : IValidatableObject
     public int AcousticPool { get; set; } = 4;
 
     /// <summary>
-    /// Decay of the running average of the heads' weights, updated after every step: each epoch's validation, the best
-    /// epoch and the candidate are the average's. 0 turns it off (the last step's heads).
-    /// </summary>
-    [Range(0.0, 0.9999)]
-    public double WeightAverage { get; set; }
-
-    /// <summary>
     /// Each training segment's Whisper states are stretched or squeezed in time by a factor drawn from [1 - this, 1 + this]
     /// (another speaking rate); 0 turns it off.
     /// </summary>
@@ -202,7 +195,6 @@ public sealed class TrainingOptions : IValidatableObject
         InnerPairing = InnerPairing,
         TextWeight = (float)TextWeight,
         Augmentation = new AugmentationOptions(AugmentTimeStretch, AugmentFrameDrop, AugmentNoise),
-        WeightAverage = WeightAverage,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

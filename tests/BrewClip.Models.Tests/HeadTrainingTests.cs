@@ -187,64 +187,6 @@ public sealed class HeadTrainingTests
     }
 
     [Fact]
-    public void With_a_weight_average_the_heads_returned_are_the_running_average_of_every_steps_heads()
-    {
-        var (train, _, reader) = Task();
-        var audio = new AudioHead(Config, new Random(5));
-        var image = new ImageAdapter(Size);
-        float[][] Weights() => [.. audio.NamedParameters().Select(p => p.Parameter.Value.ToArray())];
-        var expected = Weights();
-        new HeadTrainer(Options(epochs: 2) with { WeightAverage = 0.9 }, reader).Train(train, audio, image, null, p =>
-        {
-            // The heads as this step left them, folded into the average as the trainer does: decay min(0.9, (1 + t) / (10 + t)).
-            var decay = Math.Min(0.9, (1.0 + p.Step) / (10.0 + p.Step));
-            foreach (var (average, current) in expected.Zip(Weights()))
-            {
-                for (var i = 0; i < average.Length; i++)
-                {
-                    average[i] = (float)(decay * average[i] + (1 - decay) * current[i]);
-                }
-            }
-        }, CancellationToken.None);
-
-        var returned = Weights();
-        var largest = expected.Zip(returned).Max(pair => pair.First.Zip(pair.Second, (a, b) => Math.Abs(a - b)).Max());
-        Assert.True(largest < 1e-5, $"the returned heads differ from the running average by up to {largest}");
-        // And the average is not the last step's heads (a run without it, same seed, returns those).
-        var last = TrainAndEvaluate(Options(epochs: 2)).Audio.NamedParameters().SelectMany(p => p.Parameter.Value.ToArray());
-        Assert.NotEqual(last, returned.SelectMany(w => w));
-    }
-
-    [Fact]
-    public void An_averaging_run_resumed_after_a_crash_ends_with_the_same_average_and_best_epoch()
-    {
-        var (train, validation, reader) = Task();
-        var options = Options(epochs: 40) with { StopEarly = true, Patience = 3, MinSteps = 20, WeightAverage = 0.95 };
-        (HeadTrainer Trainer, AudioHead Audio) Run(string? folder, Action<TrainingProgress>? progress, CancellationToken token)
-        {
-            var audio = new AudioHead(Config, new Random(5));
-            var image = new ImageAdapter(Size);
-            var trainer = new HeadTrainer(options, reader);
-            trainer.Train(train, audio, image, folder, progress, token,
-                () => PromotionGate.Mean(HeadEvaluator.Evaluate(validation, audio, image, reader).AudioToImage));
-            return (trainer, audio);
-        }
-        var straight = Run(null, null, CancellationToken.None);
-        var folder = Path.Combine(Directory.CreateTempSubdirectory("brewclip-checkpoint-").FullName, "checkpoint");
-        using var crash = new CancellationTokenSource();
-        Assert.Throws<OperationCanceledException>(() => Run(folder, p => { if (p.Epoch == 4) { crash.Cancel(); } }, crash.Token));
-        var resumed = Run(folder, null, CancellationToken.None);
-
-        Assert.Equal(3, resumed.Trainer.ResumedFromEpoch);
-        Assert.Equal(straight.Trainer.ValidationScores, resumed.Trainer.ValidationScores);
-        Assert.Equal(straight.Trainer.BestEpoch, resumed.Trainer.BestEpoch);
-        foreach (var ((name, expected), (_, actual)) in straight.Audio.NamedParameters().Zip(resumed.Audio.NamedParameters()))
-        {
-            Assert.True(expected.Value.ToArray().SequenceEqual(actual.Value.ToArray()), $"{name} differs after resuming");
-        }
-    }
-
-    [Fact]
     public void An_early_stopping_run_ends_when_validation_stops_improving_and_keeps_the_best_epochs_heads()
     {
         var (train, validation, reader) = Task();

@@ -144,7 +144,6 @@ internal sealed class RunExecutor(
             TextWeight = trainer.TextWeight,
             AcousticPool = config.FramePool,
             Augmentation = trainer.Augmentation,
-            WeightAverage = trainer.WeightAverage,
             StartedFrom = basis,
             LogitScale = logitScale,
             AcousticGate = audio.AcousticGate.Value.Item(),

@@ -85,9 +85,6 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 (options.MinSteps + stepsEachEpoch - 1) / stepsEachEpoch) * stepsEachEpoch))
             : null;
         (AudioHead Audio, ImageAdapter Image)? bestHeads = null;
-        // With WeightAverage, validation, the best epoch and the result are the heads' running average, not the last step's.
-        (AudioHead Audio, ImageAdapter Image)? average = null;
-        (AudioHead Audio, ImageAdapter Image)? stepHeads = null;
 
         var firstEpoch = 0;
         var lastLoss = float.NaN;
@@ -106,14 +103,6 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                     (bestHeads, BestEpoch) = (keptBefore, bestEpoch);
                 }
             }
-            if (options.WeightAverage > 0)
-            {
-                average = TrainingCheckpoint.TryLoadAverage(checkpointFolder);
-            }
-        }
-        if (options.WeightAverage > 0)
-        {
-            average ??= Copy(audio, image, null);
         }
         audio.Training = true;
         image.Training = true;
@@ -141,11 +130,6 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 optimizer.LearningRate = schedule.At(optimizer.Steps);
                 optimizer.Step();
                 logScale.Clamp();
-                if (average is { } averaged)
-                {
-                    // The usual warm start: early on the average follows the heads closely, as there is little to average.
-                    Blend(averaged, audio, image, Math.Min(options.WeightAverage, (1.0 + optimizer.Steps) / (10.0 + optimizer.Steps)));
-                }
                 lastLoss = loss.Item();
                 if (!float.IsFinite(lastLoss))
                 {
@@ -164,14 +148,9 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
             {
                 audio.Training = false;
                 image.Training = false;
-                if (average is { } averaged)
-                {
-                    // The average is measured in the heads' place (the validation measures these objects); then they go back.
-                    stepHeads = Copy(audio, image, stepHeads);
-                    audio.LoadWeights(averaged.Audio);
-                    image.LoadWeights(averaged.Image);
-                }
                 score = validate();
+                audio.Training = true;
+                image.Training = true;
                 _scores.Add(score.Value);
                 if (score > best)
                 {
@@ -186,19 +165,12 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 {
                     sinceBest++;
                 }
-                if (stepHeads is { } step)
-                {
-                    audio.LoadWeights(step.Audio);
-                    image.LoadWeights(step.Image);
-                }
-                audio.Training = true;
-                image.Training = true;
             }
             // Saved after the epoch's validation, so the checkpoint holds it and the best heads so far.
             if (checkpointFolder is not null)
             {
                 TrainingCheckpoint.Save(checkpointFolder, new TrainingCheckpoint(epoch + 1, optimizer.Steps, logScale.Value.Value.Item(), lastLoss,
-                    BestEpoch, double.IsFinite(best) ? best : null, sinceBest, validate is null ? null : [.. _scores]), audio, image, optimizer, bestHeads, average);
+                    BestEpoch, double.IsFinite(best) ? best : null, sinceBest, validate is null ? null : [.. _scores]), audio, image, optimizer, bestHeads);
                 CheckpointSaved?.Invoke(epoch + 1);
             }
             if (score is not null)
@@ -222,7 +194,7 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
                 }
             }
         }
-        if ((bestHeads ?? average) is { } kept)
+        if (bestHeads is { } kept)
         {
             audio.LoadWeights(kept.Audio);
             image.LoadWeights(kept.Image);
@@ -241,19 +213,6 @@ public sealed class HeadTrainer(TrainerOptions options, ISegmentReader reader)
         audioCopy.LoadWeights(audio);
         imageCopy.LoadWeights(image);
         return (audioCopy, imageCopy);
-    }
-
-    /// <summary>average = decay x average + (1 - decay) x heads, weight by weight.</summary>
-    private static void Blend((AudioHead Audio, ImageAdapter Image) average, AudioHead audio, ImageAdapter image, double decay)
-    {
-        var pairs = average.Audio.NamedParameters().Zip(audio.NamedParameters())
-            .Concat(average.Image.NamedParameters().Zip(image.NamedParameters()));
-        foreach (var ((_, averaged), (_, current)) in pairs)
-        {
-            var into = averaged.Value.Span;
-            System.Numerics.Tensors.TensorPrimitives.Multiply(into, (float)decay, into);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(current.Value.Span, (float)(1 - decay), into, into);
-        }
     }
 
     /// <summary>The loss of one batch: InfoNCE of the audio vectors against the images, plus the inner and text terms.</summary>

@@ -60,12 +60,6 @@ public sealed record TrainerOptions
     /// </summary>
     public float TextWeight { get; init; } = 0.25f;
 
-    /// <summary>
-    /// Decay of the running average of the heads' weights taken after every step (0: none). With it, each epoch's
-    /// validation, the best epoch and the heads a run returns are the average's, which is steadier than any one step's.
-    /// </summary>
-    public double WeightAverage { get; init; }
-
     /// <summary>How each training segment's Whisper states are changed before the heads see them (<see cref="FeatureAugmentation"/>).</summary>
     public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
 

@@ -18,13 +18,12 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
     private const string StateFile = "trainer.json";
     private const string OptimizerFile = "optimizer.safetensors";
     private const string BestPrefix = "best_";
-    private const string AveragePrefix = "average_";
 
     private static readonly string[] HeadFiles = [AudioHead.ConfigFile, AudioHead.WeightsFile, ImageHead.FileName];
 
-    /// <summary>Every file of a checkpoint's folder (the best epoch's heads under <c>best_</c> names, the heads' running average under <c>average_</c>).</summary>
+    /// <summary>Every file of a checkpoint's folder (the best epoch's heads under <c>best_</c> names).</summary>
     public static IReadOnlyList<string> Files { get; } =
-        [.. HeadFiles, OptimizerFile, StateFile, .. HeadFiles.Select(f => BestPrefix + f), .. HeadFiles.Select(f => AveragePrefix + f)];
+        [.. HeadFiles, OptimizerFile, StateFile, .. HeadFiles.Select(f => BestPrefix + f)];
 
     /// <summary>How many epochs the checkpoint <see cref="TryLoad"/> would resume had done; 0 when there is none.</summary>
     public static int EpochsIn(string folder)
@@ -40,12 +39,9 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
         return 0;
     }
 
-    /// <summary>
-    /// Saves the checkpoint; <paramref name="best"/> are the best epoch's heads and <paramref name="average"/> the heads'
-    /// running average (the current heads for either when there is none).
-    /// </summary>
+    /// <summary>Saves the checkpoint; <paramref name="best"/> are the best epoch's heads (the current ones when there is none yet).</summary>
     public static void Save(string folder, TrainingCheckpoint state, AudioHead audio, ImageAdapter image, AdamW optimizer,
-        (AudioHead Audio, ImageAdapter Image)? best = null, (AudioHead Audio, ImageAdapter Image)? average = null)
+        (AudioHead Audio, ImageAdapter Image)? best = null)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
         Directory.CreateDirectory(parent);
@@ -57,17 +53,14 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
         }
         audio.Save(staging);
         image.Save(staging);
-        foreach (var (prefix, heads) in new[] { (BestPrefix, best), (AveragePrefix, average) })
+        var bestFolder = Path.Combine(staging, "best");
+        (best?.Audio ?? audio).Save(bestFolder);
+        (best?.Image ?? image).Save(bestFolder);
+        foreach (var file in HeadFiles)
         {
-            var headsFolder = Path.Combine(staging, prefix.TrimEnd('_'));
-            (heads?.Audio ?? audio).Save(headsFolder);
-            (heads?.Image ?? image).Save(headsFolder);
-            foreach (var file in HeadFiles)
-            {
-                File.Move(Path.Combine(headsFolder, file), Path.Combine(staging, prefix + file));
-            }
-            Directory.Delete(headsFolder);
+            File.Move(Path.Combine(bestFolder, file), Path.Combine(staging, BestPrefix + file));
         }
+        Directory.Delete(bestFolder);
         SafetensorsFile.Write(Path.Combine(staging, OptimizerFile), optimizer.StateTensors());
         File.WriteAllText(Path.Combine(staging, StateFile), JsonSerializer.Serialize(state));
         if (Directory.Exists(old))
@@ -106,17 +99,12 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
     }
 
     /// <summary>The best epoch's heads of the checkpoint <see cref="TryLoad"/> reads, or null when it has none (one saved before they were kept).</summary>
-    public static (AudioHead Audio, ImageAdapter Image)? TryLoadBest(string folder) => TryLoadHeads(folder, BestPrefix);
-
-    /// <summary>The heads' running average in the checkpoint <see cref="TryLoad"/> reads, or null when it has none (one saved before it was kept).</summary>
-    public static (AudioHead Audio, ImageAdapter Image)? TryLoadAverage(string folder) => TryLoadHeads(folder, AveragePrefix);
-
-    private static (AudioHead Audio, ImageAdapter Image)? TryLoadHeads(string folder, string prefix)
+    public static (AudioHead Audio, ImageAdapter Image)? TryLoadBest(string folder)
     {
         var source = Directory.Exists(folder) && File.Exists(Path.Combine(folder, StateFile)) ? folder
             : Directory.Exists(folder + ".old") && File.Exists(Path.Combine(folder + ".old", StateFile)) ? folder + ".old"
             : null;
-        if (source is null || HeadFiles.Any(f => !File.Exists(Path.Combine(source, prefix + f))))
+        if (source is null || HeadFiles.Any(f => !File.Exists(Path.Combine(source, BestPrefix + f))))
         {
             return null;
         }
@@ -125,7 +113,7 @@ public sealed record TrainingCheckpoint(int EpochsDone, int Steps, float LogScal
         {
             foreach (var file in HeadFiles)
             {
-                File.Copy(Path.Combine(source, prefix + file), Path.Combine(scratch, file));
+                File.Copy(Path.Combine(source, BestPrefix + file), Path.Combine(scratch, file));
             }
             return (AudioHead.Load(scratch), ImageAdapter.Load(scratch));
         }

@@ -80,9 +80,6 @@ public sealed record TrainingMetrics
     /// <summary>How the training segments' Whisper states were changed; null in metrics written before it existed.</summary>
     [JsonPropertyName("augmentation")] public AugmentationOptions? Augmentation { get; init; }
 
-    /// <summary>Decay of the heads' running average the candidate is (0: the last step's heads); null in metrics written before it existed.</summary>
-    [JsonPropertyName("weight_average")] public double? WeightAverage { get; init; }
-
     [JsonPropertyName("started_from")] public string StartedFrom { get; init; } = "";
 
     [JsonPropertyName("logit_scale")] public double LogitScale { get; init; }
