@@ -47,9 +47,9 @@ public sealed class ImageFlowTests() : WatchedFolderTests("image-flow")
         await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.images where stage = 'embedded'") >= expected,
             $"{expected} embedded images", ingest, embedding);
         // Once an embedding is cached its crop is no longer needed: Ingest, which wrote it, deletes the file and the row forgets it.
-        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null") == 0,
-            "Ingest to release the crops", ingest);
-        Assert.Contains("stored crops whose embeddings are cached", ingest.Stdout, StringComparison.Ordinal);
+        // The log line follows the commit that clears the column, so it is waited for too.
+        await Eventually.UntilAsync(async () => await Db.ScalarAsync<long>("select count(*) from brewclip.images where clip_crop_uri is not null") == 0
+            && ingest.Stdout.Contains("stored crops whose embeddings are cached", StringComparison.Ordinal), "Ingest to release the crops and say so", ingest);
         Assert.Empty(Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.rgb", SearchOption.AllDirectories));
         Assert.Equal(expected, Directory.GetFiles(Path.Combine(Work, "artifacts"), "*.png", SearchOption.AllDirectories).Length);
         Assert.Equal(expected, await Db.ScalarAsync<long>("select count(*) from brewclip.image_vectors where model_version = 0"));
